@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+/**
+ * The `consensim` command line (Contract 2 in DESIGN.md). This layer parses arguments, prints, and
+ * sets the exit status; everything it does is a call into sim/'s public entry points.
+ *
+ * Exit status: 0 every check passed; 1 a check failed; 2 bad input or usage.
+ */
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../sim/errors.js';
+import { setExitCode, printError } from './output.js';
+
+const program = new Command();
+program
+  .name('consensim')
+  .description('A deterministic simulator for consensus protocols, with a linearizability checker.')
+  .option('--debug', 'print stack traces on errors')
+  .showHelpAfterError()
+  .exitOverride();
+
+// Each command registers itself here (one module per command).
+const registrations: ((p: Command) => void)[] = [];
+
+for (const register of registrations) register(program);
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are exit 0; everything else commander rejects is usage (2).
+      setExitCode(error.exitCode === 0 ? 0 : 2);
+      return;
+    }
+    if (error instanceof InputError) {
+      printError(error.message);
+      setExitCode(2);
+      return;
+    }
+    const debug = program.opts<{ debug?: boolean }>().debug === true || argv.includes('--debug');
+    printError(debug && error instanceof Error ? (error.stack ?? String(error)) : `internal error: ${String(error instanceof Error ? error.message : error)} (run with --debug for the stack trace)`);
+    setExitCode(2);
+  }
+}
+
+await main(process.argv);

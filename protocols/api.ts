@@ -1,0 +1,249 @@
+/**
+ * The node API: the only thing a protocol and the simulator share.
+ *
+ * A protocol node is a synchronous class with no I/O, no clock and no randomness of its own
+ * (etcd-io/raft's shape). The host calls it (`start`, `onMessage`, `onTimer`, `onRequest`); it
+ * answers only through its `env`. The host applies the effects in the order they were requested,
+ * so a node that writes to `env.storage` and calls `sync()` before `send` has persisted before
+ * anyone can observe the message.
+ *
+ * Nothing in this file imports the simulator, and nothing in a protocol folder may import
+ * anything but this file, `kv.ts` and its own files.
+ */
+import type { Command, KvOp, MachineSnapshot, OpResult } from './kv.js';
+
+export type { Command, KvOp, MachineSnapshot, OpResult, Value } from './kv.js';
+
+/** Nodes are named n1..nN; clients c1..cK. */
+export type NodeId = `n${number}`;
+export type ClientId = `c${number}`;
+
+export function isNodeId(x: unknown): x is NodeId {
+  return typeof x === 'string' && /^n[1-9][0-9]*$/.test(x);
+}
+export function isClientId(x: unknown): x is ClientId {
+  return typeof x === 'string' && /^c[1-9][0-9]*$/.test(x);
+}
+
+/** What a node answers a client. */
+export type ClientReply =
+  /** The command was executed at its place in the replicated order; `result` is the outcome. */
+  | { readonly kind: 'result'; readonly result: OpResult }
+  /** Not executed here, and never will be from this request: ask `leader` (or anyone, if null). */
+  | { readonly kind: 'redirect'; readonly leader: NodeId | null };
+
+/**
+ * Durable storage. Writes are visible to the node at once but survive a crash only after
+ * `sync()`. Values handed to `write`/`append` must be treated as immutable by the node afterwards
+ * (the store keeps references, it does not copy).
+ */
+export interface DurableStore {
+  /** A small durable cell (term, vote, promised ballot, epoch, ...). */
+  read<T>(key: string): T | undefined;
+  write(key: string, value: unknown): void;
+  /** An append-only log with suffix truncation (Raft log, Paxos slots, Zab history, ...). */
+  log<T>(name: string): DurableLog<T>;
+  /** Everything written so far survives a crash from now on. */
+  sync(): void;
+}
+
+export interface DurableLog<T> {
+  readonly length: number;
+  /** 0-based. */
+  get(index: number): T | undefined;
+  append(entry: T): void;
+  /** Set entry `index` (0-based, < length): for slot-indexed logs (Paxos accepted values). */
+  set(index: number, entry: T): void;
+  /** Keep entries [0, newLength). */
+  truncate(newLength: number): void;
+  /** A read-only view of all entries (do not mutate; valid until the next write). */
+  entries(): readonly T[];
+}
+
+/**
+ * The replicated state machine, owned by the host (so that the host can check that every node
+ * applies the same command sequence). A fresh, empty machine is handed to each incarnation of a
+ * node; a restarted node rebuilds it by re-applying its durable log or restoring a snapshot.
+ */
+export interface ReplicatedMachine {
+  /** Execute a command at the next position (at most once per (client, reqId): a retry returns the cached result). */
+  apply(cmd: Command): OpResult;
+  /** The cached result if (client, reqId) was already executed, else undefined. */
+  cached(client: ClientId, reqId: number): OpResult | undefined;
+  /** How many commands have been applied (including deduplicated retries). */
+  readonly appliedCount: number;
+  /** A rolling digest of the applied sequence (for checkpoint agreement, PBFT). */
+  digest(): string;
+  /** An immutable copy of the state (data, session table, appliedCount, digest). */
+  snapshot(): MachineSnapshot;
+  restore(snapshot: MachineSnapshot): void;
+  /** Read without executing (lease reads, local reads in teaching modes). */
+  peek(key: string): OpResult;
+}
+
+/** A simulated signature: only the host can make one, and only for the node that signs. */
+export interface Signature {
+  readonly signer: NodeId;
+  readonly digest: string;
+}
+
+export interface NodeEnv<M> {
+  readonly id: NodeId;
+  /** All nodes of the cluster, this one included, in order n1..nN. */
+  readonly nodes: readonly NodeId[];
+  /** All nodes but this one. */
+  readonly peers: readonly NodeId[];
+  /** This node's local clock in integer microseconds (skew, drift and jumps included). */
+  now(): number;
+  /** Messages are frozen by the host: never mutate a message after sending it. */
+  send(to: NodeId, msg: M): void;
+  /** Local-clock duration in microseconds; the same name re-arms. */
+  setTimer(name: string, afterMicros: number): void;
+  cancelTimer(name: string): void;
+  /** This node's own random stream, in [0, 1). */
+  random(): number;
+  readonly storage: DurableStore;
+  readonly machine: ReplicatedMachine;
+  reply(client: ClientId, reqId: number, reply: ClientReply): void;
+  /** Sign `msg` as this node (the digest is over its canonical JSON). */
+  sign(msg: unknown): Signature;
+  /** True when `sig` was made by `signer` over exactly `msg`. */
+  verify(sig: Signature, signer: NodeId, msg: unknown): boolean;
+  /** Free text into the trace, for teaching. */
+  note(text: string): void;
+}
+
+/** What `inspect()` returns; protocols add their own fields. Must be cheap (no deep copies). */
+export interface NodeView {
+  /** leader/follower/candidate, primary/backup/view-change/recovering, leading/following/looking, ... */
+  readonly role: string;
+  /** The protocol's era number: Raft term, Paxos ballot round, Zab epoch, VR/PBFT view. */
+  readonly term: number;
+  /** Who this node believes leads (or null). */
+  readonly leader: NodeId | null;
+  /** Entries known committed/chosen (count). */
+  readonly commitIndex: number;
+  /** Entries applied to the machine (count). */
+  readonly appliedIndex: number;
+  readonly logLength: number;
+}
+
+export interface ProtocolNode<M, V extends NodeView = NodeView> {
+  /** Called at boot and after every restart (with only durable state in env.storage). */
+  start(): void;
+  onMessage(from: NodeId, msg: M): void;
+  onTimer(name: string): void;
+  onRequest(client: ClientId, reqId: number, op: KvOp): void;
+  inspect(): V;
+}
+
+/** A named, deliberately broken variant, for teaching. Names are `<protocol>.<bug>`. */
+export interface BugDefinition {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** Declarative option schema: the scenario loader validates `protocolOptions` against it. */
+export type OptionSpec =
+  | { readonly type: 'duration'; readonly default: string; readonly description: string }
+  | {
+      readonly type: 'integer';
+      readonly default: number;
+      readonly min: number;
+      readonly max: number;
+      readonly description: string;
+    }
+  | { readonly type: 'boolean'; readonly default: boolean; readonly description: string }
+  | {
+      readonly type: 'enum';
+      readonly values: readonly string[];
+      readonly default: string;
+      readonly description: string;
+    };
+
+/** Options after validation: durations in microseconds, the rest as given, defaults filled. */
+export type ProtocolOptions = Readonly<Record<string, number | boolean | string>>;
+
+export interface CreateContext<M> {
+  readonly env: NodeEnv<M>;
+  readonly options: ProtocolOptions;
+  readonly bugs: ReadonlySet<string>;
+}
+
+/** How the generic workload client talks to this protocol. */
+export interface ClientPolicy {
+  /** Matching results from distinct nodes needed before the client accepts one (PBFT: f+1). */
+  readonly replyQuorum: number;
+  /** Where a request goes after a retry interval with no answer: the next node, or every node. */
+  readonly retry: 'next' | 'all';
+  /** Local microseconds a client waits for an answer before retrying (not the op timeout). */
+  readonly retryAfterMicros: number;
+}
+
+/** An online invariant violation, as reported by a monitor. */
+export interface InvariantFinding {
+  readonly name: string;
+  readonly detail: string;
+  readonly nodes: readonly NodeId[];
+}
+
+export interface MonitorContext {
+  readonly nodes: readonly NodeId[];
+  readonly options: ProtocolOptions;
+  readonly bugs: ReadonlySet<string>;
+  /** False for byzantine nodes: invariants speak of correct nodes only. */
+  isCorrect(node: NodeId): boolean;
+}
+
+/**
+ * A protocol's online invariants. The host calls `afterStep` after every event a node handled
+ * (start, message, timer, request), and `onSend` for every message a node sends. A monitor keeps
+ * what it needs across calls (it outlives crashes) and returns a finding on the first violation.
+ */
+export interface InvariantMonitor<M, V extends NodeView = NodeView> {
+  afterStep(node: NodeId, view: V, time: number): InvariantFinding | null;
+  onSend?(from: NodeId, to: NodeId, msg: M, time: number): InvariantFinding | null;
+  /** The node crashed: its next view comes from a fresh incarnation. */
+  onCrash?(node: NodeId): void;
+}
+
+/**
+ * A byzantine behaviour wraps a correct node's env and rewrites what it sends (it may also drop,
+ * duplicate or invent messages, and set timers of its own with names starting "byz:"). It cannot
+ * forge another node's signature: `env.sign` always signs as the wrapped node.
+ */
+export interface ByzantineBehaviour<M> {
+  readonly name: string;
+  readonly description: string;
+  wrap(env: NodeEnv<M>, node: () => ProtocolNode<M>): ByzantineHooks<M>;
+}
+export interface ByzantineHooks<M> {
+  /** The env handed to the wrapped correct node. */
+  readonly env: NodeEnv<M>;
+  /** Called for timers named "byz:*" (the node never sees them). */
+  onTimer?(name: string): void;
+  /** Called once after the node's start(). */
+  onStart?(): void;
+}
+
+export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> {
+  readonly name: string;
+  readonly description: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly bugs: readonly BugDefinition[];
+  /** Cluster sizes this protocol accepts (PBFT: 3f+1); a reason when not. */
+  checkClusterSize?(nodes: number): string | null;
+  createNode(ctx: CreateContext<M>): ProtocolNode<M, V>;
+  createMonitor?(ctx: MonitorContext): InvariantMonitor<M, V>;
+  clientPolicy(nodes: number, options: ProtocolOptions, bugs: ReadonlySet<string>): ClientPolicy;
+  readonly byzantine?: Readonly<Record<string, ByzantineBehaviour<M>>>;
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(x)}`);
+}
+
+/** Majority quorum size for n nodes. */
+export function majority(n: number): number {
+  return Math.floor(n / 2) + 1;
+}

@@ -1,0 +1,17 @@
+/**
+ * Every protocol the simulator can run, by name. The simulator reaches protocols only through
+ * this list and the types in `api.ts`; it never imports a protocol folder directly.
+ */
+import type { ProtocolDefinition } from './api.js';
+
+// Each protocol folder exports one ProtocolDefinition from its index.ts; add it here.
+
+export const PROTOCOLS: readonly ProtocolDefinition<any, any>[] = [];
+
+export function findProtocol(name: string): ProtocolDefinition<any, any> | undefined {
+  return PROTOCOLS.find((p) => p.name === name);
+}
+
+export function protocolNames(): string[] {
+  return PROTOCOLS.map((p) => p.name);
+}
