@@ -105,4 +105,9 @@ export interface Scenario {
   readonly checks: ChecksSpec;
   /** Bug variant names, `<protocol>.<bug>`. */
   readonly bugs: readonly string[];
+  /**
+   * Extension: what the scenario is meant to show. `fail` marks a teaching scenario whose lesson is
+   * a caught violation (e.g. a bug variant switched on); absent means `pass`.
+   */
+  readonly expect?: 'pass' | 'fail';
 }

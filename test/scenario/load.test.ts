@@ -1,0 +1,212 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadScenario, parseScenario } from '../../sim/scenario/load.js';
+import { FIXTURE_PROTOCOLS, inputProblem } from './fixtures.js';
+
+const parse = (text: string, file = 'test.yaml') => parseScenario(text, file, FIXTURE_PROTOCOLS);
+const problem = (text: string) => inputProblem(() => parse(text));
+
+const FULL = `name: alpha-leader-isolation
+description: Isolate the leader, keep writing, heal, check.
+protocol: alpha
+nodes: 5
+seed: 7
+duration: 20s
+settle: 1.5s
+protocolOptions: { electionTimeout: 300ms, preVote: true }
+network:
+  latency: { min: 1ms, max: 15ms }
+  loss: 0.01
+  duplicate: 0.02
+clock: { skew: 20ms, drift: 100ppm }
+workload:
+  clients: 4
+  keys: 2
+  mix: { read: 0.5, write: 0.4, cas: 0.1 }
+  interval: 20ms
+  timeout: 500ms
+faults:
+  - { at: 5s,  partition: [[leader], rest] }
+  - { at: 9s,  heal: all }
+  - { at: 12s, crash: leader, restart: 2s }
+  - { at: 14s, pause: n2, for: 1s }
+  - { at: 15s, clock: n3, jump: -200ms }
+  - { at: 16s, cut: { from: n1, to: [n2, n3] } }
+  - { at: 17s, restart: n4 }
+  - { at: 18s, crash: random, amnesia: true }
+nemesis: { every: 2s, faults: [partition, crash, pause, clock] }
+checks: [linearizability, invariants]
+bugs: [alpha.skip-sync]
+`;
+
+describe('scenario loading: a complete file (Contract 1)', () => {
+  it('normalizes every section: durations in µs, selectors, options with defaults', () => {
+    const s = parse(FULL);
+    expect(s.name).toBe('alpha-leader-isolation');
+    expect(s.protocol).toBe('alpha');
+    expect(s.nodes).toBe(5);
+    expect(s.seed).toBe(7);
+    expect(s.durationUs).toBe(20_000_000);
+    expect(s.settleUs).toBe(1_500_000);
+    expect(s.protocolOptions).toEqual({ electionTimeout: 300_000, batch: 8, preVote: true, readPath: 'log' });
+    expect(s.network).toEqual({ latency: { dist: 'uniform', minUs: 1000, maxUs: 15000 }, loss: 0.01, duplicate: 0.02 });
+    expect(s.clock).toEqual({ skewUs: 20_000, driftPpm: 100 });
+    expect(s.workload).toEqual({ clients: 4, keys: 2, mix: { read: 0.5, write: 0.4, cas: 0.1 }, intervalUs: 20_000, timeoutUs: 500_000 });
+    expect(s.nemesis).toEqual({ everyUs: 2_000_000, faults: ['partition', 'crash', 'pause', 'clock'] });
+    expect(s.checks).toEqual({ linearizability: true, invariants: true, liveness: false });
+    expect(s.bugs).toEqual(['alpha.skip-sync']);
+    expect(s.faults.map((f) => [f.atUs, f.line])).toEqual([
+      [5_000_000, 21], [9_000_000, 22], [12_000_000, 23], [14_000_000, 24],
+      [15_000_000, 25], [16_000_000, 26], [17_000_000, 27], [18_000_000, 28],
+    ]);
+    expect(s.faults.map((f) => f.action)).toEqual([
+      { kind: 'partition', groups: [[{ kind: 'leader' }], [{ kind: 'rest' }]] },
+      { kind: 'heal', target: { kind: 'all' } },
+      { kind: 'crash', target: { kind: 'leader' }, restartUs: 2_000_000, amnesia: false },
+      { kind: 'pause', target: { kind: 'node', node: 'n2' }, forUs: 1_000_000 },
+      { kind: 'clock', target: { kind: 'node', node: 'n3' }, jumpUs: -200_000 },
+      { kind: 'cut', from: { kind: 'node', node: 'n1' }, to: [{ kind: 'node', node: 'n2' }, { kind: 'node', node: 'n3' }] },
+      { kind: 'restart', target: { kind: 'node', node: 'n4' } },
+      { kind: 'crash', target: { kind: 'random' }, restartUs: null, amnesia: true },
+    ]);
+  });
+
+  it('reads the same scenario from JSON', () => {
+    const json = JSON.stringify({
+      protocol: 'alpha',
+      nodes: 5,
+      duration: '20s',
+      network: { latency: { mean: '5ms', dist: 'exponential' } },
+      faults: [{ at: '5s', partition: [['n1', 'n2'], 'rest'] }],
+      nemesis: 'none',
+    }, null, 2);
+    const s = parse(json, 'dir/json-case.json');
+    expect(s.name).toBe('json-case');
+    expect(s.network.latency).toEqual({ dist: 'exponential', meanUs: 5000 });
+    expect(s.faults[0]?.action).toEqual({
+      kind: 'partition',
+      groups: [[{ kind: 'node', node: 'n1' }, { kind: 'node', node: 'n2' }], [{ kind: 'rest' }]],
+    });
+    expect(s.nemesis).toBeNull();
+  });
+
+  it('loads from disk, and a missing file is an input error naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'consensim-load-'));
+    const path = join(dir, 'from-disk.yaml');
+    writeFileSync(path, 'protocol: alpha\n');
+    expect(loadScenario(path, FIXTURE_PROTOCOLS).name).toBe('from-disk');
+    const p = inputProblem(() => loadScenario(join(dir, 'nope.yaml'), FIXTURE_PROTOCOLS));
+    expect(p.file).toBe(join(dir, 'nope.yaml'));
+    expect(p.message).toMatch(/no such file/);
+  });
+});
+
+describe('scenario loading: defaults for every omitted section', () => {
+  it('fills the documented defaults', () => {
+    const s = parse('protocol: alpha\n', 'scenarios/minimal.yaml');
+    expect(s).toEqual({
+      name: 'minimal',
+      description: '',
+      file: 'scenarios/minimal.yaml',
+      protocol: 'alpha',
+      nodes: 3,
+      seed: 1,
+      durationUs: 10_000_000,
+      settleUs: 5_000_000,
+      protocolOptions: { electionTimeout: 150_000, batch: 8, preVote: false, readPath: 'log' },
+      network: { latency: { dist: 'uniform', minUs: 1000, maxUs: 10_000 }, loss: 0, duplicate: 0 },
+      clock: { skewUs: 0, driftPpm: 0 },
+      workload: { clients: 3, keys: 3, mix: { read: 0.5, write: 0.4, cas: 0.1 }, intervalUs: 20_000, timeoutUs: 1_000_000 },
+      faults: [],
+      nemesis: null,
+      byzantine: {},
+      checks: { linearizability: true, invariants: true, liveness: true },
+      bugs: [],
+    });
+  });
+
+  it('fills the keys a partial section leaves out', () => {
+    const s = parse('protocol: alpha\nworkload: { clients: 8 }\nnemesis: { faults: [crash] }\nnetwork: { loss: 0.1 }\nlatency_is_fixed: no\n'.replace('latency_is_fixed: no\n', ''));
+    expect(s.workload).toEqual({ clients: 8, keys: 3, mix: { read: 0.5, write: 0.4, cas: 0.1 }, intervalUs: 20_000, timeoutUs: 1_000_000 });
+    expect(s.nemesis).toEqual({ everyUs: 2_000_000, faults: ['crash'] });
+    expect(s.network).toEqual({ latency: { dist: 'uniform', minUs: 1000, maxUs: 10_000 }, loss: 0.1, duplicate: 0 });
+  });
+
+  it('accepts a fixed latency, fractional and zero durations, and the expect extension', () => {
+    const s = parse('protocol: alpha\nnetwork: { latency: 3ms }\nsettle: 0\nduration: 0.5s\nexpect: fail\n');
+    expect(s.network.latency).toEqual({ dist: 'fixed', valueUs: 3000 });
+    expect(s.settleUs).toBe(0);
+    expect(s.durationUs).toBe(500_000);
+    expect(s.expect).toBe('fail');
+  });
+});
+
+describe('scenario loading: every error names file, line, column, field, expected and found', () => {
+  const cases: { what: string; text: string; line: number; column: number; field: string; message: RegExp }[] = [
+    { what: 'unknown top-level key', text: 'protocol: alpha\nnodez: 5\n', line: 2, column: 1, field: 'nodez', message: /unknown key "nodez"; expected one of name, description, protocol, nodes/ },
+    { what: 'unknown nested key', text: 'protocol: alpha\nnetwork:\n  los: 0.1\n', line: 3, column: 3, field: 'network.los', message: /unknown key "los"/ },
+    { what: 'wrong type', text: 'protocol: alpha\nnodes: five\n', line: 2, column: 8, field: 'nodes', message: /expected an integer from 1 to 64, found "five"/ },
+    { what: 'negative nodes', text: 'protocol: alpha\nnodes: -3\n', line: 2, column: 8, field: 'nodes', message: /found -3/ },
+    { what: 'cluster size the protocol refuses', text: 'protocol: beta\nnodes: 5\n', line: 2, column: 8, field: 'nodes', message: /beta cannot run with 5 nodes: needs 3f\+1/ },
+    { what: 'bad duration unit', text: 'protocol: alpha\nduration: 10 seconds\n', line: 2, column: 11, field: 'duration', message: /expected a duration above 0 such as 500ms \(units us, ms, s, m\), found "10 seconds"/ },
+    { what: 'duration without unit', text: 'protocol: alpha\nsettle: 5\n', line: 2, column: 9, field: 'settle', message: /expected a duration/ },
+    { what: 'negative duration', text: 'protocol: alpha\nworkload: { interval: -5ms }\n', line: 2, column: 23, field: 'workload.interval', message: /found "-5ms"/ },
+    { what: 'probability above 1', text: 'protocol: alpha\nnetwork: { loss: 2 }\n', line: 2, column: 18, field: 'network.loss', message: /expected a probability between 0 and 1, found 2/ },
+    { what: 'bad rate', text: 'protocol: alpha\nclock: { drift: 100 ppm }\n', line: 2, column: 17, field: 'clock.drift', message: /expected a rate such as 100ppm/ },
+    { what: 'missing protocol', text: 'nodes: 3\n', line: 1, column: 1, field: 'protocol', message: /missing; expected one of alpha, beta/ },
+    { what: 'unknown protocol', text: 'protocol: zeta\n', line: 1, column: 11, field: 'protocol', message: /unknown protocol "zeta"; expected one of alpha, beta/ },
+    { what: 'unknown bug', text: 'protocol: alpha\nbugs: [alpha.skip-sync, alpha.nope]\n', line: 2, column: 25, field: 'bugs[1]', message: /unknown bug "alpha.nope" for alpha; expected one of alpha.skip-sync, alpha.early-commit/ },
+    { what: 'short bug name', text: 'protocol: alpha\nbugs: [skip-sync]\n', line: 2, column: 8, field: 'bugs[0]', message: /did you mean alpha.skip-sync\?/ },
+    { what: 'unknown selector', text: 'protocol: alpha\nfaults:\n  - { at: 1s, crash: follower }\n', line: 3, column: 22, field: 'faults[0].crash', message: /expected a node n1..n3 or one of leader, random, minority, majority, rest, all, found "follower"/ },
+    { what: 'node beyond the cluster', text: 'protocol: alpha\nnodes: 3\nfaults:\n  - { at: 1s, pause: n7, for: 1s }\n', line: 4, column: 22, field: 'faults[0].pause', message: /unknown node "n7": this scenario has 3 nodes/ },
+    { what: 'fault with two actions', text: 'protocol: alpha\nfaults:\n  - { at: 1s, crash: n1, heal: all }\n', line: 3, column: 5, field: 'faults[0]', message: /exactly one fault action .* found crash and heal/ },
+    { what: 'fault key of another action', text: 'protocol: alpha\nfaults:\n  - { at: 1s, crash: n1, for: 1s }\n', line: 3, column: 26, field: 'faults[0].for', message: /not allowed with crash/ },
+    { what: 'fault without at', text: 'protocol: alpha\nfaults:\n  - { heal: all }\n', line: 3, column: 5, field: 'faults[0].at', message: /missing/ },
+    { what: 'fault after the duration', text: 'protocol: alpha\nduration: 5s\nfaults:\n  - { at: 6s, heal: all }\n', line: 4, column: 11, field: 'faults[0].at', message: /within the scenario's duration \(0..5s\), found 6s/ },
+    { what: 'pause without for', text: 'protocol: alpha\nfaults:\n  - { at: 1s, pause: n1 }\n', line: 3, column: 22, field: 'faults[0].for', message: /missing/ },
+    { what: 'partition of one group', text: 'protocol: alpha\nfaults:\n  - { at: 1s, partition: [[n1]] }\n', line: 3, column: 26, field: 'faults[0].partition', message: /at least two groups/ },
+    { what: 'partition naming a node twice', text: 'protocol: alpha\nfaults:\n  - { at: 1s, partition: [[n1], [n1, n2]] }\n', line: 3, column: 34, field: 'faults[0].partition[1][0]', message: /named in two groups/ },
+    { what: 'cut without to', text: 'protocol: alpha\nfaults:\n  - { at: 1s, cut: { from: n1 } }\n', line: 3, column: 20, field: 'faults[0].cut.to', message: /missing/ },
+    { what: 'unknown nemesis fault kind', text: 'protocol: alpha\nnemesis: { faults: [partition, meteor] }\n', line: 2, column: 32, field: 'nemesis.faults[1]', message: /expected one of partition, crash, pause, clock, cut, amnesia, found "meteor"/ },
+    { what: 'unknown check', text: 'protocol: alpha\nchecks: [linearizability, safety]\n', line: 2, column: 27, field: 'checks[1]', message: /found "safety"/ },
+    { what: 'byzantine for a protocol without behaviours', text: 'protocol: alpha\nbyzantine: { n1: silent }\n', line: 2, column: 14, field: 'byzantine.n1', message: /alpha has no byzantine behaviours/ },
+    { what: 'unknown byzantine behaviour', text: 'protocol: beta\nnodes: 4\nbyzantine: { n1: lie }\n', line: 3, column: 18, field: 'byzantine.n1', message: /expected one of silent, equivocate, found "lie"/ },
+    { what: 'byzantine node beyond the cluster', text: 'protocol: beta\nnodes: 4\nbyzantine: { n5: silent }\n', line: 3, column: 14, field: 'byzantine.n5', message: /unknown node "n5"/ },
+    { what: 'unknown protocol option', text: 'protocol: alpha\nprotocolOptions:\n  heartbeat: 10ms\n', line: 3, column: 3, field: 'protocolOptions.heartbeat', message: /unknown alpha option "heartbeat"; expected one of electionTimeout, batch, preVote, readPath/ },
+    { what: 'option of the wrong type', text: 'protocol: alpha\nprotocolOptions: { preVote: maybe }\n', line: 2, column: 29, field: 'protocolOptions.preVote', message: /expected true or false, found "maybe"/ },
+    { what: 'integer option out of range', text: 'protocol: alpha\nprotocolOptions: { batch: 0 }\n', line: 2, column: 27, field: 'protocolOptions.batch', message: /expected an integer from 1 to 64, found 0/ },
+    { what: 'enum option', text: 'protocol: alpha\nprotocolOptions: { readPath: lease }\n', line: 2, column: 30, field: 'protocolOptions.readPath', message: /expected one of log, read-index, found "lease"/ },
+    { what: 'duration option', text: 'protocol: alpha\nprotocolOptions: { electionTimeout: 150 }\n', line: 2, column: 37, field: 'protocolOptions.electionTimeout', message: /expected a duration/ },
+    { what: 'latency max below min', text: 'protocol: alpha\nnetwork: { latency: { min: 5ms, max: 1ms } }\n', line: 2, column: 38, field: 'network.latency.max', message: /at least min/ },
+    { what: 'all-zero mix', text: 'protocol: alpha\nworkload: { mix: { read: 0 } }\n', line: 2, column: 18, field: 'workload.mix', message: /at least one positive weight/ },
+    { what: 'YAML syntax error', text: 'protocol: alpha\nnodes: [3\n', line: 3, column: 1, field: '', message: /invalid YAML/ },
+    { what: 'duplicate key', text: 'protocol: alpha\nprotocol: beta\n', line: 2, column: 1, field: '', message: /invalid YAML: Map keys must be unique/ },
+    { what: 'not a mapping', text: '- protocol: alpha\n', line: 1, column: 1, field: '', message: /expected a mapping of scenario fields/ },
+    { what: 'bad expect', text: 'protocol: alpha\nexpect: maybe\n', line: 2, column: 9, field: 'expect', message: /expected one of pass, fail/ },
+  ];
+
+  for (const c of cases) {
+    it(c.what, () => {
+      const p = problem(c.text);
+      expect({ file: p.file, line: p.line, column: p.column, field: p.field }).toEqual({ file: 'test.yaml', line: c.line, column: c.column, field: c.field });
+      expect(p.message).toMatch(c.message);
+    });
+  }
+
+  it('formats as one sentence with file:line:column and the field', () => {
+    try {
+      parse('protocol: alpha\nnetwork: { loss: 2 }\n');
+    } catch (error) {
+      expect((error as Error).message).toBe('test.yaml:2:18: network.loss: expected a probability between 0 and 1, found 2');
+      return;
+    }
+    throw new Error('expected an error');
+  });
+
+  it('reports positions in JSON files too', () => {
+    const p = inputProblem(() => parse('{\n  "protocol": "alpha",\n  "network": { "loss": 1.5 }\n}\n', 'x.json'));
+    expect([p.file, p.line, p.column, p.field]).toEqual(['x.json', 3, 24, 'network.loss']);
+  });
+});
