@@ -1,0 +1,128 @@
+/**
+ * `runScenario`: one seed, one virtual timeline, then the checks. The public entry point the CLI,
+ * the sweep and the tests call.
+ */
+import type { ProtocolDefinition } from '../protocols/api.js';
+import { findProtocol } from '../protocols/registry.js';
+import { inputError } from './errors.js';
+import type { HistoryEvent } from './history/types.js';
+import type { InvariantViolation, RunResult } from './result.js';
+import type { Scenario } from './scenario/types.js';
+import { wallNowMs } from './wallclock.js';
+import { TraceSink, type TraceEvent } from './world/trace.js';
+import { defaultLimits, World, type WorldLimits } from './world/world.js';
+
+export { traceToJsonLines, type TraceEvent } from './world/trace.js';
+export type { WorldLimits } from './world/world.js';
+
+export interface RunOptions {
+  /** Overrides scenario.seed. */
+  readonly seed?: number;
+  /** From --bug; added to scenario.bugs. */
+  readonly extraBugs?: readonly string[];
+  /** Extra CLI args to echo in `repro` (e.g. ['--protocol', 'zab']). */
+  readonly reproArgs?: readonly string[];
+  /** Keep trace events in memory (for --trace / tests). */
+  readonly collectTrace?: boolean;
+  /** Default true; sweeps may turn it off for speed (traceHash is then ''). */
+  readonly hashTrace?: boolean;
+  /** Default: protocols/registry.ts findProtocol. */
+  readonly protocols?: (name: string) => ProtocolDefinition<any, any> | undefined;
+  /** Extension: override the event/queue bounds (tests use small ones). */
+  readonly limits?: Partial<WorldLimits>;
+  /** Extension: let an exception thrown by protocol code propagate (debugging) instead of failing the run. */
+  readonly rethrow?: boolean;
+}
+
+export interface RunOutcome {
+  readonly result: RunResult;
+  readonly history: readonly HistoryEvent[];
+  readonly trace: readonly TraceEvent[] | null;
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOutcome {
+  const wallStart = wallNowMs();
+  const seed = options.seed ?? scenario.seed;
+  if (!Number.isSafeInteger(seed)) throw inputError('', 0, 0, '--seed', `expected an integer seed, found ${seed}`);
+  const protocol = (options.protocols ?? findProtocol)(scenario.protocol);
+  if (protocol === undefined) throw inputError(scenario.file, 0, 0, 'protocol', `unknown protocol "${scenario.protocol}"`);
+  const sizeProblem = protocol.checkClusterSize?.(scenario.nodes) ?? null;
+  if (sizeProblem !== null) throw inputError(scenario.file, 0, 0, 'nodes', sizeProblem);
+  const extraBugs = options.extraBugs ?? [];
+  const bugs = new Set([...scenario.bugs, ...extraBugs]);
+  for (const bug of bugs) {
+    if (!protocol.bugs.some((b) => b.name === bug)) {
+      const known = protocol.bugs.map((b) => b.name).join(', ') || 'none';
+      throw inputError(scenario.file, 0, 0, '--bug', `${protocol.name} has no bug variant "${bug}" (known: ${known})`);
+    }
+  }
+  const trace = new TraceSink({ hash: options.hashTrace ?? true, collect: options.collectTrace ?? false });
+  const world = new World({
+    scenario,
+    seed,
+    protocol,
+    bugs,
+    trace,
+    limits: { ...defaultLimits(scenario), ...options.limits },
+    rethrow: options.rethrow ?? false,
+  });
+  world.run();
+
+  const invariants: InvariantViolation[] = world.violation === null ? [] : [world.violation];
+  const stoppedEarly = world.violation !== null;
+  const liveness = scenario.checks.liveness && !stoppedEarly ? world.liveness() : null;
+  const history = world.history.events;
+  // TODO: linearizability via sim/check once it lands.
+  const linearizable: boolean | 'unknown' | null = null;
+
+  const reason = failureReason(world.violation, linearizable, liveness);
+  const repro = reproCommand(scenario, seed, options);
+  const result: RunResult = {
+    scenario: scenario.name,
+    protocol: scenario.protocol,
+    seed,
+    ok: reason === null,
+    checks: {
+      linearizable,
+      invariants,
+      liveness: scenario.checks.liveness ? (liveness === null ? false : liveness.ok) : null,
+    },
+    stats: {
+      events: world.events,
+      messages: { ...world.sent },
+      ops: { ok: world.history.ok, fail: world.history.fail, info: world.history.info },
+      virtualMs: world.now / 1000,
+      wallMs: Math.round((wallNowMs() - wallStart) * 1000) / 1000,
+    },
+    traceHash: trace.digest(),
+    repro,
+    ...(reason === null ? {} : { reason }),
+  };
+  return { result, history, trace: trace.events() };
+}
+
+function failureReason(
+  violation: InvariantViolation | null,
+  linearizable: boolean | 'unknown' | null,
+  liveness: { ok: boolean; detail: string } | null,
+): string | null {
+  if (violation !== null) {
+    const where = violation.node === null ? '' : ` on ${violation.node}`;
+    return `invariant ${violation.name} violated at ${formatTime(violation.time)}${where}: ${violation.detail}`;
+  }
+  if (linearizable === false) return 'history is not linearizable';
+  if (linearizable === 'unknown') return 'linearizability check ran out of time (unknown)';
+  if (liveness !== null && !liveness.ok) return `liveness: ${liveness.detail}`;
+  return null;
+}
+
+function formatTime(us: number): string {
+  return `${(us / 1000).toFixed(3)}ms`;
+}
+
+function reproCommand(scenario: Scenario, seed: number, options: RunOptions): string {
+  const parts = ['consensim', 'run', scenario.file === '' ? `<${scenario.name}>` : scenario.file, '--seed', String(seed)];
+  parts.push(...(options.reproArgs ?? []));
+  for (const bug of options.extraBugs ?? []) parts.push('--bug', bug);
+  return parts.join(' ');
+}

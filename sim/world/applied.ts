@@ -1,0 +1,117 @@
+/**
+ * The generic safety invariant every protocol shares: each correct node incarnation's applied
+ * command sequence is a prefix of the longest one (state machine safety, stated on the machine
+ * instead of on any protocol's log). The ledger keeps the longest sequence as one array of command
+ * keys; checking an apply is O(1). A restored snapshot is checked by its digest at that position.
+ */
+import type { NodeId, ReplicatedMachine } from '../../protocols/api.js';
+import { commandKey, KvMachine, type Command, type MachineSnapshot, type OpResult } from '../../protocols/kv.js';
+import type { InvariantViolation } from '../result.js';
+
+export class AppliedLedger {
+  private readonly keys: string[] = [];
+  /** Digest of the machine after position i+1 (i.e. after applying keys[i]). */
+  private readonly digests: string[] = [];
+  private readonly onViolation: (violation: Omit<InvariantViolation, 'time'>) => void;
+
+  constructor(onViolation: (violation: Omit<InvariantViolation, 'time'>) => void) {
+    this.onViolation = onViolation;
+  }
+
+  get length(): number {
+    return this.keys.length;
+  }
+
+  /** Command key at 0-based position `index` of the longest applied sequence. */
+  keyAt(index: number): string | undefined {
+    return this.keys[index];
+  }
+
+  applied(node: NodeId, position: number, cmd: Command, machine: KvMachine): void {
+    const key = commandKey(cmd);
+    if (position === this.keys.length) {
+      this.keys.push(key);
+      this.digests.push(machine.digest());
+      return;
+    }
+    if (position > this.keys.length) {
+      // Unreachable through apply() alone (positions grow by one); only via a snapshot from nowhere.
+      this.onViolation({
+        name: 'applied-prefix',
+        node,
+        detail: `${node} applied position ${position + 1} but no node has applied position ${this.keys.length + 1}`,
+      });
+      return;
+    }
+    const expected = this.keys[position] as string;
+    if (expected !== key) {
+      this.onViolation({
+        name: 'applied-prefix',
+        node,
+        detail: `${node} applied ${key} at position ${position + 1}, where another node applied ${expected}`,
+      });
+    }
+  }
+
+  restored(node: NodeId, snapshot: MachineSnapshot): void {
+    const count = snapshot.appliedCount;
+    if (count === 0) return;
+    const known = this.digests[count - 1];
+    if (known === undefined) {
+      this.onViolation({
+        name: 'applied-prefix',
+        node,
+        detail: `${node} restored a snapshot of ${count} commands, but no node has applied that many`,
+      });
+    } else if (known !== snapshot.digest) {
+      this.onViolation({
+        name: 'applied-prefix',
+        node,
+        detail: `${node} restored a snapshot at position ${count} whose digest ${snapshot.digest} differs from ${known}`,
+      });
+    }
+  }
+}
+
+/** The machine a node sees: a fresh KvMachine that reports each apply to the ledger. */
+export class TrackedMachine implements ReplicatedMachine {
+  readonly inner = new KvMachine(null);
+  private readonly node: NodeId;
+  private readonly ledger: AppliedLedger | null;
+
+  constructor(node: NodeId, ledger: AppliedLedger | null) {
+    this.node = node;
+    this.ledger = ledger;
+  }
+
+  apply(cmd: Command): OpResult {
+    const result = this.inner.apply(cmd);
+    if (this.ledger !== null) this.ledger.applied(this.node, this.inner.appliedCount - 1, cmd, this.inner);
+    return result;
+  }
+
+  cached(client: Command['client'], reqId: number): OpResult | undefined {
+    return this.inner.cached(client, reqId);
+  }
+
+  get appliedCount(): number {
+    return this.inner.appliedCount;
+  }
+
+  digest(): string {
+    return this.inner.digest();
+  }
+
+  snapshot(): MachineSnapshot {
+    return this.inner.snapshot();
+  }
+
+  restore(snapshot: MachineSnapshot): void {
+    this.inner.restore(snapshot);
+    if (this.ledger !== null) this.ledger.restored(this.node, snapshot);
+  }
+
+  peek(key: string): OpResult {
+    return this.inner.peek(key);
+  }
+}

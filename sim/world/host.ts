@@ -1,0 +1,119 @@
+/**
+ * A node host: everything the simulator keeps about one node across its incarnations — its clock,
+ * durable store, random stream, timers, and (while up) the protocol node object and its machine.
+ * The env handed to each incarnation forwards every effect to the world, in the order the node
+ * requested it.
+ */
+import type {
+  ByzantineHooks,
+  ClientId,
+  ClientReply,
+  NodeEnv,
+  NodeId,
+  NodeView,
+  ProtocolNode,
+  Signature,
+} from '../../protocols/api.js';
+import type { Random } from '../random.js';
+import type { TrackedMachine } from './applied.js';
+import type { NodeClock } from './clock.js';
+import type { SimEvent } from './event-queue.js';
+import type { MemoryStore } from './storage.js';
+
+export type HostState = 'up' | 'down' | 'paused';
+
+/** What an env needs from the world. */
+export interface HostServices {
+  localNow(host: Host): number;
+  send(host: Host, to: NodeId, msg: unknown): void;
+  setTimer(host: Host, name: string, afterMicros: number): void;
+  cancelTimer(host: Host, name: string): void;
+  reply(host: Host, client: ClientId, reqId: number, reply: ClientReply): void;
+  sign(host: Host, msg: unknown): Signature;
+  verify(sig: Signature, signer: NodeId, msg: unknown): boolean;
+  note(host: Host, text: string): void;
+}
+
+export class Host {
+  readonly index: number;
+  readonly id: NodeId;
+  /** False for byzantine nodes: invariants and liveness speak of correct nodes only. */
+  readonly correct: boolean;
+  readonly clock: NodeClock;
+  readonly store: MemoryStore;
+  readonly random: Random;
+
+  state: HostState = 'down';
+  /** Incremented at every start/restart. */
+  incarnation = 0;
+  /** Incremented at every crash: messages and timers from before a crash are dropped. */
+  crashes = 0;
+  node: ProtocolNode<unknown, NodeView> | null = null;
+  hooks: ByzantineHooks<unknown> | null = null;
+  machine: TrackedMachine | null = null;
+  /** Armed timers: name → generation (a re-armed or cancelled timer's old event is stale). */
+  readonly timers = new Map<string, number>();
+  timerGeneration = 0;
+  /** Events that arrived while paused, in arrival order. */
+  parked: SimEvent[] = [];
+  pauseToken = 0;
+  /** What the trace last said about this node (role events are emitted on change). */
+  lastRole = '';
+  lastTerm = -1;
+  lastLeader: NodeId | null = null;
+
+  constructor(index: number, id: NodeId, correct: boolean, clock: NodeClock, store: MemoryStore, random: Random) {
+    this.index = index;
+    this.id = id;
+    this.correct = correct;
+    this.clock = clock;
+    this.store = store;
+    this.random = random;
+  }
+
+  get isLive(): boolean {
+    return this.state !== 'down';
+  }
+}
+
+/** The env for one incarnation of `host`. */
+export function createEnv(
+  host: Host,
+  nodes: readonly NodeId[],
+  machine: TrackedMachine,
+  services: HostServices,
+): NodeEnv<unknown> {
+  const peers = Object.freeze(nodes.filter((n) => n !== host.id));
+  const random = host.random;
+  return Object.freeze({
+    id: host.id,
+    nodes,
+    peers,
+    now: () => services.localNow(host),
+    send: (to: NodeId, msg: unknown) => services.send(host, to, msg),
+    setTimer: (name: string, afterMicros: number) => services.setTimer(host, name, afterMicros),
+    cancelTimer: (name: string) => services.cancelTimer(host, name),
+    random: () => random.next(),
+    storage: host.store,
+    machine,
+    reply: (client: ClientId, reqId: number, reply: ClientReply) => services.reply(host, client, reqId, reply),
+    sign: (msg: unknown) => services.sign(host, msg),
+    verify: (sig: Signature, signer: NodeId, msg: unknown) => services.verify(sig, signer, msg),
+    note: (text: string) => services.note(host, text),
+  });
+}
+
+/**
+ * Freeze a message and everything reachable from it, stopping at objects already frozen (log
+ * entries sent many times are walked once).
+ */
+export function deepFreeze(value: unknown, depth = 0): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  if (depth > 64) throw new Error('message nests deeper than 64 levels (a cycle?)');
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (const item of value) deepFreeze(item, depth + 1);
+    return;
+  }
+  for (const key in value) deepFreeze((value as Record<string, unknown>)[key], depth + 1);
+}

@@ -1,0 +1,803 @@
+/**
+ * The world: one virtual timeline driving protocol nodes and generic clients over a faulty network.
+ *
+ * A single loop pops the earliest event (time µs, then sequence number) and dispatches on its kind.
+ * Node events (start, message, timer, request) run the node synchronously; everything it asks for
+ * through its env takes effect at once and in order. After every node event the host inspects the
+ * node (role changes go into the trace) and runs the protocol's monitor; the first violation stops
+ * the run. Every loop and queue is bounded; exceeding a bound is reported like a violation.
+ *
+ * Phases (TigerBeetle's VOPR shape): a safety phase of `durationUs` with clients, scripted faults
+ * and the nemesis; then faults stop (partitions heal, crashed nodes restart, paused nodes resume),
+ * clients finish their op and send one probe read each, and the run settles until
+ * `durationUs + settleUs`.
+ */
+import type {
+  ClientId,
+  ClientReply,
+  InvariantFinding,
+  InvariantMonitor,
+  NodeId,
+  NodeView,
+  ProtocolDefinition,
+  Signature,
+} from '../../protocols/api.js';
+import type { KvOp } from '../../protocols/kv.js';
+import { stream, type Random } from '../random.js';
+import type { InvariantViolation } from '../result.js';
+import type { FaultAction, NemesisKind, Scenario } from '../scenario/types.js';
+import { Client, type ClientServices, type ClientTimer } from '../workload/client.js';
+import { HistoryRecorder } from '../workload/history.js';
+import { AppliedLedger, TrackedMachine } from './applied.js';
+import { NodeClock } from './clock.js';
+import { EventKind, EventQueue, type SimEvent } from './event-queue.js';
+import { createEnv, deepFreeze, Host, type HostServices } from './host.js';
+import { Network } from './network.js';
+import { minoritySize, range, resolvePartition, resolveSelector, resolveSelectors, type SelectorContext } from './selectors.js';
+import { SignatureAuthority } from './signatures.js';
+import { MemoryStore } from './storage.js';
+import type { TraceSink } from './trace.js';
+
+export interface WorldLimits {
+  /** Events handled before the run is stopped as a failure. */
+  readonly maxEvents: number;
+  /** Events waiting in the queue before the run is stopped as a failure. */
+  readonly maxQueue: number;
+}
+
+export function defaultLimits(scenario: Scenario): WorldLimits {
+  const virtualMs = Math.ceil((scenario.durationUs + scenario.settleUs) / 1000);
+  return { maxEvents: 1_000_000 + 200 * virtualMs, maxQueue: 1_000_000 };
+}
+
+export interface WorldConfig {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly protocol: ProtocolDefinition<any, any>;
+  readonly bugs: ReadonlySet<string>;
+  readonly trace: TraceSink;
+  readonly limits: WorldLimits;
+  /** Let exceptions thrown by node code propagate instead of reporting them as a violation. */
+  readonly rethrow: boolean;
+}
+
+const FaultEndAction = { Restart: 0, Resume: 1 } as const;
+const Phase = { Settle: 0, End: 1 } as const;
+
+interface ActiveNemesis {
+  readonly kind: NemesisKind;
+  readonly nodes: readonly number[];
+}
+
+export class World implements HostServices, ClientServices {
+  now = 0;
+  events = 0;
+  readonly sent = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
+  violation: InvariantViolation | null = null;
+  phase: 'safety' | 'settle' | 'ended' = 'safety';
+  readonly hosts: Host[];
+  readonly clients: Client[];
+  readonly nodes: readonly NodeId[];
+  readonly history: HistoryRecorder;
+
+  private readonly scenario: Scenario;
+  private readonly protocol: ProtocolDefinition<any, any>;
+  private readonly bugs: ReadonlySet<string>;
+  private readonly trace: TraceSink;
+  private readonly limits: WorldLimits;
+  private readonly rethrow: boolean;
+  private readonly queue = new EventQueue();
+  private readonly network: Network;
+  private readonly faultsRandom: Random;
+  private readonly ledger: AppliedLedger | null;
+  private readonly monitor: InvariantMonitor<unknown, NodeView> | null;
+  private readonly signatures = new SignatureAuthority();
+  private readonly selectorContext: SelectorContext;
+  private readonly endUs: number;
+  private messageSeq = 0;
+  private nextProcess: number;
+  private nextValue = 0;
+  private nemesisActive: ActiveNemesis | null = null;
+  /** The host whose code is running (for exceptions and violations). */
+  private current: Host | null = null;
+
+  constructor(config: WorldConfig) {
+    const { scenario, seed } = config;
+    if (!Number.isInteger(scenario.nodes) || scenario.nodes < 1) throw new Error(`nodes must be ≥ 1, got ${scenario.nodes}`);
+    this.scenario = scenario;
+    this.protocol = config.protocol;
+    this.bugs = config.bugs;
+    this.trace = config.trace;
+    this.limits = config.limits;
+    this.rethrow = config.rethrow;
+    this.endUs = scenario.durationUs + scenario.settleUs;
+    this.nodes = Object.freeze(range(scenario.nodes).map((i): NodeId => `n${i + 1}`));
+    this.network = new Network(scenario.network, scenario.nodes, stream(seed, 'network'));
+    this.faultsRandom = stream(seed, 'faults');
+    this.selectorContext = { n: scenario.nodes, leader: () => this.leaderIndex(), random: this.faultsRandom };
+    const checkInvariants = scenario.checks.invariants;
+    this.ledger = checkInvariants ? new AppliedLedger((v) => this.violate(v.name, v.node, v.detail)) : null;
+    this.monitor =
+      checkInvariants && config.protocol.createMonitor !== undefined
+        ? config.protocol.createMonitor({
+            nodes: this.nodes,
+            options: scenario.protocolOptions,
+            bugs: config.bugs,
+            isCorrect: (node: NodeId) => scenario.byzantine[node] === undefined,
+          })
+        : null;
+    this.hosts = this.createHosts(seed);
+    this.history = new HistoryRecorder(config.trace);
+    const policy = config.protocol.clientPolicy(scenario.nodes, scenario.protocolOptions, config.bugs);
+    this.clients = range(scenario.workload.clients).map(
+      (i) =>
+        new Client(i, this.nodes, scenario.workload, policy, stream(seed, `client:c${i + 1}`), stream(seed, `workload:c${i + 1}`), this, this.history),
+    );
+    this.nextProcess = scenario.workload.clients;
+  }
+
+  private createHosts(seed: number): Host[] {
+    const clockRandom = stream(seed, 'clock');
+    const { skewUs, driftPpm } = this.scenario.clock;
+    return this.nodes.map((id, index) => {
+      const offset = skewUs > 0 ? clockRandom.between(-skewUs, skewUs) : 0;
+      const drift = driftPpm > 0 ? (clockRandom.next() * 2 - 1) * driftPpm : 0;
+      const correct = this.scenario.byzantine[id] === undefined;
+      return new Host(index, id, correct, new NodeClock(skewUs, offset, drift), new MemoryStore(), stream(seed, `node:${id}`));
+    });
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  run(): void {
+    this.schedulePlan();
+    for (const host of this.hosts) this.guarded(host, () => this.boot(host));
+    for (const client of this.clients) client.start();
+    const queue = this.queue;
+    const { maxEvents, maxQueue } = this.limits;
+    while (this.violation === null && this.phase !== 'ended') {
+      const ev = queue.pop();
+      if (ev === undefined) break;
+      if (ev.t > this.endUs) break;
+      this.now = ev.t;
+      if (this.dispatch(ev)) this.events++;
+      if (this.events > maxEvents) {
+        this.violate('limit:events', null, `more than ${maxEvents} events (a livelock, or raise the limit)`);
+      } else if (queue.size > maxQueue) {
+        this.violate('limit:queue', null, `more than ${maxQueue} events queued at once`);
+      }
+    }
+    if (this.phase !== 'ended' && this.violation === null) this.now = Math.max(this.now, this.endUs);
+  }
+
+  private schedulePlan(): void {
+    const { scenario } = this;
+    scenario.faults.forEach((fault, index) => {
+      if (fault.atUs < scenario.durationUs) this.queue.push(fault.atUs, EventKind.Fault, -1).n1 = index;
+    });
+    const nemesis = scenario.nemesis;
+    if (nemesis !== null && nemesis.faults.length > 0 && nemesis.everyUs > 0) {
+      const first = this.faultsRandom.between(Math.floor(nemesis.everyUs / 2), Math.floor((nemesis.everyUs * 3) / 2));
+      if (first < scenario.durationUs) this.queue.push(first, EventKind.Nemesis, -1).n1 = 0;
+    }
+    this.queue.push(scenario.durationUs, EventKind.Phase, -1).n1 = Phase.Settle;
+    this.queue.push(this.endUs, EventKind.Phase, -1).n1 = Phase.End;
+  }
+
+  /** Handle one event; false for stale events that do not count. */
+  private dispatch(ev: SimEvent): boolean {
+    switch (ev.kind) {
+      case EventKind.Deliver:
+        return this.deliverMessage(ev);
+      case EventKind.Request:
+        return this.deliverRequest(ev);
+      case EventKind.Reply:
+        return this.deliverReply(ev);
+      case EventKind.NodeTimer:
+        return this.fireNodeTimer(ev);
+      case EventKind.ClientTimer:
+        (this.clients[ev.target] as Client).onTimer(ev.n1 as ClientTimer, ev.n2);
+        return true;
+      case EventKind.Fault:
+        if (this.phase === 'safety') this.applyScripted(ev.n1);
+        return true;
+      case EventKind.Nemesis:
+        if (ev.n1 === 0) this.nemesisStart();
+        else this.nemesisEnd();
+        return true;
+      case EventKind.FaultEnd:
+        this.faultEnd(ev);
+        return true;
+      case EventKind.Phase:
+        if (ev.n1 === Phase.Settle) this.startSettle();
+        else this.endRun();
+        return true;
+      default:
+        throw new Error(`unknown event kind ${String(ev.kind)}`);
+    }
+  }
+
+  /** Run node code; an exception becomes a violation (unless rethrow is set). */
+  private guarded(host: Host, body: () => void): void {
+    const previous = this.current;
+    this.current = host;
+    try {
+      body();
+    } catch (error) {
+      if (this.rethrow) throw error;
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.violate('exception', host.id, `${host.id} threw ${message}`);
+    } finally {
+      this.current = previous;
+    }
+  }
+
+  // ---------------------------------------------------------------- node events
+
+  private deliverMessage(ev: SimEvent): boolean {
+    const host = this.hosts[ev.target] as Host;
+    if (host.state === 'down' || host.crashes !== ev.n2) return this.dropAtDelivery(ev, host.id, 'crashed');
+    if (this.network.isBlocked(ev.source, ev.target)) return this.dropAtDelivery(ev, host.id, 'partition');
+    if (host.state === 'paused') return this.park(host, ev);
+    this.sent.delivered++;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'deliver', id: ev.n1, from: ev.from, to: host.id });
+    const node = host.node;
+    if (node === null) throw new Error(`${host.id} is up without a node`);
+    this.current = host;
+    try {
+      node.onMessage(ev.from as NodeId, ev.payload);
+      this.afterStep(host);
+    } catch (error) {
+      this.nodeThrew(host, error);
+    }
+    this.current = null;
+    return true;
+  }
+
+  private deliverRequest(ev: SimEvent): boolean {
+    const host = this.hosts[ev.target] as Host;
+    if (host.state === 'down') return this.dropAtDelivery(ev, host.id, 'crashed');
+    if (host.state === 'paused') return this.park(host, ev);
+    this.sent.delivered++;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'deliver', id: ev.n1, from: ev.from, to: host.id });
+    const node = host.node;
+    if (node === null) throw new Error(`${host.id} is up without a node`);
+    this.current = host;
+    try {
+      node.onRequest(ev.from as ClientId, ev.n2, ev.payload as KvOp);
+      this.afterStep(host);
+    } catch (error) {
+      this.nodeThrew(host, error);
+    }
+    this.current = null;
+    return true;
+  }
+
+  private fireNodeTimer(ev: SimEvent): boolean {
+    const host = this.hosts[ev.target] as Host;
+    if (host.state === 'down' || host.crashes !== ev.n2 || host.timers.get(ev.name) !== ev.n1) return false;
+    if (host.state === 'paused') return this.park(host, ev);
+    host.timers.delete(ev.name);
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'timer', node: host.id, name: ev.name });
+    const node = host.node;
+    if (node === null) throw new Error(`${host.id} is up without a node`);
+    this.current = host;
+    try {
+      const hooks = host.hooks;
+      if (hooks !== null && hooks.onTimer !== undefined && ev.name.startsWith('byz:')) hooks.onTimer(ev.name);
+      else node.onTimer(ev.name);
+      this.afterStep(host);
+    } catch (error) {
+      this.nodeThrew(host, error);
+    }
+    this.current = null;
+    return true;
+  }
+
+  private nodeThrew(host: Host, error: unknown): void {
+    if (this.rethrow) throw error;
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.violate('exception', host.id, `${host.id} threw ${message}`);
+  }
+
+  private park(host: Host, ev: SimEvent): boolean {
+    if (host.parked.length >= this.limits.maxQueue) {
+      this.violate('limit:queue', host.id, `more than ${this.limits.maxQueue} events waiting for paused ${host.id}`);
+    }
+    host.parked.push(ev);
+    return false;
+  }
+
+  /** After every node event: role changes into the trace, then the protocol's monitor. */
+  private afterStep(host: Host): void {
+    const node = host.node;
+    if (node === null) return;
+    if (!this.trace.enabled && this.monitor === null) return;
+    const view = node.inspect();
+    if (view.role !== host.lastRole || view.term !== host.lastTerm || view.leader !== host.lastLeader) {
+      host.lastRole = view.role;
+      host.lastTerm = view.term;
+      host.lastLeader = view.leader;
+      if (this.trace.enabled) {
+        this.trace.emit({ t: this.now, kind: 'role', node: host.id, role: view.role, term: view.term, leader: view.leader });
+      }
+    }
+    if (this.monitor !== null) this.finding(host.id, this.monitor.afterStep(host.id, view, this.now));
+  }
+
+  private finding(node: NodeId | null, finding: InvariantFinding | null): void {
+    if (finding === null || this.violation !== null) return;
+    this.violate(finding.name, finding.nodes[0] ?? node, finding.detail);
+  }
+
+  violate(name: string, node: NodeId | null, detail: string): void {
+    if (this.violation !== null) return;
+    this.violation = Object.freeze({ name, time: this.now, node, detail });
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'violation', name, node, detail });
+  }
+
+  // ---------------------------------------------------------------- HostServices (a node's env)
+
+  localNow(host: Host): number {
+    return host.clock.local(this.now);
+  }
+
+  send(host: Host, to: NodeId, msg: unknown): void {
+    const toIndex = this.nodeIndex(to);
+    deepFreeze(msg);
+    const id = ++this.messageSeq;
+    this.sent.sent++;
+    if (this.monitor !== null && this.monitor.onSend !== undefined) {
+      this.finding(host.id, this.monitor.onSend(host.id, to, msg, this.now));
+    }
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'send', id, from: host.id, to, msg });
+    if (this.network.isBlocked(host.index, toIndex)) return this.dropAtSend(id, host.id, to, 'partition');
+    if (this.network.lost()) return this.dropAtSend(id, host.id, to, 'loss');
+    this.scheduleDelivery(EventKind.Deliver, toIndex, host.index, host.id, id, (this.hosts[toIndex] as Host).crashes, msg);
+    if (this.network.duplicated()) {
+      this.sent.duplicated++;
+      if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'duplicate', id, from: host.id, to });
+      this.scheduleDelivery(EventKind.Deliver, toIndex, host.index, host.id, id, (this.hosts[toIndex] as Host).crashes, msg);
+    }
+  }
+
+  setTimer(host: Host, name: string, afterMicros: number): void {
+    if (typeof name !== 'string') throw new Error('timer name must be a string');
+    if (!Number.isFinite(afterMicros) || afterMicros < 0) throw new Error(`${host.id}: timer ${name} for ${afterMicros}µs`);
+    const generation = ++host.timerGeneration;
+    host.timers.set(name, generation);
+    const ev = this.queue.push(this.now + host.clock.realDuration(afterMicros), EventKind.NodeTimer, host.index);
+    ev.name = name;
+    ev.n1 = generation;
+    ev.n2 = host.crashes;
+  }
+
+  cancelTimer(host: Host, name: string): void {
+    host.timers.delete(name);
+  }
+
+  reply(host: Host, client: ClientId, reqId: number, reply: ClientReply): void {
+    const clientIndex = this.clientIndex(client);
+    deepFreeze(reply);
+    const id = ++this.messageSeq;
+    this.sent.sent++;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'send', id, from: host.id, to: client, msg: { reqId, reply } });
+    if (this.network.lost()) return this.dropAtSend(id, host.id, client, 'loss');
+    this.scheduleDelivery(EventKind.Reply, clientIndex, host.index, host.id, id, reqId, reply);
+    if (this.network.duplicated()) {
+      this.sent.duplicated++;
+      if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'duplicate', id, from: host.id, to: client });
+      this.scheduleDelivery(EventKind.Reply, clientIndex, host.index, host.id, id, reqId, reply);
+    }
+  }
+
+  sign(host: Host, msg: unknown): Signature {
+    return this.signatures.sign(host.id, msg);
+  }
+
+  verify(sig: Signature, signer: NodeId, msg: unknown): boolean {
+    return this.signatures.verify(sig, signer, msg);
+  }
+
+  note(host: Host, text: string): void {
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'note', node: host.id, text: String(text) });
+  }
+
+  private scheduleDelivery(kind: EventKind, target: number, source: number, from: string, id: number, n2: number, payload: unknown): void {
+    const ev = this.queue.push(this.now + this.network.latency(), kind, target);
+    ev.source = source;
+    ev.from = from;
+    ev.n1 = id;
+    ev.n2 = n2;
+    ev.payload = payload;
+  }
+
+  private dropAtSend(id: number, from: string, to: string, reason: string): void {
+    this.sent.dropped++;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'drop', id, from, to, reason });
+  }
+
+  private dropAtDelivery(ev: SimEvent, to: string, reason: string): boolean {
+    this.sent.dropped++;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'drop', id: ev.n1, from: ev.from, to, reason });
+    return true;
+  }
+
+  private nodeIndex(id: NodeId): number {
+    const index = typeof id === 'string' && id.charCodeAt(0) === 110 ? Number(id.slice(1)) - 1 : NaN;
+    if (!(index >= 0 && index < this.hosts.length) || this.nodes[index] !== id) throw new Error(`send to unknown node ${String(id)}`);
+    return index;
+  }
+
+  private clientIndex(id: ClientId): number {
+    const index = typeof id === 'string' && id.charCodeAt(0) === 99 ? Number(id.slice(1)) - 1 : NaN;
+    if (!(index >= 0 && index < this.clients.length) || (this.clients[index] as Client).id !== id) {
+      throw new Error(`reply to unknown client ${String(id)}`);
+    }
+    return index;
+  }
+
+  // ---------------------------------------------------------------- ClientServices
+
+  sendRequest(client: Client, to: number, reqId: number, op: KvOp): void {
+    const id = ++this.messageSeq;
+    const toId = this.nodes[to] as NodeId;
+    this.sent.sent++;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'send', id, from: client.id, to: toId, msg: { reqId, op } });
+    if (this.network.lost()) return this.dropAtSend(id, client.id, toId, 'loss');
+    this.scheduleDelivery(EventKind.Request, to, client.index, client.id, id, reqId, op);
+    if (this.network.duplicated()) {
+      this.sent.duplicated++;
+      if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'duplicate', id, from: client.id, to: toId });
+      this.scheduleDelivery(EventKind.Request, to, client.index, client.id, id, reqId, op);
+    }
+  }
+
+  setClientTimer(client: Client, kind: ClientTimer, afterUs: number, token: number): void {
+    const ev = this.queue.push(this.now + Math.max(0, Math.ceil(afterUs)), EventKind.ClientTimer, client.index);
+    ev.n1 = kind;
+    ev.n2 = token;
+  }
+
+  clientNow(): number {
+    return this.now;
+  }
+
+  newProcess(): number {
+    return this.nextProcess++;
+  }
+
+  uniqueValue(): number {
+    return ++this.nextValue;
+  }
+
+  private deliverReply(ev: SimEvent): boolean {
+    const client = this.clients[ev.target] as Client;
+    this.sent.delivered++;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'deliver', id: ev.n1, from: ev.from, to: client.id });
+    client.onReply(ev.from as NodeId, ev.n2, ev.payload as ClientReply);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- host lifecycle
+
+  private boot(host: Host): void {
+    host.incarnation++;
+    host.state = 'up';
+    host.timers.clear();
+    host.lastRole = '';
+    host.lastTerm = -1;
+    host.lastLeader = null;
+    const machine = new TrackedMachine(host.id, host.correct ? this.ledger : null);
+    host.machine = machine;
+    const env = createEnv(host, this.nodes, machine, this);
+    const behaviourName = this.scenario.byzantine[host.id];
+    let node: ReturnType<ProtocolDefinition<unknown>['createNode']> | null = null;
+    if (behaviourName !== undefined) {
+      const behaviour = this.protocol.byzantine?.[behaviourName];
+      if (behaviour === undefined) throw new Error(`${this.protocol.name} has no byzantine behaviour ${behaviourName}`);
+      const hooks = behaviour.wrap(env, () => {
+        if (node === null) throw new Error('byzantine wrapper asked for the node before it exists');
+        return node;
+      });
+      host.hooks = hooks;
+      node = this.protocol.createNode({ env: hooks.env, options: this.scenario.protocolOptions, bugs: this.bugs });
+    } else {
+      host.hooks = null;
+      node = this.protocol.createNode({ env, options: this.scenario.protocolOptions, bugs: this.bugs });
+    }
+    host.node = node;
+    node.start();
+    host.hooks?.onStart?.();
+    this.afterStep(host);
+  }
+
+  crash(host: Host, amnesia: boolean, source: string): boolean {
+    if (host.state === 'down') return false;
+    host.state = 'down';
+    host.node = null;
+    host.hooks = null;
+    host.machine = null;
+    host.timers.clear();
+    host.parked = [];
+    host.crashes++;
+    if (amnesia) host.store.wipe();
+    else host.store.crash();
+    this.monitor?.onCrash?.(host.id);
+    host.lastRole = '';
+    host.lastTerm = -1;
+    host.lastLeader = null;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action: 'crash', source, nodes: [host.id], amnesia });
+    return true;
+  }
+
+  restart(host: Host, source: string): boolean {
+    if (host.state !== 'down') return false;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action: 'restart', source, nodes: [host.id] });
+    this.guarded(host, () => this.boot(host));
+    return true;
+  }
+
+  pause(host: Host, forUs: number, source: string): boolean {
+    if (host.state !== 'up') return false;
+    host.state = 'paused';
+    const token = ++host.pauseToken;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action: 'pause', source, nodes: [host.id], forUs });
+    const ev = this.queue.push(this.now + forUs, EventKind.FaultEnd, host.index);
+    ev.n1 = FaultEndAction.Resume;
+    ev.n2 = token;
+    return true;
+  }
+
+  resume(host: Host, source: string): boolean {
+    if (host.state !== 'paused') return false;
+    host.state = 'up';
+    host.pauseToken++;
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action: 'resume', source, nodes: [host.id] });
+    const parked = host.parked;
+    host.parked = [];
+    for (const ev of parked) this.queue.repush(ev, this.now);
+    return true;
+  }
+
+  private jumpClock(host: Host, jumpUs: number, source: string): void {
+    host.clock.jump(jumpUs);
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action: 'clock', source, nodes: [host.id], jumpUs });
+  }
+
+  private faultEnd(ev: SimEvent): void {
+    const host = this.hosts[ev.target] as Host;
+    if (ev.n1 === FaultEndAction.Restart) {
+      if (host.state === 'down' && host.crashes === ev.n2) this.restart(host, 'script');
+    } else if (host.state === 'paused' && host.pauseToken === ev.n2) {
+      this.resume(host, 'script');
+    }
+  }
+
+  /** The live node that believes it leads, highest term first (ties: lowest index); -1 when none. */
+  leaderIndex(): number {
+    let best = -1;
+    let bestTerm = -Infinity;
+    for (const host of this.hosts) {
+      if (host.node === null) continue;
+      const view = host.node.inspect();
+      if (view.leader === host.id && view.term > bestTerm) {
+        best = host.index;
+        bestTerm = view.term;
+      }
+    }
+    return best;
+  }
+
+  // ---------------------------------------------------------------- scripted faults
+
+  private applyScripted(index: number): void {
+    const fault = this.scenario.faults[index];
+    if (fault === undefined) throw new Error(`no scripted fault ${index}`);
+    this.applyAction(fault.action, 'script');
+  }
+
+  applyAction(action: FaultAction, source: string): void {
+    const ctx = this.selectorContext;
+    switch (action.kind) {
+      case 'partition': {
+        const groups = resolvePartition(action.groups, ctx);
+        this.network.partition(groups);
+        this.traceLinks('partition', source, groups.flat(), { groups: groups.map((g) => this.ids(g)) });
+        return;
+      }
+      case 'heal': {
+        if (action.target.kind === 'all') {
+          this.network.healAll();
+          this.traceLinks('heal', source, range(this.hosts.length), {});
+        } else {
+          const nodes = resolveSelector(action.target, ctx);
+          for (const i of nodes) this.network.healNode(i);
+          this.traceLinks('heal', source, nodes, {});
+        }
+        return;
+      }
+      case 'cut': {
+        const from = resolveSelector(action.from, ctx);
+        const to = resolveSelectors(action.to, ctx);
+        for (const f of from) this.network.cut(f, to);
+        this.traceLinks('cut', source, from, { to: this.ids(to) });
+        return;
+      }
+      case 'crash':
+        for (const i of this.select(action.target, 'crash', source)) {
+          const host = this.hosts[i] as Host;
+          if (this.crash(host, action.amnesia, source) && action.restartUs !== null) {
+            const ev = this.queue.push(this.now + action.restartUs, EventKind.FaultEnd, i);
+            ev.n1 = FaultEndAction.Restart;
+            ev.n2 = host.crashes;
+          }
+        }
+        return;
+      case 'restart':
+        for (const i of this.select(action.target, 'restart', source)) this.restart(this.hosts[i] as Host, source);
+        return;
+      case 'pause':
+        for (const i of this.select(action.target, 'pause', source)) this.pause(this.hosts[i] as Host, action.forUs, source);
+        return;
+      case 'clock':
+        for (const i of this.select(action.target, 'clock', source)) this.jumpClock(this.hosts[i] as Host, action.jumpUs, source);
+        return;
+    }
+  }
+
+  /** Resolve a selector; when it names nobody (no leader yet), say so in the trace. */
+  private select(selector: Parameters<typeof resolveSelector>[0], action: string, source: string): number[] {
+    const nodes = resolveSelector(selector, this.selectorContext);
+    if (nodes.length === 0 && this.trace.enabled) {
+      this.trace.emit({ t: this.now, kind: 'fault', action, source, nodes: [], skipped: `no node matches ${selector.kind}` });
+    }
+    return nodes;
+  }
+
+  private traceLinks(action: string, source: string, nodes: readonly number[], extra: Record<string, unknown>): void {
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action, source, nodes: this.ids(nodes), ...extra });
+  }
+
+  private ids(indices: readonly number[]): NodeId[] {
+    return indices.map((i) => this.nodes[i] as NodeId);
+  }
+
+  // ---------------------------------------------------------------- nemesis
+
+  private nemesisStart(): void {
+    const spec = this.scenario.nemesis;
+    if (spec === null || this.phase !== 'safety') return;
+    const r = this.faultsRandom;
+    const kind = r.pick(spec.faults);
+    const durationUs = r.between(Math.floor(spec.everyUs / 4), Math.floor((spec.everyUs * 3) / 4));
+    const nodes = this.nemesisFault(kind, durationUs);
+    this.nemesisActive = { kind, nodes };
+    this.queue.push(this.now + Math.max(1, durationUs), EventKind.Nemesis, -1).n1 = 1;
+  }
+
+  /** Start one random fault of `kind`; the nodes it touched. */
+  private nemesisFault(kind: NemesisKind, durationUs: number): number[] {
+    const r = this.faultsRandom;
+    const n = this.hosts.length;
+    const live = this.hosts.filter((h) => h.state === 'up').map((h) => h.index);
+    const leader = this.leaderIndex();
+    const victim = (): number => (leader >= 0 && r.chance(1 / 3) ? leader : live.length > 0 ? r.pick(live) : -1);
+    switch (kind) {
+      case 'partition': {
+        const side = leader >= 0 && r.chance(0.5) ? [leader] : r.shuffled(range(n)).slice(0, r.between(1, minoritySize(n))).sort((a, b) => a - b);
+        const rest = range(n).filter((i) => !side.includes(i));
+        if (rest.length === 0) return [];
+        this.network.partition([side, rest]);
+        this.traceLinks('partition', 'nemesis', [...side, ...rest], { groups: [this.ids(side), this.ids(rest)] });
+        return side;
+      }
+      case 'cut': {
+        if (n < 2) return [];
+        const from = r.int(n);
+        const others = range(n).filter((i) => i !== from);
+        const to = r.shuffled(others).slice(0, r.between(1, others.length)).sort((a, b) => a - b);
+        this.network.cut(from, to);
+        this.traceLinks('cut', 'nemesis', [from], { to: this.ids(to) });
+        return [from];
+      }
+      case 'crash':
+      case 'amnesia': {
+        const v = victim();
+        if (v < 0) return [];
+        this.crash(this.hosts[v] as Host, kind === 'amnesia', 'nemesis');
+        return [v];
+      }
+      case 'pause': {
+        const v = victim();
+        if (v < 0) return [];
+        this.pause(this.hosts[v] as Host, durationUs, 'nemesis');
+        return [v];
+      }
+      case 'clock': {
+        const v = r.int(n);
+        const magnitude = r.between(1000, Math.max(1000, Math.floor((this.scenario.nemesis?.everyUs ?? 0) / 2)));
+        this.jumpClock(this.hosts[v] as Host, r.chance(0.5) ? magnitude : -magnitude, 'nemesis');
+        return [v];
+      }
+    }
+  }
+
+  private nemesisEnd(): void {
+    this.endNemesisFault();
+    const spec = this.scenario.nemesis;
+    if (spec === null || this.phase !== 'safety') return;
+    const gap = this.faultsRandom.between(Math.floor(spec.everyUs / 4), Math.floor((spec.everyUs * 3) / 4));
+    const next = this.now + Math.max(1, gap);
+    if (next < this.scenario.durationUs) this.queue.push(next, EventKind.Nemesis, -1).n1 = 0;
+  }
+
+  private endNemesisFault(): void {
+    const active = this.nemesisActive;
+    if (active === null) return;
+    this.nemesisActive = null;
+    switch (active.kind) {
+      case 'partition':
+      case 'cut':
+        this.network.healAll();
+        this.traceLinks('heal', 'nemesis', range(this.hosts.length), {});
+        return;
+      case 'crash':
+      case 'amnesia':
+        for (const i of active.nodes) this.restart(this.hosts[i] as Host, 'nemesis');
+        return;
+      case 'pause':
+        for (const i of active.nodes) this.resume(this.hosts[i] as Host, 'nemesis');
+        return;
+      case 'clock':
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------- phases
+
+  private startSettle(): void {
+    this.phase = 'settle';
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'phase', phase: 'settle' });
+    this.nemesisActive = null;
+    if (this.network.anyBlocked) {
+      this.network.healAll();
+      this.traceLinks('heal', 'settle', range(this.hosts.length), {});
+    }
+    for (const host of this.hosts) {
+      if (host.state === 'down') this.restart(host, 'settle');
+      else if (host.state === 'paused') this.resume(host, 'settle');
+    }
+    for (const client of this.clients) client.finish();
+  }
+
+  private endRun(): void {
+    this.phase = 'ended';
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'phase', phase: 'end' });
+  }
+
+  // ---------------------------------------------------------------- end-of-run checks
+
+  /** Liveness: every probe completed ok, and all live correct nodes applied the same sequence. */
+  liveness(): { ok: boolean; detail: string } {
+    const waiting = this.clients.filter((c) => !c.probeDone).map((c) => c.id);
+    if (waiting.length > 0) return { ok: false, detail: `probe read of ${waiting.join(', ')} did not complete` };
+    let reference: Host | null = null;
+    for (const host of this.hosts) {
+      if (!host.correct || host.state === 'down' || host.machine === null) continue;
+      if (reference === null || reference.machine === null) {
+        reference = host;
+        continue;
+      }
+      const a = reference.machine;
+      const b = host.machine;
+      if (a.appliedCount !== b.appliedCount || a.digest() !== b.digest()) {
+        return {
+          ok: false,
+          detail: `${reference.id} applied ${a.appliedCount} commands (digest ${a.digest()}) but ${host.id} applied ${b.appliedCount} (digest ${b.digest()})`,
+        };
+      }
+    }
+    return { ok: true, detail: '' };
+  }
+}
