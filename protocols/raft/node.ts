@@ -1,0 +1,649 @@
+/**
+ * Raft (Ongaro & Ousterhout, "In Search of an Understandable Consensus Algorithm", 2014), as a
+ * synchronous state machine with no I/O: the host hands it messages, timers and client requests;
+ * it answers through `env` (etcd-io/raft's shape).
+ *
+ * - Terms (§5.1). Every message carries its sender's term. Before any role looks at a message the
+ *   common rules run once (`observeTerm`): a higher term turns the node into a follower of that
+ *   term; a lower one is answered with a refusal (so a stale leader learns it is deposed) or
+ *   dropped. Roles then swap handler tables (`becomeFollower` installs the follower's `step` and
+ *   `tick`) instead of testing `role` in every handler.
+ * - Elections (§5.2). A follower that hears no leader for a random time in [T, 2T] campaigns: new
+ *   term, votes for itself, asks everyone. A voter grants at most one vote per term (votedFor is
+ *   synced to disk before the reply leaves) and only to a candidate whose log is at least as
+ *   up to date as its own (§5.4.1: last term, then length). With `preVote` (thesis §9.6) it first
+ *   asks whether it could win, changing nobody's term, so a node cut off for a while cannot
+ *   depose a healthy leader when it comes back.
+ * - Replication (§5.3). The leader sends each follower the entries after nextIndex (at most
+ *   `maxBatch`), with the index and term of the entry before them. A follower accepts only if it
+ *   holds that entry (Log Matching), deletes a conflicting suffix, and otherwise answers with a
+ *   hint (the conflicting term and its first index) so the leader skips back a term at a time.
+ * - Commitment (§5.4.2). The leader commits index N once a majority stores it AND entry N is of
+ *   its current term; older entries commit indirectly. Figure 8 shows why counting replicas of an
+ *   older entry is unsafe. A new leader therefore appends a no-op at the start of its term (§8).
+ * - Clients (§8). Committed entries are applied in order; the leader answers the client that
+ *   submitted each one. The replicated session table answers retries without re-executing them,
+ *   and a retry of a command already in the leader's log is not appended twice.
+ * - Reads. By default through the log like any command (§8); with `readPath: readindex`, by the
+ *   thesis's ReadIndex (§6.4, see read-index.ts).
+ * - Restart. Only currentTerm, votedFor and the log survive; the state machine is rebuilt by
+ *   re-applying the log as this node re-learns the commit index.
+ */
+import type { ClientId, ClientReply, KvOp, NodeEnv, NodeId, NodeView, OpResult, ProtocolNode } from '../api.js';
+import { assertNever, majority } from '../api.js';
+import { commandKey, type Command } from '../kv.js';
+import { LIMITS, type RaftConfig } from './config.js';
+import type { AppendEntries, AppendEntriesReply, LogEntry, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
+import { PersistentState } from './persistent.js';
+import { ReadIndexQueue } from './read-index.js';
+
+export type RaftRole = 'follower' | 'precandidate' | 'candidate' | 'leader';
+
+export interface RaftView extends NodeView {
+  readonly role: RaftRole;
+  readonly votedFor: NodeId | null;
+  readonly lastLogTerm: number;
+  /** The live log (not a copy): read it at once, never keep or mutate it. */
+  readonly log: readonly LogEntry[];
+}
+
+/** What a role does with a message that passed the term rules, and with its timers. */
+interface RoleHandlers {
+  readonly role: RaftRole;
+  step(from: NodeId, msg: RaftMessage): void;
+  tick(timer: string): void;
+  request(client: ClientId, reqId: number, op: KvOp): void;
+}
+
+const ELECTION_TIMER = 'election';
+const HEARTBEAT_TIMER = 'heartbeat';
+
+export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
+  private readonly env: NodeEnv<RaftMessage>;
+  private readonly config: RaftConfig;
+  private readonly state: PersistentState;
+  private readonly quorum: number;
+
+  // Volatile state on all servers (Figure 2).
+  private handlers: RoleHandlers;
+  private leader: NodeId | null = null;
+  private commitIndex = 0;
+  private lastApplied = 0;
+  /** Local time this node last heard from the leader of its term (pre-vote refusals, §9.6). */
+  private leaderContactAt = -Infinity;
+  /** Granted votes (or pre-votes) in the current campaign. */
+  private votes = new Set<NodeId>();
+
+  // Volatile state on leaders, reinitialized after each election (Figure 2).
+  private nextIndex = new Map<NodeId, number>();
+  private matchIndex = new Map<NodeId, number>();
+  /** Highest heartbeat round each follower answered in this term (ReadIndex). */
+  private ackedReadSeq = new Map<NodeId, number>();
+  private readSeq = 0;
+  /** Client → the one request it waits for (a client has at most one outstanding op). */
+  private pending = new Map<ClientId, number>();
+  /** Command key → log index, for commands in the log that are not yet applied. */
+  private unapplied = new Map<string, number>();
+  private readonly reads = new ReadIndexQueue(LIMITS.maxPendingReads);
+
+  private readonly followerRole: RoleHandlers;
+  private readonly preCandidateRole: RoleHandlers;
+  private readonly candidateRole: RoleHandlers;
+  private readonly leaderRole: RoleHandlers;
+
+  constructor(env: NodeEnv<RaftMessage>, config: RaftConfig) {
+    this.env = env;
+    this.config = config;
+    this.state = new PersistentState(env.storage, config.bugs.forgetVote);
+    this.quorum = majority(env.nodes.length);
+    const redirect = (client: ClientId, reqId: number): void => this.redirect(client, reqId);
+    const campaignTick = (timer: string): void => this.tickElection(timer);
+    this.followerRole = { role: 'follower', step: (f, m) => this.stepFollower(f, m), tick: campaignTick, request: redirect };
+    this.preCandidateRole = { role: 'precandidate', step: (f, m) => this.stepPreCandidate(f, m), tick: campaignTick, request: redirect };
+    this.candidateRole = { role: 'candidate', step: (f, m) => this.stepCandidate(f, m), tick: campaignTick, request: redirect };
+    this.leaderRole = {
+      role: 'leader',
+      step: (f, m) => this.stepLeader(f, m),
+      tick: (t) => this.tickHeartbeat(t),
+      request: (c, r, op) => this.leaderRequest(c, r, op),
+    };
+    this.handlers = this.followerRole;
+  }
+
+  // ---------------------------------------------------------------- host entry points
+
+  start(): void {
+    // After a restart only the persistent state is here: start as a follower (§5.2) and let
+    // the leader's AppendEntries re-teach the commit index, which re-applies the log.
+    this.handlers = this.followerRole;
+    this.resetElectionTimer();
+  }
+
+  onMessage(from: NodeId, msg: RaftMessage): void {
+    if (!this.observeTerm(from, msg)) return;
+    this.handlers.step(from, msg);
+  }
+
+  onTimer(name: string): void {
+    this.handlers.tick(name);
+  }
+
+  onRequest(client: ClientId, reqId: number, op: KvOp): void {
+    // An applied request has a final answer on any node that applied it.
+    const cached = this.env.machine.cached(client, reqId);
+    if (cached !== undefined) {
+      this.answer(client, reqId, cached);
+      return;
+    }
+    this.handlers.request(client, reqId, op);
+  }
+
+  inspect(): RaftView {
+    return {
+      role: this.handlers.role,
+      term: this.state.currentTerm,
+      leader: this.leader,
+      commitIndex: this.commitIndex,
+      appliedIndex: this.lastApplied,
+      logLength: this.state.lastIndex,
+      votedFor: this.state.votedFor,
+      lastLogTerm: this.state.lastTerm,
+      log: this.state.all(),
+    };
+  }
+
+  // ---------------------------------------------------------------- term rules (§5.1)
+
+  /** The rules every role applies first; false when the message is stale and handled here. */
+  private observeTerm(from: NodeId, msg: RaftMessage): boolean {
+    const term = this.state.currentTerm;
+    // A pre-vote request carries the term its sender would campaign in: it changes nothing here.
+    if (msg.type === 'RequestVote' && msg.preVote) return true;
+    // A granted pre-vote echoes the term that was asked about, one above ours.
+    if (msg.type === 'RequestVoteReply' && msg.preVote && msg.voteGranted) return true;
+    if (msg.term > term) {
+      this.becomeFollower(msg.term, msg.type === 'AppendEntries' ? msg.leader : null);
+      return true;
+    }
+    if (msg.term < term) {
+      this.refuseStale(from, msg);
+      return false;
+    }
+    return true;
+  }
+
+  /** Tell a node from an older term about ours, so a deposed leader or candidate steps down. */
+  private refuseStale(from: NodeId, msg: RaftMessage): void {
+    const term = this.state.currentTerm;
+    if (msg.type === 'RequestVote') {
+      this.env.send(from, { type: 'RequestVoteReply', term, voteGranted: false, preVote: false });
+    } else if (msg.type === 'AppendEntries') {
+      this.env.send(from, this.appendReply(false, 0, msg, 0, 0));
+    }
+  }
+
+  // ---------------------------------------------------------------- role changes
+
+  private becomeFollower(term: number, leader: NodeId | null): void {
+    if (term > this.state.currentTerm) {
+      this.state.setTerm(term);
+      // Persisted before anything this node says in the new term.
+      this.state.sync();
+    }
+    if (this.handlers === this.leaderRole) this.stepDown(leader);
+    this.handlers = this.followerRole;
+    this.leader = leader;
+    this.votes = new Set();
+    this.resetElectionTimer();
+  }
+
+  private tickElection(timer: string): void {
+    if (timer !== ELECTION_TIMER) return;
+    if (this.config.preVote) this.startPreVote();
+    else this.startElection();
+  }
+
+  /** Thesis §9.6: ask for votes in term+1 without touching anyone's term. */
+  private startPreVote(): void {
+    this.handlers = this.preCandidateRole;
+    this.leader = null;
+    this.votes = new Set([this.env.id]);
+    this.env.note(`pre-vote for term ${this.state.currentTerm + 1}`);
+    this.requestVotes(this.state.currentTerm + 1, true);
+    this.resetElectionTimer();
+    if (this.votes.size >= this.quorum) this.startElection();
+  }
+
+  /** §5.2: increment currentTerm, vote for self, ask every other server. */
+  private startElection(): void {
+    this.state.setTerm(this.state.currentTerm + 1);
+    this.state.setVote(this.env.id);
+    this.state.sync();
+    this.handlers = this.candidateRole;
+    this.leader = null;
+    this.votes = new Set([this.env.id]);
+    this.requestVotes(this.state.currentTerm, false);
+    this.resetElectionTimer();
+    if (this.votes.size >= this.quorum) this.becomeLeader();
+  }
+
+  private requestVotes(term: number, preVote: boolean): void {
+    const msg: RequestVote = {
+      type: 'RequestVote',
+      term,
+      candidate: this.env.id,
+      lastLogIndex: this.state.lastIndex,
+      lastLogTerm: this.state.lastTerm,
+      preVote,
+    };
+    for (const peer of this.env.peers) this.env.send(peer, msg);
+  }
+
+  private becomeLeader(): void {
+    this.handlers = this.leaderRole;
+    this.leader = this.env.id;
+    this.env.cancelTimer(ELECTION_TIMER);
+    const next = this.state.lastIndex + 1;
+    for (const peer of this.env.peers) {
+      this.nextIndex.set(peer, next);
+      this.matchIndex.set(peer, 0);
+      this.ackedReadSeq.set(peer, 0);
+    }
+    this.readSeq = 0;
+    this.indexUnapplied();
+    // §8: a no-op of the new term, so that earlier entries can commit through it (§5.4.2) and
+    // the leader learns the commit index before serving reads.
+    this.state.append({ term: this.state.currentTerm, command: null });
+    this.state.sync();
+    this.broadcastAppend();
+    this.env.setTimer(HEARTBEAT_TIMER, this.config.heartbeatIntervalUs);
+    this.advanceCommit();
+  }
+
+  /** Remember which commands already sit in the log, so a client's retry is not appended twice. */
+  private indexUnapplied(): void {
+    this.unapplied.clear();
+    const log = this.state.all();
+    for (let index = this.lastApplied + 1; index <= log.length; index++) {
+      const command = log[index - 1]?.command;
+      if (command !== null && command !== undefined) this.unapplied.set(commandKey(command), index);
+    }
+  }
+
+  /** Leadership lost: clients waiting here must look for the new leader. */
+  private stepDown(newLeader: NodeId | null): void {
+    this.env.cancelTimer(HEARTBEAT_TIMER);
+    for (const [client, reqId] of this.pending) this.env.reply(client, reqId, { kind: 'redirect', leader: newLeader });
+    this.pending.clear();
+    for (const read of this.reads.drain()) this.env.reply(read.client, read.reqId, { kind: 'redirect', leader: newLeader });
+    this.unapplied.clear();
+    this.nextIndex.clear();
+    this.matchIndex.clear();
+    this.ackedReadSeq.clear();
+  }
+
+  private resetElectionTimer(): void {
+    const base = this.config.electionTimeoutUs;
+    this.env.setTimer(ELECTION_TIMER, base + Math.floor(this.env.random() * base));
+  }
+
+  // ---------------------------------------------------------------- role step functions
+
+  private stepFollower(from: NodeId, msg: RaftMessage): void {
+    switch (msg.type) {
+      case 'AppendEntries':
+        return this.handleAppendEntries(from, msg);
+      case 'RequestVote':
+        return this.handleRequestVote(from, msg);
+      case 'RequestVoteReply':
+      case 'AppendEntriesReply':
+        return; // answers to a campaign or a leadership this node no longer has
+      default:
+        return assertNever(msg);
+    }
+  }
+
+  private stepPreCandidate(from: NodeId, msg: RaftMessage): void {
+    if (msg.type === 'RequestVoteReply') {
+      if (msg.preVote && msg.voteGranted && msg.term === this.state.currentTerm + 1) this.countVote(from, () => this.startElection());
+      return;
+    }
+    this.stepCandidateCommon(from, msg);
+  }
+
+  private stepCandidate(from: NodeId, msg: RaftMessage): void {
+    if (msg.type === 'RequestVoteReply') {
+      if (!msg.preVote && msg.voteGranted) this.countVote(from, () => this.becomeLeader());
+      return;
+    }
+    this.stepCandidateCommon(from, msg);
+  }
+
+  private stepCandidateCommon(from: NodeId, msg: RaftMessage): void {
+    if (msg.type === 'AppendEntries') {
+      // §5.2: a leader of this term exists; recognise it.
+      this.becomeFollower(this.state.currentTerm, msg.leader);
+      this.handleAppendEntries(from, msg);
+    } else if (msg.type === 'RequestVote') {
+      this.handleRequestVote(from, msg);
+    }
+  }
+
+  private countVote(from: NodeId, won: () => void): void {
+    this.votes.add(from);
+    if (this.votes.size === this.quorum) won();
+  }
+
+  private stepLeader(from: NodeId, msg: RaftMessage): void {
+    switch (msg.type) {
+      case 'AppendEntriesReply':
+        return this.handleAppendReply(from, msg);
+      case 'RequestVote':
+        return this.handleRequestVote(from, msg);
+      case 'AppendEntries':
+        // Two leaders in one term: impossible unless votes were lost (the monitor reports it).
+        this.env.note(`AppendEntries from ${from}, another leader of term ${msg.term}`);
+        return;
+      case 'RequestVoteReply':
+        return;
+      default:
+        return assertNever(msg);
+    }
+  }
+
+  // ---------------------------------------------------------------- RequestVote (§5.2, §5.4.1)
+
+  private handleRequestVote(from: NodeId, msg: RequestVote): void {
+    const logOk =
+      msg.lastLogTerm > this.state.lastTerm ||
+      (msg.lastLogTerm === this.state.lastTerm && msg.lastLogIndex >= this.state.lastIndex);
+    if (msg.preVote) {
+      this.answerPreVote(from, msg, logOk);
+      return;
+    }
+    const votedFor = this.state.votedFor;
+    const granted = logOk && (votedFor === null || votedFor === msg.candidate);
+    if (granted && votedFor === null) {
+      this.state.setVote(msg.candidate);
+      // The vote must be on disk before the candidate can count it.
+      this.state.sync();
+    }
+    if (granted) this.resetElectionTimer();
+    const reply: RequestVoteReply = { type: 'RequestVoteReply', term: this.state.currentTerm, voteGranted: granted, preVote: false };
+    this.env.send(from, reply);
+  }
+
+  /** Thesis §9.6: grant if the candidate could win and this node has no live leader. */
+  private answerPreVote(from: NodeId, msg: RequestVote, logOk: boolean): void {
+    const leaderAlive =
+      this.handlers === this.leaderRole ||
+      (this.leader !== null && this.env.now() - this.leaderContactAt < this.config.electionTimeoutUs);
+    const granted = msg.term > this.state.currentTerm && logOk && !leaderAlive;
+    const term = granted ? msg.term : this.state.currentTerm;
+    this.env.send(from, { type: 'RequestVoteReply', term, voteGranted: granted, preVote: true });
+  }
+
+  // ---------------------------------------------------------------- AppendEntries, follower side (§5.3)
+
+  private handleAppendEntries(from: NodeId, msg: AppendEntries): void {
+    this.leader = msg.leader;
+    this.leaderContactAt = this.env.now();
+    this.resetElectionTimer();
+    if (this.config.bugs.commitIndexUncapped) this.commitUpTo(Math.min(msg.leaderCommit, this.state.lastIndex));
+    if (msg.prevLogIndex > this.state.lastIndex) {
+      // Too short: ask for what follows our last entry.
+      this.env.send(from, this.appendReply(false, 0, msg, 0, this.state.lastIndex + 1));
+      return;
+    }
+    const localPrevTerm = this.state.termAt(msg.prevLogIndex);
+    if (localPrevTerm !== msg.prevLogTerm) {
+      const first = this.firstIndexOfTerm(msg.prevLogIndex, localPrevTerm);
+      this.env.send(from, this.appendReply(false, 0, msg, localPrevTerm, first));
+      return;
+    }
+    if (this.mergeEntries(msg.prevLogIndex, msg.entries)) this.state.sync();
+    const lastVerified = msg.prevLogIndex + msg.entries.length;
+    // Figure 2, rule 5: never past the last entry this request proved equal to the leader's.
+    const cap = this.config.bugs.commitIndexUncapped ? this.state.lastIndex : lastVerified;
+    this.commitUpTo(Math.min(msg.leaderCommit, cap));
+    this.env.send(from, this.appendReply(true, lastVerified, msg, 0, 0));
+  }
+
+  private appendReply(
+    success: boolean,
+    matchIndex: number,
+    msg: AppendEntries,
+    conflictTerm: number,
+    conflictIndex: number,
+  ): AppendEntriesReply {
+    return {
+      type: 'AppendEntriesReply',
+      term: this.state.currentTerm,
+      success,
+      matchIndex,
+      rejectedPrev: msg.prevLogIndex,
+      conflictTerm,
+      conflictIndex,
+      readSeq: msg.readSeq,
+    };
+  }
+
+  /** First index of the run of `term` ending at `index`; entries up to commitIndex are settled. */
+  private firstIndexOfTerm(index: number, term: number): number {
+    let first = index;
+    while (first - 1 > this.commitIndex && this.state.termAt(first - 1) === term) first--;
+    return first;
+  }
+
+  /**
+   * Figure 2, rules 3–4: skip entries we already hold, delete from the first conflict on, append
+   * the rest. A late or duplicated AppendEntries carrying a prefix of our log changes nothing,
+   * so an older message can never cut entries a newer one added.
+   */
+  private mergeEntries(prevLogIndex: number, entries: readonly LogEntry[]): boolean {
+    let changed = false;
+    let index = prevLogIndex;
+    for (const entry of entries) {
+      index++;
+      if (index <= this.state.lastIndex) {
+        if (this.state.termAt(index) === entry.term) continue;
+        if (index <= this.commitIndex) this.env.note(`truncating committed entry ${index}`);
+        this.state.truncateAfter(index - 1);
+        this.forgetUnapplied(index);
+      }
+      this.state.append(entry);
+      changed = true;
+    }
+    return changed;
+  }
+
+  private forgetUnapplied(fromIndex: number): void {
+    if (this.unapplied.size === 0) return;
+    for (const [key, index] of this.unapplied) if (index >= fromIndex) this.unapplied.delete(key);
+  }
+
+  // ---------------------------------------------------------------- AppendEntries, leader side
+
+  private broadcastAppend(): void {
+    for (const peer of this.env.peers) this.sendAppend(peer);
+  }
+
+  private sendAppend(peer: NodeId): void {
+    const next = this.nextIndex.get(peer) ?? this.state.lastIndex + 1;
+    const prevLogIndex = next - 1;
+    const last = Math.min(this.state.lastIndex, prevLogIndex + this.config.maxBatch);
+    const msg: AppendEntries = {
+      type: 'AppendEntries',
+      term: this.state.currentTerm,
+      leader: this.env.id,
+      prevLogIndex,
+      prevLogTerm: this.state.termAt(prevLogIndex),
+      entries: last >= next ? this.state.slice(next, last) : [],
+      leaderCommit: this.commitIndex,
+      readSeq: this.readSeq,
+    };
+    this.env.send(peer, msg);
+  }
+
+  private tickHeartbeat(timer: string): void {
+    if (timer !== HEARTBEAT_TIMER) return;
+    this.broadcastAppend();
+    this.env.setTimer(HEARTBEAT_TIMER, this.config.heartbeatIntervalUs);
+  }
+
+  private handleAppendReply(from: NodeId, msg: AppendEntriesReply): void {
+    if (msg.readSeq > (this.ackedReadSeq.get(from) ?? 0)) {
+      this.ackedReadSeq.set(from, msg.readSeq);
+      this.serveReads();
+    }
+    if (msg.success) {
+      const match = this.matchIndex.get(from) ?? 0;
+      if (msg.matchIndex <= match) return; // duplicate or reordered acknowledgement
+      this.matchIndex.set(from, msg.matchIndex);
+      this.nextIndex.set(from, Math.max(this.nextIndex.get(from) ?? 1, msg.matchIndex + 1));
+      this.advanceCommit();
+      if (this.handlers === this.leaderRole && msg.matchIndex < this.state.lastIndex) this.sendAppend(from);
+      return;
+    }
+    const next = this.nextIndex.get(from) ?? 1;
+    if (msg.rejectedPrev !== next - 1) return; // answers a probe we already moved past
+    this.nextIndex.set(from, this.backOff(from, msg));
+    this.sendAppend(from);
+  }
+
+  /** §5.3's optimisation: skip the follower's whole conflicting term, or to its log's end. */
+  private backOff(peer: NodeId, msg: AppendEntriesReply): number {
+    let next = msg.conflictIndex;
+    if (msg.conflictTerm > 0) {
+      const last = this.lastIndexOfTerm(msg.conflictTerm, msg.rejectedPrev);
+      if (last > 0) next = last + 1;
+    }
+    const match = this.matchIndex.get(peer) ?? 0;
+    // Always strictly below the rejected probe, never below what the follower acknowledged.
+    return Math.max(match + 1, Math.min(next, msg.rejectedPrev));
+  }
+
+  /** Last index ≤ `upTo` holding `term` in the leader's log, 0 if it has none. */
+  private lastIndexOfTerm(term: number, upTo: number): number {
+    let index = Math.min(upTo, this.state.lastIndex);
+    while (index > 0 && this.state.termAt(index) > term) index--;
+    return index > 0 && this.state.termAt(index) === term ? index : 0;
+  }
+
+  /** §5.3–5.4.2: commit the highest index a majority stores, if it is of the current term. */
+  private advanceCommit(): void {
+    const matches = this.env.peers.map((peer) => this.matchIndex.get(peer) ?? 0);
+    matches.push(this.state.lastIndex);
+    matches.sort((a, b) => b - a);
+    const candidate = matches[this.quorum - 1] ?? 0;
+    if (candidate <= this.commitIndex) return;
+    // Figure 8: a majority storing an entry of an older term does not make it safe.
+    if (!this.config.bugs.commitPreviousTerm && this.state.termAt(candidate) !== this.state.currentTerm) return;
+    this.commitUpTo(candidate);
+    this.startReadRound();
+  }
+
+  // ---------------------------------------------------------------- commit and apply
+
+  private commitUpTo(index: number): void {
+    if (index <= this.commitIndex) return;
+    this.commitIndex = index;
+    this.applyCommitted();
+  }
+
+  /** Apply committed entries in order; no-ops only advance lastApplied. */
+  private applyCommitted(): void {
+    const upTo = Math.min(this.commitIndex, this.state.lastIndex);
+    while (this.lastApplied < upTo) {
+      this.lastApplied++;
+      const command = this.state.entry(this.lastApplied).command;
+      if (command === null) continue;
+      const result = this.env.machine.apply(command);
+      this.unapplied.delete(commandKey(command));
+      this.answerPending(command, result);
+    }
+    this.serveReads();
+  }
+
+  private answerPending(command: Command, result: OpResult): void {
+    if (this.pending.get(command.client) !== command.reqId) return;
+    this.pending.delete(command.client);
+    this.answer(command.client, command.reqId, result);
+  }
+
+  // ---------------------------------------------------------------- client requests
+
+  private answer(client: ClientId, reqId: number, result: OpResult): void {
+    const reply: ClientReply = { kind: 'result', result };
+    this.env.reply(client, reqId, reply);
+  }
+
+  private redirect(client: ClientId, reqId: number): void {
+    this.env.reply(client, reqId, { kind: 'redirect', leader: this.leader });
+  }
+
+  private leaderRequest(client: ClientId, reqId: number, op: KvOp): void {
+    if (op.f === 'read' && this.config.bugs.staleLeaderRead) {
+      // The bug: a leader that may have been deposed answers from its own state.
+      this.answer(client, reqId, this.env.machine.peek(op.key));
+      return;
+    }
+    if (op.f === 'read' && this.config.readPath === 'readindex') {
+      this.readIndexRequest(client, reqId, op.key);
+      return;
+    }
+    const command: Command = { client, reqId, op };
+    const key = commandKey(command);
+    if (this.unapplied.has(key)) {
+      this.pending.set(client, reqId); // a retry: the entry is already on its way
+      return;
+    }
+    if (this.state.lastIndex - this.commitIndex >= LIMITS.maxUncommitted) {
+      this.env.reply(client, reqId, { kind: 'redirect', leader: null });
+      return;
+    }
+    this.appendCommand(command, key);
+  }
+
+  private appendCommand(command: Command, key: string): void {
+    this.state.append({ term: this.state.currentTerm, command });
+    const index = this.state.lastIndex;
+    this.unapplied.set(key, index);
+    this.pending.set(command.client, command.reqId);
+    this.state.sync();
+    // Followers already caught up get the entry now; the others get it as their acks return.
+    for (const peer of this.env.peers) if (this.nextIndex.get(peer) === index) this.sendAppend(peer);
+    this.advanceCommit();
+  }
+
+  // ---------------------------------------------------------------- ReadIndex (thesis §6.4)
+
+  private readIndexRequest(client: ClientId, reqId: number, key: string): void {
+    if (!this.reads.add(client, reqId, key)) {
+      this.env.reply(client, reqId, { kind: 'redirect', leader: null });
+      return;
+    }
+    this.startReadRound();
+  }
+
+  /** Number waiting reads with a new heartbeat round, once this term has committed an entry. */
+  private startReadRound(): void {
+    if (!this.reads.hasUnassigned) return;
+    if (this.state.termAt(this.commitIndex) !== this.state.currentTerm) return;
+    this.readSeq++;
+    this.reads.assign(this.readSeq, this.commitIndex);
+    if (this.quorum === 1) this.serveReads();
+    else this.broadcastAppend();
+  }
+
+  private serveReads(): void {
+    if (this.handlers !== this.leaderRole || this.reads.size === 0) return;
+    const acked = this.env.peers.map((peer) => this.ackedReadSeq.get(peer) ?? 0);
+    acked.push(this.readSeq);
+    acked.sort((a, b) => b - a);
+    const confirmed = acked[this.quorum - 1] ?? 0;
+    for (const read of this.reads.takeReady(confirmed, this.lastApplied)) {
+      this.answer(read.client, read.reqId, this.env.machine.peek(read.key));
+    }
+  }
+}
