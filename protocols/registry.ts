@@ -3,10 +3,17 @@
  * this list and the types in `api.ts`; it never imports a protocol folder directly.
  */
 import type { ProtocolDefinition } from './api.js';
+import { raft } from './raft/index.js';
+import { vsr } from './vsr/index.js';
+import { multipaxos } from './multipaxos/index.js';
 
 // Each protocol folder exports one ProtocolDefinition from its index.ts; add it here.
 
-export const PROTOCOLS: readonly ProtocolDefinition<any, any>[] = [];
+export const PROTOCOLS: readonly ProtocolDefinition<any, any>[] = [
+  raft,
+  vsr,
+  multipaxos,
+];
 
 export function findProtocol(name: string): ProtocolDefinition<any, any> | undefined {
   return PROTOCOLS.find((p) => p.name === name);

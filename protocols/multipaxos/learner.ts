@@ -1,0 +1,60 @@
+/**
+ * The learner (Paxos Made Simple §2.3): the values this node knows were chosen, slot by slot.
+ *
+ * Chosen values are facts, so keeping them is an optimisation, not a safety duty: they are written
+ * to storage but not synced on their own (they ride along with the acceptor's next sync). Whatever a
+ * crash loses is learned again from the leader (catch-up) or from Promises.
+ */
+import type { DurableLog, DurableStore } from '../api.js';
+import type { SlotValue } from './types.js';
+
+const CHOSEN_LOG = 'paxos.chosen';
+
+export class Learner {
+  private readonly log: DurableLog<SlotValue | null>;
+  /** Slots [0, prefix) are all known chosen. */
+  private chosenPrefix = 0;
+
+  constructor(storage: DurableStore) {
+    this.log = storage.log<SlotValue | null>(CHOSEN_LOG);
+    this.advance();
+  }
+
+  /** Length of the known-chosen prefix: the first slot not yet known chosen. */
+  get prefix(): number {
+    return this.chosenPrefix;
+  }
+
+  /** One past the highest slot known chosen. */
+  get length(): number {
+    return this.log.length;
+  }
+
+  get(slot: number): SlotValue | undefined {
+    return this.log.get(slot) ?? undefined;
+  }
+
+  /** Record that `slot` chose `value`. False when it was already known (the first value stays). */
+  learn(slot: number, value: SlotValue): boolean {
+    if (this.get(slot) !== undefined) return false;
+    while (this.log.length <= slot) this.log.append(null);
+    this.log.set(slot, value);
+    this.advance();
+    return true;
+  }
+
+  /** Known-chosen slots from `fromSlot` on, contiguous, at most `limit`. */
+  contiguousFrom(fromSlot: number, limit: number): { slot: number; value: SlotValue }[] {
+    const out: { slot: number; value: SlotValue }[] = [];
+    for (let slot = fromSlot; slot < this.log.length && out.length < limit; slot++) {
+      const value = this.get(slot);
+      if (value === undefined) break;
+      out.push({ slot, value });
+    }
+    return out;
+  }
+
+  private advance(): void {
+    while (this.chosenPrefix < this.log.length && this.log.get(this.chosenPrefix) != null) this.chosenPrefix++;
+  }
+}
