@@ -4,7 +4,6 @@
  */
 import type { ProtocolDefinition } from './api.js';
 import { raft } from './raft/index.js';
-import { raft } from './raft/index.js';
 import { vsr } from './vsr/index.js';
 import { multipaxos } from './multipaxos/index.js';
 
