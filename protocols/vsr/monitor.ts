@@ -1,0 +1,182 @@
+/**
+ * VR's online invariants. The host adds the generic applied-prefix agreement.
+ *
+ * - one-primary-per-view: only primary(v) sends Prepare, Commit or StartView for view v.
+ * - committed-op-kept: an op committed at op-number p stays at p forever: every replica's committed
+ *   prefix agrees with every other's, and a StartView for view v holds every op that some replica
+ *   saw committed in a view before v (§8, correctness of view changes).
+ * - recovering-replica-silent: a restarted replica sends no PrepareOk, StartViewChange or
+ *   DoViewChange before f + 1 RecoveryResponses carrying its nonce were sent to it (§4.3). The
+ *   monitor learns of restarts from `onCrash`, so it also catches a replica that skips recovery
+ *   altogether and never reports the 'recovering' role.
+ * - prepare-ok-holds-prefix: PrepareOk(v, n) means the sender holds ops 1..n in view v (§4.1).
+ */
+import { majority, type InvariantFinding, type InvariantMonitor, type MonitorContext, type NodeId } from '../api.js';
+import { commandKey } from '../kv.js';
+import type { Log, VsrMessage } from './messages.js';
+import type { VsrView } from './replica.js';
+
+interface CheckedPrefix {
+  /** The log array last checked (a replica replaces the array when it installs a new log). */
+  readonly log: Log;
+  upTo: number;
+}
+
+export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
+  private readonly nodes: readonly NodeId[];
+  private readonly quorum: number;
+  /** Key of the op committed at each position, and the earliest view any replica saw it committed in. */
+  private readonly committedKeys: string[] = [];
+  private readonly committedViews: number[] = [];
+  private readonly checked = new Map<NodeId, CheckedPrefix>();
+  /** Restarted replicas that have not been shown f + 1 RecoveryResponses yet. */
+  private readonly mustRecover = new Set<NodeId>();
+  private readonly recoveryNonce = new Map<NodeId, number>();
+  private readonly responders = new Map<NodeId, Set<NodeId>>();
+  /** PrepareOks sent during the step being handled: node → (view, highest op-number). */
+  private readonly pendingAcks = new Map<NodeId, { view: number; opNumber: number }>();
+
+  constructor(ctx: MonitorContext) {
+    this.nodes = ctx.nodes;
+    this.quorum = majority(ctx.nodes.length);
+  }
+
+  afterStep(node: NodeId, view: VsrView): InvariantFinding | null {
+    const ackFinding = this.checkAck(node, view);
+    if (ackFinding !== null) return ackFinding;
+    if (this.mustRecover.has(node) && view.role !== 'recovering' && this.responderCount(node) >= this.quorum) {
+      this.mustRecover.delete(node);
+    }
+    return this.checkCommittedPrefix(node, view);
+  }
+
+  onSend(from: NodeId, to: NodeId, msg: VsrMessage): InvariantFinding | null {
+    switch (msg.type) {
+      case 'Prepare':
+      case 'Commit':
+        return this.checkPrimary(from, msg.view, msg.type);
+      case 'StartView':
+        return this.checkPrimary(from, msg.view, msg.type) ?? this.checkStartView(from, msg.view, msg.log);
+      case 'PrepareOk': {
+        const pending = this.pendingAcks.get(from);
+        if (pending === undefined || pending.view !== msg.view || pending.opNumber < msg.opNumber) {
+          this.pendingAcks.set(from, { view: msg.view, opNumber: msg.opNumber });
+        }
+        return this.checkNotRecovering(from, msg.type);
+      }
+      case 'StartViewChange':
+      case 'DoViewChange':
+        return this.checkNotRecovering(from, msg.type);
+      case 'Recovery':
+        if (this.recoveryNonce.get(from) !== msg.nonce) {
+          this.recoveryNonce.set(from, msg.nonce);
+          this.responders.set(from, new Set());
+        }
+        return null;
+      case 'RecoveryResponse':
+        if (this.recoveryNonce.get(to) === msg.nonce) this.responders.get(to)?.add(from);
+        return null;
+      case 'GetState':
+      case 'NewState':
+        return null;
+    }
+  }
+
+  onCrash(node: NodeId): void {
+    this.mustRecover.add(node);
+    this.checked.delete(node);
+    this.pendingAcks.delete(node);
+    this.recoveryNonce.delete(node);
+    this.responders.delete(node);
+  }
+
+  private primaryOf(view: number): NodeId | undefined {
+    return this.nodes[view % this.nodes.length];
+  }
+
+  private checkPrimary(from: NodeId, view: number, what: string): InvariantFinding | null {
+    if (this.primaryOf(view) === from) return null;
+    return {
+      name: 'one-primary-per-view',
+      detail: `${from} sent ${what} for view ${view}, whose primary is ${this.primaryOf(view) ?? '?'}`,
+      nodes: [from],
+    };
+  }
+
+  private responderCount(node: NodeId): number {
+    return this.responders.get(node)?.size ?? 0;
+  }
+
+  private checkNotRecovering(from: NodeId, what: string): InvariantFinding | null {
+    if (!this.mustRecover.has(from) || this.responderCount(from) >= this.quorum) return null;
+    return {
+      name: 'recovering-replica-silent',
+      detail: `${from} restarted and sent ${what} after only ${this.responderCount(from)} of the ${this.quorum} RecoveryResponses it needs`,
+      nodes: [from],
+    };
+  }
+
+  private checkAck(node: NodeId, view: VsrView): InvariantFinding | null {
+    const ack = this.pendingAcks.get(node);
+    this.pendingAcks.delete(node);
+    if (ack === undefined || ack.view !== view.view || view.opNumber >= ack.opNumber) return null;
+    return {
+      name: 'prepare-ok-holds-prefix',
+      detail: `${node} sent PrepareOk(view ${ack.view}, op ${ack.opNumber}) holding only ops 1..${view.opNumber}`,
+      nodes: [node],
+    };
+  }
+
+  /** Check the committed positions of `node` not checked yet (all of them after a new log). */
+  private checkCommittedPrefix(node: NodeId, view: VsrView): InvariantFinding | null {
+    if (view.role === 'recovering') return null;
+    let state = this.checked.get(node);
+    if (state === undefined || state.log !== view.log) {
+      state = { log: view.log, upTo: 0 };
+      this.checked.set(node, state);
+    }
+    for (let position = state.upTo; position < view.commitNumber; position++) {
+      const finding = this.checkCommittedOp(node, view, position);
+      if (finding !== null) return finding;
+    }
+    state.upTo = Math.max(state.upTo, view.commitNumber);
+    return null;
+  }
+
+  private checkCommittedOp(node: NodeId, view: VsrView, position: number): InvariantFinding | null {
+    const op = view.log[position];
+    if (op === undefined) {
+      return { name: 'committed-op-kept', detail: `${node} has commit-number ${view.commitNumber} beyond its log of ${view.log.length}`, nodes: [node] };
+    }
+    const key = commandKey(op);
+    const known = this.committedKeys[position];
+    if (known === undefined) {
+      this.committedKeys.push(key);
+      this.committedViews.push(view.view);
+      return null;
+    }
+    this.committedViews[position] = Math.min(this.committedViews[position] ?? view.view, view.view);
+    if (known === key) return null;
+    return {
+      name: 'committed-op-kept',
+      detail: `op-number ${position + 1} committed as ${known}, but ${node} has ${key} committed there in view ${view.view}`,
+      nodes: [node],
+    };
+  }
+
+  /** A StartView for view v must hold every op seen committed in an earlier view, in place. */
+  private checkStartView(from: NodeId, view: number, log: Log): InvariantFinding | null {
+    for (let position = 0; position < this.committedKeys.length; position++) {
+      if ((this.committedViews[position] ?? view) >= view) continue;
+      const op = log[position];
+      const key = op === undefined ? 'nothing' : commandKey(op);
+      if (key === this.committedKeys[position]) continue;
+      return {
+        name: 'committed-op-kept',
+        detail: `${from}'s StartView for view ${view} has ${key} at op-number ${position + 1}, where ${this.committedKeys[position] ?? '?'} was committed in view ${this.committedViews[position] ?? '?'}`,
+        nodes: [from],
+      };
+    }
+    return null;
+  }
+}
