@@ -1,0 +1,64 @@
+/**
+ * Argument parsers shared by run, sweep and sweep-all. A bad value is a commander usage error
+ * (exit status 2, one line on stderr).
+ */
+import { InvalidArgumentError } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
+import { inputError } from '../sim/errors.js';
+
+export function parseSeed(value: string): number {
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError(`expected a non-negative integer, found "${value}".`);
+  }
+  return Number(value);
+}
+
+export function parsePositive(value: string): number {
+  if (!/^[1-9][0-9]*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new InvalidArgumentError(`expected a positive integer, found "${value}".`);
+  }
+  return Number(value);
+}
+
+/** `A..B` with 0 ≤ A ≤ B (or a single seed `A`). */
+export function parseSeedRange(value: string): { from: number; to: number } {
+  const match = /^([0-9]+)(?:\.\.([0-9]+))?$/.exec(value);
+  const from = match ? Number(match[1]) : NaN;
+  const to = match ? Number(match[2] ?? match[1]) : NaN;
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || to < from) {
+    throw new InvalidArgumentError(`expected a seed range A..B with 0 <= A <= B (e.g. 1..2000), found "${value}".`);
+  }
+  return { from, to };
+}
+
+/** `K/N` with 1 ≤ K ≤ N. */
+export function parseShard(value: string): { k: number; n: number } {
+  const match = /^([1-9][0-9]*)\/([1-9][0-9]*)$/.exec(value);
+  const k = match ? Number(match[1]) : NaN;
+  const n = match ? Number(match[2]) : NaN;
+  if (!(k >= 1 && k <= n && Number.isSafeInteger(n))) {
+    throw new InvalidArgumentError(`expected K/N with 1 <= K <= N (e.g. 2/4), found "${value}".`);
+  }
+  return { k, n };
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Write an output file; failure is bad input (exit 2) naming the option. */
+export function writeOutput(path: string, text: string, option: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unknown error';
+    throw inputError(path, 0, 0, option, `cannot write the file (${code})`);
+  }
+}
+
+/** A path as the user would type it from here: relative when under the current directory. */
+export function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}

@@ -1,0 +1,112 @@
+/**
+ * `consensim sweep-all [--seeds A..B] [--workers N] [--json]` (what `npm start` runs): sweep every
+ * bundled scenario over a modest seed range and print one summary table.
+ *
+ * A scenario marked `expect: fail` teaches a failure (a bug variant switched on); for it, a caught
+ * violation is the expected outcome ("caught (expected)", the sweep stops at the first one) and
+ * a clean sweep is the surprise. Exit status 1 when any scenario did not do what it expects, 2
+ * when a bundled file does not load.
+ */
+import type { Command } from 'commander';
+import { loadCatalogue } from '../sim/catalogue.js';
+import type { SweepResult } from '../sim/result.js';
+import { sweep } from '../sim/sweep.js';
+import { displayPath, parsePositive, parseSeedRange } from './args.js';
+import { chalk, printError, printLine, setExitCode } from './output.js';
+import { progressBar } from './progress.js';
+
+interface SweepAllFlags {
+  seeds: { from: number; to: number };
+  workers?: number;
+  json?: boolean;
+}
+
+type Verdict = 'passed' | 'FAILED' | 'caught (expected)' | 'NOT CAUGHT' | 'invalid';
+
+interface Row {
+  readonly file: string;
+  readonly expect: 'pass' | 'fail';
+  readonly verdict: Verdict;
+  readonly result: SweepResult | null;
+  readonly error?: string;
+}
+
+export function registerSweepAll(program: Command): void {
+  program
+    .command('sweep-all')
+    .description('sweep every bundled scenario over a modest seed range (npm start)')
+    .showHelpAfterError(false)
+    .option('--seeds <A..B>', 'seed range for each scenario', parseSeedRange, { from: 1, to: 50 })
+    .option('--workers <n>', 'worker threads (default: number of cores)', parsePositive)
+    .option('--json', 'print one JSON object')
+    .action((flags: SweepAllFlags) => sweepAll(flags));
+}
+
+async function sweepAll(flags: SweepAllFlags): Promise<void> {
+  const rows: Row[] = [];
+  for (const entry of loadCatalogue()) {
+    const file = displayPath(entry.file);
+    if (entry.scenario === null) {
+      rows.push({ file, expect: 'pass', verdict: 'invalid', result: null, error: entry.error ?? '' });
+      continue;
+    }
+    const expect = entry.scenario.expect ?? 'pass';
+    const bar = progressBar(entry.scenario.name.padEnd(28), flags.json !== true);
+    const { result } = await sweep(entry.scenario, {
+      from: flags.seeds.from,
+      to: flags.seeds.to,
+      failFast: expect === 'fail',
+      onProgress: (p) => bar.update(p.done, p.total, p.failed),
+      ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+    });
+    bar.finish();
+    rows.push({ file, expect, verdict: verdictOf(expect, result), result });
+  }
+  if (flags.json === true) printLine(JSON.stringify({ scenarios: rows }));
+  else printTable(rows, flags.seeds);
+  for (const row of rows) {
+    if (row.verdict === 'invalid') setExitCode(2);
+    if (row.verdict === 'FAILED' || row.verdict === 'NOT CAUGHT') setExitCode(1);
+  }
+}
+
+function verdictOf(expect: 'pass' | 'fail', result: SweepResult): Verdict {
+  const failed = result.failed.length > 0;
+  if (expect === 'fail') return failed ? 'caught (expected)' : 'NOT CAUGHT';
+  return failed ? 'FAILED' : 'passed';
+}
+
+function paint(verdict: Verdict): (text: string) => string {
+  switch (verdict) {
+    case 'passed':
+      return chalk.green;
+    case 'caught (expected)':
+      return chalk.cyan;
+    case 'FAILED':
+    case 'NOT CAUGHT':
+    case 'invalid':
+      return chalk.red;
+  }
+}
+
+function printTable(rows: readonly Row[], seeds: { from: number; to: number }): void {
+  const header = ['scenario', 'protocol', 'seeds', 'passed', 'failed', 'seeds/s', 'verdict'];
+  const cells = rows.map((r) => {
+    const res = r.result;
+    const name = res?.scenario ?? r.file;
+    if (res === null) return [name, '-', '-', '-', '-', '-', r.verdict];
+    const caughtAt = r.verdict === 'caught (expected)' ? ` at seed ${res.failed[0]?.seed}` : '';
+    return [name, res.protocol, String(res.seeds.count), String(res.passed), String(res.failed.length), String(res.seedsPerSec), r.verdict + caughtAt];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]): string => c.map((v, i) => (i >= 2 && i <= 5 ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join('  ');
+  printLine(chalk.bold(`Sweeping ${rows.length} bundled scenarios, seeds ${seeds.from}..${seeds.to}`));
+  printLine(chalk.bold(line(header)));
+  rows.forEach((r, i) => printLine(paint(r.verdict)(line(cells[i] ?? []))));
+  for (const r of rows) {
+    if (r.verdict === 'invalid') printError(`${r.file}: ${r.error ?? ''}`);
+    if (r.verdict === 'NOT CAUGHT') printLine(chalk.red(`${r.result?.scenario}: expected a failure, but every seed passed`));
+    if (r.verdict !== 'FAILED' || r.result === null) continue;
+    for (const f of r.result.failed.slice(0, 5)) printLine(`${chalk.red(`${r.result.scenario} seed ${f.seed}`)}: ${f.reason}\n  reproduce: ${f.repro}`);
+  }
+}

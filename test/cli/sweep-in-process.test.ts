@@ -1,0 +1,72 @@
+/**
+ * The sweep library in this thread (workers: 1), driven by the engine's test-only fixture
+ * protocol so it does not depend on any real protocol being registered.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ProtocolDefinition } from '../../protocols/api.js';
+import { PROTOCOLS } from '../../protocols/registry.js';
+import { InputError } from '../../sim/errors.js';
+import type { SweepResult } from '../../sim/result.js';
+import { sweep, sweepSeeds } from '../../sim/sweep.js';
+import { fixtureProtocol } from '../fixtures/primary.js';
+
+let file = '';
+
+beforeAll(() => {
+  // This test file runs in its own process (vitest pool: forks), so registering here is private.
+  if (!PROTOCOLS.some((p) => p.name === 'fixture')) (PROTOCOLS as ProtocolDefinition<any, any>[]).push(fixtureProtocol);
+  const dir = mkdtempSync(join(tmpdir(), 'consensim-sweep-'));
+  file = join(dir, 'fixture-sweep.yaml');
+  writeFileSync(file, 'protocol: fixture\nnodes: 3\nduration: 300ms\nsettle: 300ms\nworkload: { clients: 2, keys: 2, timeout: 200ms }\nnetwork: { loss: 0.05 }\n');
+});
+
+const stable = (r: SweepResult) => ({ ...r, wallMs: 0, seedsPerSec: 0 });
+
+describe('seed ranges and shards', () => {
+  it('shards K/N partition the range: disjoint, and together every seed once', () => {
+    const all = sweepSeeds(3, 40);
+    const shards = [1, 2, 3, 4].map((k) => sweepSeeds(3, 40, { k, n: 4 }));
+    expect(shards.flat().sort((a, b) => a - b)).toEqual(all);
+    expect(shards[1]).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40]);
+  });
+
+  it('rejects reversed ranges and impossible shards as input errors', () => {
+    expect(() => sweepSeeds(5, 4)).toThrow(InputError);
+    expect(() => sweepSeeds(1, 4, { k: 3, n: 2 })).toThrow(InputError);
+    expect(() => sweepSeeds(1, 4, { k: 0, n: 2 })).toThrow(InputError);
+  });
+});
+
+describe('sweep in this thread', () => {
+  it('is deterministic: the same range twice gives the same verdicts and counts', async () => {
+    const a = await sweep(file, { from: 1, to: 6, workers: 1 });
+    const b = await sweep(file, { from: 1, to: 6, workers: 1 });
+    expect(stable(a.result)).toEqual(stable(b.result));
+    expect(a.result).toMatchObject({ scenario: 'fixture-sweep', protocol: 'fixture', seeds: { from: 1, to: 6, count: 6 } });
+    expect(a.result.passed + a.result.failed.length).toBe(6);
+    expect(a.totals.events).toBeGreaterThan(0);
+  });
+
+  it('lists each failing seed with a reproduce command that repeats the bug', async () => {
+    const progress: number[] = [];
+    const { result } = await sweep(file, { from: 2, to: 4, workers: 1, extraBugs: ['fixture.monitor'], onProgress: (p) => progress.push(p.done) });
+    expect(result.failed.map((f) => f.seed)).toEqual([2, 3, 4]);
+    expect(result.failed[0]?.repro).toBe(`consensim run ${file} --seed 2 --bug fixture.monitor`);
+    expect(result.failed[0]?.reason).toMatch(/fixture-monitor/);
+    expect(progress).toEqual([1, 2, 3]);
+  });
+
+  it('fail-fast stops at the lowest failing seed', async () => {
+    const { result } = await sweep(file, { from: 5, to: 9, workers: 1, extraBugs: ['fixture.monitor'], failFast: true });
+    expect(result.failed.map((f) => f.seed)).toEqual([5]);
+    expect(result.seeds.count).toBe(1);
+  });
+
+  it('a shard runs only its seeds', async () => {
+    const { result } = await sweep(file, { from: 1, to: 9, workers: 1, shard: { k: 2, n: 3 }, extraBugs: ['fixture.monitor'] });
+    expect(result.failed.map((f) => f.seed)).toEqual([2, 5, 8]);
+  });
+});
