@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { HistoryEvent } from '../../sim/history/types.js';
+import { runScenario, type TraceEvent } from '../../sim/run.js';
+import type { ScriptedFault } from '../../sim/scenario/types.js';
+import { fixtureProtocols } from '../fixtures/primary.js';
+import { fixtureScenario } from '../fixtures/scenario.js';
+
+function run(extra: Parameters<typeof fixtureScenario>[0] = {}, bugs: string[] = []) {
+  const outcome = runScenario(fixtureScenario(extra), { protocols: fixtureProtocols, collectTrace: true, extraBugs: bugs });
+  return { ...outcome, trace: outcome.trace as readonly TraceEvent[] };
+}
+
+/** Every invoke has at most one completion, by the same process, later, with the same f and key. */
+function wellFormed(history: readonly HistoryEvent[]): void {
+  const open = new Map<number, HistoryEvent>();
+  let last = -1;
+  for (const e of history) {
+    expect(e.time).toBeGreaterThanOrEqual(last);
+    last = e.time;
+    if (e.type === 'invoke') {
+      expect(open.has(e.process)).toBe(false);
+      open.set(e.process, e);
+    } else {
+      const inv = open.get(e.process);
+      expect(inv).toBeDefined();
+      expect([inv?.f, inv?.key]).toEqual([e.f, e.key]);
+      open.delete(e.process);
+    }
+  }
+}
+
+describe('generic clients', () => {
+  it('follow redirect hints to the primary', () => {
+    const { result, trace, history } = run({ workload: { clients: 4, keys: 2, mix: { read: 0.5, write: 0.5, cas: 0 }, intervalUs: 20_000, timeoutUs: 300_000 } });
+    const redirects = trace.filter((e) => e.kind === 'send' && (e.msg as { reply?: { kind: string } }).reply?.kind === 'redirect');
+    expect(redirects.length).toBeGreaterThan(0);
+    // after a redirect from nX the client's next request goes to n1 without waiting for a retry
+    const first = redirects[0] as TraceEvent;
+    const next = trace.find((e) => e.kind === 'send' && e.from === first.to && e.t > first.t);
+    expect(next?.to).toBe('n1');
+    wellFormed(history);
+    expect(result.ok).toBe(true);
+  });
+
+  it('back off and try the next node after a redirect without a hint', () => {
+    const { result, history } = run({}, ['fixture.no-hint']);
+    expect(result.stats.ops.ok).toBeGreaterThan(20);
+    wellFormed(history);
+  });
+
+  it('retry the same request id through message loss', () => {
+    const { result, trace, history } = run({ network: { latency: { dist: 'fixed', valueUs: 2_000 }, loss: 0.2, duplicate: 0.1 } });
+    const requests = trace.filter((e) => e.kind === 'send' && String(e.from).startsWith('c'));
+    const byReq = new Map<string, number>();
+    for (const e of requests) {
+      const key = `${String(e.from)}#${(e.msg as { reqId: number }).reqId}`;
+      byReq.set(key, (byReq.get(key) ?? 0) + 1);
+    }
+    expect([...byReq.values()].some((count) => count > 1)).toBe(true);
+    expect(result.stats.messages.dropped).toBeGreaterThan(0);
+    expect(result.stats.messages.duplicated).toBeGreaterThan(0);
+    wellFormed(history);
+    expect(result.ok).toBe(true);
+  });
+
+  it('record info (reads: fail) at the op timeout and continue as a new process', () => {
+    const faults: ScriptedFault[] = [{ atUs: 500_000, action: { kind: 'crash', target: { kind: 'node', node: 'n1' }, restartUs: 800_000, amnesia: false }, line: 0 }];
+    const { result, history } = run({ faults, workload: { clients: 2, keys: 2, mix: { read: 0.5, write: 0.5, cas: 0 }, intervalUs: 20_000, timeoutUs: 200_000 } });
+    const infos = history.filter((e) => e.type === 'info');
+    expect(infos.length).toBeGreaterThan(0);
+    expect(infos.every((e) => e.f !== 'read')).toBe(true);
+    const readFails = history.filter((e) => e.type === 'fail' && e.f === 'read');
+    expect(readFails.length).toBeGreaterThan(0);
+    // a process never invokes again after an info
+    for (const info of infos) {
+      expect(history.some((e) => e.process === info.process && e.time > info.time && e.type === 'invoke')).toBe(false);
+    }
+    expect(Math.max(...history.map((e) => e.process))).toBeGreaterThanOrEqual(2);
+    expect(result.stats.ops.info).toBe(infos.length);
+    wellFormed(history);
+    expect(result.ok).toBe(true);
+  });
+
+  it('record definite failures (cas mismatch) as fail, and every client probes at the end', () => {
+    const { result, history, trace } = run({ workload: { clients: 3, keys: 1, mix: { read: 0.2, write: 0.3, cas: 0.5 }, intervalUs: 10_000, timeoutUs: 300_000 } });
+    expect(history.some((e) => e.type === 'fail' && e.f === 'cas')).toBe(true);
+    expect(history.some((e) => e.type === 'ok' && e.f === 'cas')).toBe(true);
+    const probes = trace.filter((e) => e.kind === 'invoke' && e.t >= 2_000_000);
+    expect(probes.map((e) => e.client).sort()).toEqual(['c1', 'c2', 'c3']);
+    expect(probes.every((e) => e.f === 'read')).toBe(true);
+    expect(result.checks.liveness).toBe(true);
+  });
+
+  it('fail liveness when the probes cannot complete', () => {
+    const faults: ScriptedFault[] = [{ atUs: 1_900_000, action: { kind: 'pause', target: { kind: 'node', node: 'n1' }, forUs: 50_000 }, line: 0 }];
+    const { result } = run({ faults, settleUs: 10_000 });
+    expect(result.checks.liveness).toBe(false);
+    expect(result.ok).toBe(false);
+    expect(result.reason).toMatch(/^liveness: probe read of c/);
+  });
+});

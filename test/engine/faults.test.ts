@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeId } from '../../protocols/api.js';
+import { runScenario, type TraceEvent } from '../../sim/run.js';
+import type { FaultAction, ScriptedFault } from '../../sim/scenario/types.js';
+import { fixtureProtocols } from '../fixtures/primary.js';
+import { fixtureScenario } from '../fixtures/scenario.js';
+
+const n = (node: NodeId) => ({ kind: 'node', node }) as const;
+const at = (atUs: number, action: FaultAction): ScriptedFault => ({ atUs, action, line: 0 });
+
+function run(faults: ScriptedFault[], extra: Parameters<typeof fixtureScenario>[0] = {}) {
+  const outcome = runScenario(fixtureScenario({ faults, ...extra }), { protocols: fixtureProtocols, collectTrace: true });
+  const trace = outcome.trace as readonly TraceEvent[];
+  return { ...outcome, trace };
+}
+
+/** Messages between two nodes delivered in [from, to) µs. */
+function delivered(trace: readonly TraceEvent[], src: string, dst: string, from: number, to: number): number {
+  return trace.filter((e) => e.kind === 'deliver' && e.from === src && e.to === dst && e.t >= from && e.t < to).length;
+}
+
+describe('partitions, cuts and heal', () => {
+  it('a symmetric partition blocks both directions until healed; clients still reach the isolated node', () => {
+    const { result, trace } = run([
+      at(500_000, { kind: 'partition', groups: [[n('n3')], [{ kind: 'rest' }]] }),
+      at(1_000_000, { kind: 'heal', target: { kind: 'all' } }),
+    ]);
+    const fault = trace.find((e) => e.kind === 'fault' && e.action === 'partition');
+    expect(fault).toMatchObject({ t: 500_000, source: 'script', groups: [['n3'], ['n1', 'n2']] });
+    // nothing crosses the partition once in-flight messages are gone (latency ≤ 5ms)
+    expect(delivered(trace, 'n1', 'n3', 500_000, 1_000_000)).toBe(0);
+    expect(delivered(trace, 'n3', 'n1', 500_000, 1_000_000)).toBe(0);
+    expect(delivered(trace, 'n1', 'n2', 500_000, 1_000_000)).toBeGreaterThan(10);
+    expect(trace.some((e) => e.kind === 'drop' && e.reason === 'partition' && e.to === 'n3')).toBe(true);
+    expect(delivered(trace, 'n1', 'n3', 1_000_000, 1_100_000)).toBeGreaterThan(0);
+    // clients are outside the partition: requests to n3 still arrive
+    expect(trace.some((e) => e.kind === 'deliver' && String(e.from).startsWith('c') && e.to === 'n3' && e.t > 500_000 && e.t < 1_000_000) ||
+      !trace.some((e) => e.kind === 'send' && String(e.from).startsWith('c') && e.to === 'n3' && e.t > 500_000 && e.t < 995_000)).toBe(true);
+    expect(result.ok).toBe(true);
+  });
+
+  it('a one-way cut blocks only its direction, and heal of one node restores its links', () => {
+    const { result, trace } = run([
+      at(500_000, { kind: 'cut', from: n('n2'), to: [n('n1')] }),
+      at(1_000_000, { kind: 'heal', target: n('n1') }),
+    ]);
+    expect(trace.find((e) => e.kind === 'fault' && e.action === 'cut')).toMatchObject({ nodes: ['n2'], to: ['n1'] });
+    expect(delivered(trace, 'n2', 'n1', 505_000, 1_000_000)).toBe(0);
+    expect(trace.some((e) => e.kind === 'drop' && e.from === 'n2' && e.to === 'n1' && e.reason === 'partition')).toBe(true);
+    expect(delivered(trace, 'n1', 'n2', 505_000, 1_000_000)).toBeGreaterThan(10);
+    expect(delivered(trace, 'n3', 'n1', 505_000, 1_000_000)).toBeGreaterThan(10);
+    expect(delivered(trace, 'n2', 'n1', 1_000_000, 1_100_000)).toBeGreaterThan(0);
+    expect(result.ok).toBe(true);
+  });
+
+  it('the settle phase heals everything left broken', () => {
+    const { result, trace } = run([at(500_000, { kind: 'partition', groups: [[n('n1')], [{ kind: 'rest' }]] })]);
+    expect(trace.find((e) => e.kind === 'fault' && e.action === 'heal')).toMatchObject({ t: 2_000_000, source: 'settle' });
+    expect(result.checks.liveness).toBe(true);
+  });
+});
+
+describe('crash and restart', () => {
+  it('drops the node, its timers and messages, and restarts it over its durable store', () => {
+    const { result, trace } = run([at(800_000, { kind: 'crash', target: n('n2'), restartUs: 300_000, amnesia: false })]);
+    expect(trace.filter((e) => e.kind === 'fault').map((e) => [e.t, e.action, e.nodes])).toEqual([
+      [800_000, 'crash', ['n2']],
+      [1_100_000, 'restart', ['n2']],
+    ]);
+    expect(trace.some((e) => e.kind === 'deliver' && e.to === 'n2' && e.t > 800_000 && e.t < 1_100_000)).toBe(false);
+    expect(trace.some((e) => e.kind === 'timer' && e.node === 'n2' && e.t > 800_000 && e.t < 1_100_000)).toBe(false);
+    expect(trace.some((e) => e.kind === 'drop' && e.to === 'n2' && e.reason === 'crashed')).toBe(true);
+    const notes = trace.filter((e) => e.kind === 'note' && e.node === 'n2').map((e) => e.text);
+    expect(notes[0]).toBe('n2 started with 0 entries');
+    expect(notes[1]).toMatch(/^n2 started with [1-9][0-9]* entries$/);
+    // a role event is emitted again for the fresh incarnation
+    expect(trace.filter((e) => e.kind === 'role' && e.node === 'n2').map((e) => e.t)).toEqual([0, 1_100_000]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('amnesia wipes durable storage', () => {
+    const { trace } = run([at(800_000, { kind: 'crash', target: n('n2'), restartUs: 100_000, amnesia: true })]);
+    const notes = trace.filter((e) => e.kind === 'note' && e.node === 'n2').map((e) => e.text);
+    expect(notes).toEqual(['n2 started with 0 entries', 'n2 started with 0 entries']);
+  });
+
+  it('the leader selector resolves to the node that claims leadership', () => {
+    const { trace } = run([at(800_000, { kind: 'crash', target: { kind: 'leader' }, restartUs: 100_000, amnesia: false })]);
+    expect(trace.find((e) => e.kind === 'fault' && e.action === 'crash')).toMatchObject({ nodes: ['n1'] });
+  });
+
+  it('a crashed node left down is restarted when the run settles', () => {
+    const { result, trace } = run([at(800_000, { kind: 'crash', target: n('n3'), restartUs: null, amnesia: false })]);
+    expect(trace.find((e) => e.kind === 'fault' && e.action === 'restart')).toMatchObject({ t: 2_000_000, source: 'settle' });
+    expect(result.checks.liveness).toBe(true);
+  });
+});
+
+describe('pause', () => {
+  it('delivers and fires nothing while paused, then everything queued at resume', () => {
+    const { result, trace } = run([at(500_000, { kind: 'pause', target: n('n1'), forUs: 200_000 })]);
+    const during = trace.filter((e) => (e.to === 'n1' && e.kind === 'deliver') || (e.kind === 'timer' && e.node === 'n1'));
+    expect(during.some((e) => e.t > 500_000 && e.t < 700_000)).toBe(false);
+    const atResume = during.filter((e) => e.t === 700_000);
+    expect(atResume.some((e) => e.kind === 'timer')).toBe(true);
+    expect(atResume.some((e) => e.kind === 'deliver')).toBe(true);
+    expect(trace.find((e) => e.kind === 'fault' && e.action === 'resume')).toMatchObject({ t: 700_000, nodes: ['n1'] });
+    expect(result.ok).toBe(true);
+  });
+});

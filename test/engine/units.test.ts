@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { NodeClock } from '../../sim/world/clock.js';
+import { EventKind, EventQueue } from '../../sim/world/event-queue.js';
+import { canonicalJson, SignatureAuthority } from '../../sim/world/signatures.js';
+import { stream } from '../../sim/random.js';
+
+describe('event queue', () => {
+  it('pops by time, then by scheduling order', () => {
+    const q = new EventQueue();
+    const r = stream(1, 'test');
+    const pushed: { t: number; seq: number }[] = [];
+    for (let i = 0; i < 500; i++) pushed.push({ t: r.int(50), seq: q.push(0, EventKind.Phase, -1).seq });
+    // re-time them: push again with the drawn times
+    const q2 = new EventQueue();
+    const order = pushed.map((p) => q2.push(p.t, EventKind.Phase, -1));
+    const popped = [];
+    for (let ev = q2.pop(); ev !== undefined; ev = q2.pop()) popped.push(ev);
+    const expected = order.slice().sort((a, b) => a.t - b.t || a.seq - b.seq);
+    expect(popped).toEqual(expected);
+    expect(q.size).toBe(500);
+  });
+
+  it('rejects non-integer times', () => {
+    expect(() => new EventQueue().push(1.5, EventKind.Phase, -1)).toThrow();
+  });
+});
+
+describe('node clock', () => {
+  it('applies offset, drift and jumps to the local reading', () => {
+    const clock = new NodeClock(1000, -400, 100);
+    expect(clock.local(0)).toBe(600);
+    expect(clock.local(1_000_000)).toBe(1_000_000 + 600 + 100);
+    clock.jump(-5000);
+    expect(clock.local(1_000_000)).toBe(1_000_000 + 600 + 100 - 5000);
+  });
+
+  it('converts local durations to real time through the drift', () => {
+    expect(new NodeClock(0, 0, 0).realDuration(1234)).toBe(1234);
+    const fast = new NodeClock(0, 0, 1000); // runs 0.1% fast: a local second passes sooner
+    expect(fast.realDuration(1_000_000)).toBe(999_001);
+    const slow = new NodeClock(0, 0, -1000);
+    expect(slow.realDuration(1_000_000)).toBe(1_001_002);
+  });
+});
+
+describe('signatures', () => {
+  it('verifies only host-issued signatures over the same message by the same signer', () => {
+    const authority = new SignatureAuthority();
+    const msg = { view: 1, digest: 'abc', seq: 4 };
+    const sig = authority.sign('n1', msg);
+    expect(Object.isFrozen(sig)).toBe(true);
+    expect(authority.verify(sig, 'n1', { seq: 4, digest: 'abc', view: 1 })).toBe(true);
+    expect(authority.verify(sig, 'n2', msg)).toBe(false);
+    expect(authority.verify(sig, 'n1', { ...msg, seq: 5 })).toBe(false);
+    const forged = { signer: 'n1' as const, digest: sig.digest };
+    expect(authority.verify(forged, 'n1', msg)).toBe(false);
+    expect(new SignatureAuthority().verify(sig, 'n1', msg)).toBe(false);
+  });
+
+  it('serialises canonically regardless of key order', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: null }] })).toBe('{"a":[{"c":null,"d":2}],"b":1}');
+  });
+});
