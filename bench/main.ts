@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: how fast the simulator and the checker are. Prints one JSON object per line
+ * (machine-readable, prefixed by nothing) and then a table for people. Targets are reported,
+ * never asserted: speed is not a test.
+ *
+ *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|check]
+ */
+import { benchScenario, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, type SimBenchOptions } from './sim.js';
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function positive(name: string, fallback: number): number {
+  const text = flag(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    process.stderr.write(`error: ${name} expects a positive integer, found "${text}"\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+async function benchSimulation(options: SimBenchOptions): Promise<void> {
+  const scenarios = nemesisScenarios();
+  if (scenarios.length === 0) {
+    process.stdout.write('simulation bench skipped: no bundled <protocol>-nemesis scenario\n');
+    return;
+  }
+  const rows = [];
+  for (const { file } of scenarios) {
+    const row = benchScenario(file, options);
+    process.stdout.write(JSON.stringify(row) + '\n');
+    rows.push(row);
+  }
+  process.stdout.write('\n' + simTable(rows).join('\n') + '\n\n');
+}
+
+async function benchChecking(): Promise<void> {
+  // The checker bench lives in its own module, written separately; without it, say so and go on.
+  const specifier = './check.js';
+  let mod: { benchChecker?: () => unknown };
+  try {
+    mod = (await import(specifier)) as { benchChecker?: () => unknown };
+  } catch {
+    process.stdout.write('checker bench skipped: bench/check.js is not built\n');
+    return;
+  }
+  if (typeof mod.benchChecker !== 'function') {
+    process.stdout.write('checker bench skipped: bench/check.js exports no benchChecker()\n');
+    return;
+  }
+  await mod.benchChecker();
+}
+
+const only = flag('--only');
+const simOptions: SimBenchOptions = {
+  seeds: positive('--seeds', DEFAULT_SIM_BENCH.seeds),
+  budgetMs: positive('--budget-ms', DEFAULT_SIM_BENCH.budgetMs),
+  warmup: DEFAULT_SIM_BENCH.warmup,
+};
+if (only === undefined || only === 'sim') await benchSimulation(simOptions);
+if (only === undefined || only === 'check') await benchChecking();

@@ -1,0 +1,109 @@
+/**
+ * Simulation speed: for every registered protocol whose bundled `<protocol>-nemesis` scenario
+ * exists, run consecutive seeds in this one thread (the sweep's own per-seed path: trace
+ * hashing off) and report events per second, simulated-to-wall time and seeds per second on
+ * one core. Targets (reported, never asserted): ≥ 10,000× real time and ≥ 100 seeds/s per core.
+ */
+import { performance } from 'node:perf_hooks';
+import { PROTOCOLS } from '../protocols/registry.js';
+import { loadCatalogue } from '../sim/catalogue.js';
+import { sweepJob } from '../sim/sweep.js';
+import { runSeed } from '../sim/sweep-seed.js';
+
+export const TARGET_SIM_TO_WALL = 10_000;
+export const TARGET_SEEDS_PER_SEC = 100;
+
+export interface SimBenchRow {
+  readonly bench: 'sim';
+  readonly scenario: string;
+  readonly protocol: string;
+  readonly nodes: number;
+  readonly clients: number;
+  readonly virtualSecondsPerSeed: number;
+  readonly seeds: number;
+  readonly failed: number;
+  readonly events: number;
+  readonly wallMs: number;
+  readonly eventsPerSec: number;
+  readonly simToWall: number;
+  readonly seedsPerSec: number;
+}
+
+export interface SimBenchOptions {
+  /** Seeds measured per scenario (after warm-up), unless the time budget runs out first. */
+  readonly seeds: number;
+  /** Wall-clock budget per scenario. */
+  readonly budgetMs: number;
+  /** Seeds run before measuring, so the JIT has compiled the hot paths. */
+  readonly warmup: number;
+}
+
+export const DEFAULT_SIM_BENCH: SimBenchOptions = { seeds: 200, budgetMs: 10_000, warmup: 3 };
+
+/** The bundled `<protocol>-nemesis` scenarios, in registry order. */
+export function nemesisScenarios(): { protocol: string; file: string }[] {
+  const catalogue = loadCatalogue();
+  const out: { protocol: string; file: string }[] = [];
+  for (const p of PROTOCOLS) {
+    const entry = catalogue.find((e) => e.scenario?.name === `${p.name}-nemesis`);
+    if (entry !== undefined) out.push({ protocol: p.name, file: entry.file });
+  }
+  return out;
+}
+
+export function benchScenario(file: string, options: SimBenchOptions = DEFAULT_SIM_BENCH): SimBenchRow {
+  const job = sweepJob(file, {});
+  const s = job.scenario;
+  for (let seed = 1_000_000; seed < 1_000_000 + options.warmup; seed++) runSeed(job, seed);
+  let events = 0;
+  let virtualMs = 0;
+  let failed = 0;
+  let seeds = 0;
+  const started = performance.now();
+  while (seeds < options.seeds && performance.now() - started < options.budgetMs) {
+    const outcome = runSeed(job, seeds + 1);
+    seeds++;
+    events += outcome.events;
+    virtualMs += outcome.virtualMs;
+    if (!outcome.ok) failed++;
+  }
+  const wallMs = performance.now() - started;
+  const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+  return {
+    bench: 'sim',
+    scenario: s.name,
+    protocol: s.protocol,
+    nodes: s.nodes,
+    clients: s.workload.clients,
+    virtualSecondsPerSeed: round((s.durationUs + s.settleUs) / 1e6, 3),
+    seeds,
+    failed,
+    events,
+    wallMs: round(wallMs),
+    eventsPerSec: Math.round((events / wallMs) * 1000),
+    simToWall: Math.round(virtualMs / wallMs),
+    seedsPerSec: round((seeds / wallMs) * 1000),
+  };
+}
+
+/** A fixed-width table for people, below the JSON lines for machines. */
+export function simTable(rows: readonly SimBenchRow[]): string[] {
+  const header = ['scenario', 'nodes', 'clients', 'seeds', 'events/s', 'sim:wall', 'seeds/s', 'targets'];
+  const cells = rows.map((r) => [
+    r.scenario,
+    String(r.nodes),
+    String(r.clients),
+    String(r.seeds),
+    r.eventsPerSec.toLocaleString('en-US'),
+    `${r.simToWall.toLocaleString('en-US')}×`,
+    String(r.seedsPerSec),
+    `${r.simToWall >= TARGET_SIM_TO_WALL ? 'ok' : 'below'} / ${r.seedsPerSec >= TARGET_SEEDS_PER_SEC ? 'ok' : 'below'}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 || i === 7 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
+  return [
+    `simulation speed, one core (targets: sim:wall >= ${TARGET_SIM_TO_WALL.toLocaleString('en-US')}x, seeds/s >= ${TARGET_SEEDS_PER_SEC})`,
+    line(header),
+    ...cells.map(line),
+  ];
+}
