@@ -1,0 +1,314 @@
+/**
+ * Linearizability of one key's operations: Wing & Gong's search (1993) with Lowe's improvements
+ * (Testing for linearizability, Concurrency Computat. 2017, §3–4), the engine Porcupine uses.
+ *
+ * The history is a doubly linked list of call and return entries in real-time order. An operation
+ * can be linearized next iff its call comes before the first return still in the list (otherwise
+ * some operation finished before it started). The search is depth-first: linearize a candidate
+ * whose model step is legal, "lift" its call and return out of the list, and start again from the
+ * head; when the first entry reached is a return, nothing can go next, so backtrack ("unlift").
+ * A cache of explored configurations (linearized set as a bitset, model state) stops the search
+ * from exploring the same configuration twice (Lowe §4).
+ *
+ * Info operations (outcome unknown, or never completed) have their return at infinity: they may
+ * take effect at any point after their call, or never. They live in a separate list, are tried
+ * only after every ok candidate at a node (most of them never took effect, so this finds the
+ * common linearization first), never block anything, and are skipped when their step would not
+ * change the state (then leaving them pending is at least as good). The history is linearizable
+ * as soon as every ok operation is linearized: the pending info ops can all be "never".
+ */
+import { wallNowMs } from '../wallclock.js';
+import { ConfigCache } from './cache.js';
+import { CompiledModel, ILLEGAL, type Value } from './model.js';
+import type { Operation } from './operations.js';
+
+export interface PartitionOutcome {
+  readonly verdict: true | false;
+  /** When false: the longest linearization found (slot numbers), and the ops that were next in line. */
+  readonly prefix: readonly number[];
+  readonly unplaced: readonly number[];
+}
+
+const OK_OP = 0;
+const INFO_OP = 1;
+
+/** 32-bit mixing (murmur3's finalizer): a fixed Zobrist key per operation, no randomness. */
+function mix32(x: number): number {
+  let h = x | 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The search over one key, resumable: `run(steps)` advances it by at most that many steps, so the
+ * caller can interleave keys and stop at the first key that fails (Porcupine runs keys in
+ * parallel for the same reason: one hard key must not hide an easy failure in another).
+ */
+export class PartitionSearch {
+  /** Operations by slot: ok operations first (0..m-1), then info operations (m..m+q-1). */
+  readonly slots: readonly Operation[];
+  private readonly m: number;
+  private readonly model: CompiledModel;
+  // Ok entries: call of op j is entry j, its return is entry m + j; H and T are sentinels.
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly position: Int32Array;
+  // Info calls, ordered by invoke; sentinels q and q + 1.
+  private readonly nextInfo: Int32Array;
+  private readonly prevInfo: Int32Array;
+  private readonly infoPosition: Int32Array;
+  private readonly okBits: Uint32Array;
+  private readonly infoBits: Uint32Array;
+  private readonly zobrist: Uint32Array;
+  private readonly cache: ConfigCache;
+  private readonly stackKind: Uint8Array;
+  private readonly stackId: Int32Array;
+  private readonly stackState: Int32Array;
+  private readonly stackBoundary: Int32Array;
+  // The search position between runs.
+  private depth = 0;
+  private okDepth = 0;
+  private bestOkDepth = 0;
+  private bestPrefix: number[] = [];
+  private dirty = false;
+  private state: number;
+  private okHash = 0;
+  private phase = 0; // 0: scanning ok entries; 1: scanning info calls before `boundary`
+  private boundary = 0;
+  private cursor: number;
+  private outcome: PartitionOutcome | null = null;
+
+  constructor(ops: readonly Operation[], init: Value) {
+    const okOps = ops.filter((op) => op.status === 'ok');
+    const infoOps = ops.filter((op) => op.status !== 'ok');
+    this.slots = okOps.concat(infoOps);
+    const m = okOps.length;
+    const q = infoOps.length;
+    this.m = m;
+    this.model = new CompiledModel(this.slots, init);
+    this.state = this.model.init;
+
+    const H = 2 * m;
+    const T = 2 * m + 1;
+    this.next = new Int32Array(2 * m + 2);
+    this.prev = new Int32Array(2 * m + 2);
+    this.position = new Int32Array(2 * m);
+    const order: number[] = [];
+    for (let j = 0; j < m; j++) {
+      const op = okOps[j] as Operation;
+      this.position[j] = op.invokeIndex;
+      this.position[m + j] = op.completeIndex;
+      order.push(j, m + j);
+    }
+    order.sort((x, y) => (this.position[x] as number) - (this.position[y] as number));
+    link(this.next, this.prev, H, T, order);
+
+    this.nextInfo = new Int32Array(q + 2);
+    this.prevInfo = new Int32Array(q + 2);
+    this.infoPosition = new Int32Array(q);
+    const infoOrder: number[] = [];
+    for (let i = 0; i < q; i++) {
+      this.infoPosition[i] = (infoOps[i] as Operation).invokeIndex;
+      infoOrder.push(i);
+    }
+    link(this.nextInfo, this.prevInfo, q, q + 1, infoOrder);
+
+    const okWords = (m + 31) >>> 5;
+    const infoWords = (q + 31) >>> 5;
+    this.okBits = new Uint32Array(okWords);
+    this.infoBits = new Uint32Array(Math.max(infoWords, 1));
+    this.zobrist = new Uint32Array(m);
+    for (let j = 0; j < m; j++) this.zobrist[j] = mix32(j * 0x9e3779b9 + 0x7f4a7c15);
+    this.cache = new ConfigCache(okWords, infoWords);
+    this.stackKind = new Uint8Array(m + q);
+    this.stackId = new Int32Array(m + q);
+    this.stackState = new Int32Array(m + q);
+    this.stackBoundary = new Int32Array(m + q);
+    this.cursor = this.next[H] as number;
+    if (m === 0) this.outcome = { verdict: true, prefix: [], unplaced: [] };
+  }
+
+  /** Configurations stored in the cache so far. */
+  get explored(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * Advances the search by at most `maxSteps` steps, stopping early once past `deadlineMs` (checked
+   * every few thousand steps). Returns the outcome, or null if still undecided; `stepsUsed` tells
+   * how many steps it took.
+   */
+  run(maxSteps: number, deadlineMs: number): PartitionOutcome | null {
+    if (this.outcome !== null) {
+      this.stepsUsed = 0;
+      return this.outcome;
+    }
+    const m = this.m;
+    const H = 2 * m;
+    const { model, next, prev, position, nextInfo, prevInfo, infoPosition, okBits, infoBits, zobrist, cache } = this;
+    const { stackKind, stackId, stackState, stackBoundary } = this;
+    const TI = infoPosition.length + 1;
+    const HI = infoPosition.length;
+    let { depth, okDepth, state, okHash, phase, boundary, cursor } = this;
+    let steps = 0;
+
+    for (;;) {
+      if (++steps > maxSteps || ((steps & 4095) === 0 && wallNowMs() > deadlineMs)) {
+        this.depth = depth;
+        this.okDepth = okDepth;
+        this.state = state;
+        this.okHash = okHash;
+        this.phase = phase;
+        this.boundary = boundary;
+        this.cursor = cursor;
+        this.stepsUsed = steps - 1;
+        return null;
+      }
+      if (phase === 0) {
+        if (cursor < m) {
+          const j = cursor;
+          const nextState = model.step(state, j);
+          if (nextState !== ILLEGAL) {
+            okBits[j >>> 5] = (okBits[j >>> 5] as number) ^ (1 << (j & 31));
+            okHash ^= zobrist[j] as number;
+            const hash = mix32(okHash ^ Math.imul(nextState + 1, 0x9e3779b1));
+            if (!cache.seenOrAdd(hash, nextState, okBits, infoBits)) {
+              stackKind[depth] = OK_OP;
+              stackId[depth] = j;
+              stackState[depth] = state;
+              depth++;
+              okDepth++;
+              if (okDepth === m) return this.finish(steps, { verdict: true, prefix: [], unplaced: [] });
+              if (okDepth > this.bestOkDepth) {
+                this.bestOkDepth = okDepth;
+                this.dirty = true;
+              }
+              // Lift: unlink the call and its return (dancing links: they keep their own pointers).
+              const r = m + j;
+              next[prev[j] as number] = next[j] as number;
+              prev[next[j] as number] = prev[j] as number;
+              next[prev[r] as number] = next[r] as number;
+              prev[next[r] as number] = prev[r] as number;
+              state = nextState;
+              cursor = next[H] as number;
+              continue;
+            }
+            okBits[j >>> 5] = (okBits[j >>> 5] as number) ^ (1 << (j & 31));
+            okHash ^= zobrist[j] as number;
+          }
+          cursor = next[cursor] as number;
+          continue;
+        }
+        // The first return still in the list: nothing invoked after it may go next.
+        boundary = position[cursor] as number;
+        phase = 1;
+        cursor = nextInfo[HI] as number;
+        continue;
+      }
+      if (cursor !== TI && (infoPosition[cursor] as number) < boundary) {
+        const i = cursor;
+        const nextState = model.step(state, m + i);
+        if (nextState !== ILLEGAL && nextState !== state) {
+          infoBits[i >>> 5] = (infoBits[i >>> 5] as number) ^ (1 << (i & 31));
+          const hash = mix32(okHash ^ Math.imul(nextState + 1, 0x9e3779b1));
+          if (!cache.seenOrAdd(hash, nextState, okBits, infoBits)) {
+            stackKind[depth] = INFO_OP;
+            stackId[depth] = i;
+            stackState[depth] = state;
+            stackBoundary[depth] = boundary;
+            depth++;
+            nextInfo[prevInfo[i] as number] = nextInfo[i] as number;
+            prevInfo[nextInfo[i] as number] = prevInfo[i] as number;
+            state = nextState;
+            phase = 0;
+            cursor = next[H] as number;
+            continue;
+          }
+          infoBits[i >>> 5] = (infoBits[i >>> 5] as number) ^ (1 << (i & 31));
+        }
+        cursor = nextInfo[cursor] as number;
+        continue;
+      }
+      // Every candidate at this node is exhausted: backtrack.
+      if (this.dirty) this.snapshot(depth);
+      if (depth === 0) {
+        const unplaced = unplacedAfter(this.bestPrefix, this.slots, m);
+        return this.finish(steps, { verdict: false, prefix: this.bestPrefix, unplaced });
+      }
+      depth--;
+      const id = stackId[depth] as number;
+      state = stackState[depth] as number;
+      if (stackKind[depth] === OK_OP) {
+        // Unlift in reverse order of lifting: the return, then the call.
+        const r = m + id;
+        next[prev[r] as number] = r;
+        prev[next[r] as number] = r;
+        next[prev[id] as number] = id;
+        prev[next[id] as number] = id;
+        okBits[id >>> 5] = (okBits[id >>> 5] as number) ^ (1 << (id & 31));
+        okHash ^= zobrist[id] as number;
+        okDepth--;
+        phase = 0;
+        cursor = next[id] as number;
+      } else {
+        nextInfo[prevInfo[id] as number] = id;
+        prevInfo[nextInfo[id] as number] = id;
+        infoBits[id >>> 5] = (infoBits[id >>> 5] as number) ^ (1 << (id & 31));
+        phase = 1;
+        boundary = stackBoundary[depth] as number;
+        cursor = nextInfo[id] as number;
+      }
+    }
+  }
+
+  /** Steps the last `run` took. */
+  stepsUsed = 0;
+
+  private finish(steps: number, outcome: PartitionOutcome): PartitionOutcome {
+    this.stepsUsed = steps;
+    this.outcome = outcome;
+    return outcome;
+  }
+
+  /** Records the stack as the longest linearization so far (trailing info ops explain nothing). */
+  private snapshot(depth: number): void {
+    let end = depth;
+    while (end > 0 && this.stackKind[end - 1] === INFO_OP) end--;
+    const prefix: number[] = [];
+    for (let d = 0; d < end; d++) {
+      const id = this.stackId[d] as number;
+      prefix.push(this.stackKind[d] === OK_OP ? id : this.m + id);
+    }
+    this.bestPrefix = prefix;
+    this.dirty = false;
+  }
+}
+
+function link(next: Int32Array, prev: Int32Array, head: number, tail: number, order: readonly number[]): void {
+  let last = head;
+  for (const entry of order) {
+    next[last] = entry;
+    prev[entry] = last;
+    last = entry;
+  }
+  next[last] = tail;
+  prev[tail] = last;
+}
+
+/**
+ * The ok operations that were next in line after the prefix: not linearized, and invoked before
+ * the earliest completion among the operations not linearized. None of them could go next.
+ */
+function unplacedAfter(prefix: readonly number[], slots: readonly Operation[], m: number): number[] {
+  const placed = new Set(prefix);
+  let firstReturn = Infinity;
+  for (let j = 0; j < m; j++) {
+    if (!placed.has(j)) firstReturn = Math.min(firstReturn, (slots[j] as Operation).completeIndex);
+  }
+  const unplaced: number[] = [];
+  for (let j = 0; j < m; j++) {
+    if (!placed.has(j) && (slots[j] as Operation).invokeIndex < firstReturn) unplaced.push(j);
+  }
+  return unplaced;
+}

@@ -1,0 +1,79 @@
+/**
+ * History files (Contract 3): JSON Lines and Jepsen EDN, read with strict validation and written
+ * back. `parseHistory` is pure; `readHistoryFile` is the one place that touches the file system.
+ */
+import { readFileSync } from 'node:fs';
+import { inputError } from '../errors.js';
+import { parseEdn, toEdn } from './edn.js';
+import { parseJsonLines, toJsonLines } from './jsonl.js';
+import type { HistoryEvent } from './types.js';
+
+export type { HistoryEvent, HistoryF, HistoryType, HistoryValue } from './types.js';
+export { toEdn, toJsonLines };
+
+/** Control characters other than tab/newline/carriage return, and U+FFFD from undecodable bytes. */
+const BINARY = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
+
+/** Parses a history, telling JSON Lines (`{"…`) from EDN (`{:…`, `[`, `(`) by its first form. */
+export function parseHistory(text: string, file: string): HistoryEvent[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const junk = BINARY.exec(body);
+  if (junk !== null) {
+    const line = lineAt(body, junk.index);
+    throw inputError(file, line, 0, '', 'binary data, not a history (expected JSON Lines or Jepsen EDN text)');
+  }
+  if (body.trim() === '') throw inputError(file, 1, 0, '', 'the file is empty: a history needs at least one event');
+  return looksLikeEdn(body) ? parseEdn(body, file) : parseJsonLines(body, file);
+}
+
+function lineAt(text: string, index: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+function looksLikeEdn(text: string): boolean {
+  const first = /[^\s,]/.exec(text);
+  if (first === null) return false;
+  const c = text[first.index];
+  if (c === '[' || c === '(' || c === ';' || c === '#') return true;
+  if (c !== '{') return false;
+  const next = /[^\s,]/.exec(text.slice(first.index + 1, first.index + 200));
+  return next !== null && (next[0] === ':' || next[0] === '}');
+}
+
+/** Reads and parses a history file; unreadable or undecodable files are InputErrors too. */
+export function readHistoryFile(path: string): HistoryEvent[] {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(error instanceof Error ? error.message : error);
+    throw inputError(path, 0, 0, '', `cannot read the history: ${reason}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    throw inputError(path, lineAt(bytes.subarray(0, bad).toString('latin1'), bad), 0, '', 'binary data, not a history (the file is not UTF-8 text)');
+  }
+  return parseHistory(text, path);
+}
+
+/** Offset of the first byte that breaks UTF-8 (a rough scan; only used for the error's line). */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x80) continue;
+    const need = b >= 0xf0 && b < 0xf8 ? 3 : b >= 0xe0 ? 2 : b >= 0xc2 && b < 0xe0 ? 1 : -1;
+    if (need < 0 || (b >= 0xe0 && b < 0xf0 && need !== 2)) return i;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+    }
+    i += need;
+  }
+  return bytes.length;
+}
