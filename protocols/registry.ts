@@ -6,6 +6,7 @@ import type { ProtocolDefinition } from './api.js';
 import { raft } from './raft/index.js';
 import { vsr } from './vsr/index.js';
 import { multipaxos } from './multipaxos/index.js';
+import { zab } from './zab/index.js';
 
 // Each protocol folder exports one ProtocolDefinition from its index.ts; add it here.
 
@@ -13,6 +14,7 @@ export const PROTOCOLS: readonly ProtocolDefinition<any, any>[] = [
   raft,
   vsr,
   multipaxos,
+  zab,
 ];
 
 export function findProtocol(name: string): ProtocolDefinition<any, any> | undefined {

@@ -1,0 +1,112 @@
+/**
+ * Zab — ZooKeeper Atomic Broadcast (Junqueira, Reed, Serafini, "Zab: High-performance broadcast
+ * for primary-backup systems", DSN 2011; ZooKeeper's TLA+ specs in apache/zookeeper
+ * zookeeper-specifications/zab).
+ *
+ * Zab orders the state changes of a primary-backup system. One primary (the leader) at a time
+ * proposes transactions, each named by a zxid = (epoch, counter); a transaction commits once a
+ * quorum has it on disk, and every server delivers committed transactions in zxid order. What Zab
+ * adds over "just a leader" is what happens when primaries change (paper §IV):
+ *
+ *  Phase 0, election (election.ts). Fast leader election: servers exchange votes
+ *    (epoch, zxid, id) and settle on the server with the most recent history. A guess, not a
+ *    guarantee: everything below stays safe if it picks badly.
+ *  Phase 1, discovery. Followers send CEPOCH(acceptedEpoch); with a quorum the prospective leader
+ *    picks e' above all of them and sends NEWEPOCH(e'). A follower promises e' by persisting
+ *    acceptedEpoch = e' before ACK-E (carrying its currentEpoch and last zxid), so no two leaders
+ *    can collect a quorum for the same epoch. If a follower's history is more recent than the
+ *    leader's, the leader gives up (ZooKeeper's rule; the paper instead copies that history).
+ *  Phase 2, synchronization. The leader sends NEWLEADER(e') with a DIFF, TRUNC or SNAP (sync.ts)
+ *    that makes the follower's history equal to its own. The follower makes that history durable,
+ *    then persists currentEpoch = e', then answers ACK-LD. With a quorum of ACK-LD the leader is
+ *    established: its whole history is committed (COMMIT-LD, ZooKeeper's UPTODATE).
+ *  Phase 3, broadcast. PROPOSE(zxid) → follower appends durably → ACK → on a quorum, COMMIT, in
+ *    zxid order. Servers that come late run phases 1–2 against the established leader (l.3.3).
+ *
+ * Channels (session.ts): Zab assumes FIFO links without loss, duplication or reordering (TCP). The
+ * simulator's network has all three, so each follower–leader pair talks over a session with
+ * sequence numbers: reordering and duplicates are hidden as TCP would, and a lost message breaks
+ * the session, which the follower treats as a lost connection (back to election, then re-sync).
+ *
+ * Clients: any server accepts requests; followers forward them to the leader and answer once they
+ * deliver the transaction. Reads go through the broadcast by default (linearizable); `reads: local`
+ * answers them from the local replica as ZooKeeper does (sequentially consistent, not
+ * linearizable). Retries are answered from the machine's session table and never proposed twice.
+ */
+import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
+import type { ZabMessage } from './messages.js';
+import { ZabMonitor } from './monitor.js';
+import {
+  BUG_ACK_BEFORE_DURABLE,
+  BUG_EPOCH_BEFORE_HISTORY,
+  BUG_FORGET_ACCEPTED_EPOCH,
+  ZabNode,
+  type ZabConfig,
+  type ZabView,
+} from './node.js';
+
+function duration(options: ProtocolOptions, name: string): number {
+  const value = options[name];
+  if (typeof value !== 'number') throw new Error(`zab: option ${name} should be a duration, found ${String(value)}`);
+  return value;
+}
+
+export function zabConfig(options: ProtocolOptions): ZabConfig {
+  return {
+    tickMicros: duration(options, 'tickTime'),
+    leaderTimeoutMicros: duration(options, 'leaderTimeout'),
+    initLimitMicros: duration(options, 'initLimit'),
+    electionTimeoutMicros: duration(options, 'electionTimeout'),
+    finalizeWaitMicros: duration(options, 'finalizeWait'),
+    reorderWindowMicros: duration(options, 'reorderWindow'),
+    reads: options['reads'] === 'local' ? 'local' : 'broadcast',
+  };
+}
+
+export const zab: ProtocolDefinition<ZabMessage, ZabView> = {
+  name: 'zab',
+  description: 'ZooKeeper Atomic Broadcast: fast leader election, discovery, synchronization, broadcast',
+  options: {
+    tickTime: { type: 'duration', default: '50ms', description: 'leader heartbeat (PING) interval' },
+    leaderTimeout: {
+      type: 'duration',
+      default: '300ms',
+      description: 'silence after which a follower abandons its leader, or a leader drops a follower',
+    },
+    initLimit: { type: 'duration', default: '1s', description: 'time allowed for discovery and synchronization' },
+    electionTimeout: { type: 'duration', default: '100ms', description: 'base interval between repeated election votes' },
+    finalizeWait: { type: 'duration', default: '40ms', description: 'wait after a quorum of votes for a better vote' },
+    reorderWindow: {
+      type: 'duration',
+      default: '60ms',
+      description: 'how long a session waits for a missing message before calling the connection broken',
+    },
+    reads: {
+      type: 'enum',
+      values: ['broadcast', 'local'],
+      default: 'broadcast',
+      description: 'broadcast: reads are transactions (linearizable); local: served by the replica (ZooKeeper, not linearizable)',
+    },
+  },
+  bugs: [
+    {
+      name: BUG_FORGET_ACCEPTED_EPOCH,
+      description: 'a follower answers ACK-E before acceptedEpoch is on disk; after a crash it can promise the same epoch to a second leader',
+    },
+    {
+      name: BUG_ACK_BEFORE_DURABLE,
+      description: 'a follower answers ACK-LD before the synced transactions are on disk (ZOOKEEPER-3911/-4646): committed transactions can vanish',
+    },
+    {
+      name: BUG_EPOCH_BEFORE_HISTORY,
+      description: 'a follower persists currentEpoch before the synced history (ZOOKEEPER-4643): it can win an election with a short history and truncate committed transactions',
+    },
+  ],
+  createNode: (ctx) => new ZabNode(ctx.env, zabConfig(ctx.options), ctx.bugs),
+  createMonitor: (ctx) => new ZabMonitor(ctx),
+  clientPolicy: (_nodes: number, options: ProtocolOptions): ClientPolicy => ({
+    replyQuorum: 1,
+    retry: 'next',
+    retryAfterMicros: Math.max(150_000, duration(options, 'tickTime') * 3),
+  }),
+};

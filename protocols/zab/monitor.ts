@@ -1,0 +1,122 @@
+/**
+ * Zab's online invariants (the ones ZooKeeper's TLA+ spec checks, zookeeper-specifications/zab,
+ * plus three from PROTOCOL-NOTES), kept cheap: each step looks only at what changed.
+ *
+ *  - Leadership: at most one server reaches synchronization (a quorum of ACK-E) per epoch.
+ *  - PrefixConsistency / Agreement / TotalOrder: the i-th committed (delivered) transaction is the
+ *    same zxid on every server that commits an i-th one.
+ *  - Primary order: committed zxids strictly increase along the delivered sequence, and each
+ *    leader's proposals strictly increase (checked as PROPOSEs are sent).
+ *  - acceptedEpoch ≥ currentEpoch on every server.
+ *  - No committed transaction is ever removed from a history by TRUNC or SNAP.
+ * The applied-prefix agreement of the machines is checked by the host for every protocol.
+ */
+import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
+import type { ZabMessage } from './messages.js';
+import type { ZabView } from './node.js';
+import { compareZxid, formatZxid, type Txn, zxidNumber } from './zxid.js';
+
+interface NodeProgress {
+  /** Commit positions of this incarnation already compared with `delivered`. */
+  checked: number;
+  truncations: number;
+}
+
+function finding(name: string, detail: string, nodes: readonly NodeId[]): InvariantFinding {
+  return { name, detail, nodes };
+}
+
+export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
+  /** zxid number of the i-th transaction anyone committed, and who committed it first. */
+  private readonly delivered: number[] = [];
+  private readonly deliveredBy: NodeId[] = [];
+  private readonly leaderOfEpoch = new Map<number, NodeId>();
+  /** Per epoch, the last zxid counter its leader proposed. */
+  private readonly lastProposed = new Map<number, number>();
+  private readonly progress = new Map<NodeId, NodeProgress>();
+
+  constructor(context: MonitorContext) {
+    for (const node of context.nodes) this.progress.set(node, { checked: 0, truncations: 0 });
+  }
+
+  onCrash(node: NodeId): void {
+    this.progress.set(node, { checked: 0, truncations: 0 });
+  }
+
+  afterStep(node: NodeId, view: ZabView): InvariantFinding | null {
+    if (view.acceptedEpoch < view.currentEpoch) {
+      return finding('zab.epochs', `${node} has acceptedEpoch ${view.acceptedEpoch} < currentEpoch ${view.currentEpoch}`, [node]);
+    }
+    const progress = this.progress.get(node) as NodeProgress;
+    return this.checkLeadership(node, view) ?? this.checkTruncation(node, view, progress) ?? this.checkDelivered(node, view, progress);
+  }
+
+  onSend(from: NodeId, _to: NodeId, msg: ZabMessage): InvariantFinding | null {
+    if (msg.type !== 'PROPOSE') return null;
+    const { epoch, counter } = msg.txn.zxid;
+    const owner = this.leaderOfEpoch.get(epoch);
+    if (owner === undefined) this.leaderOfEpoch.set(epoch, from);
+    else if (owner !== from) {
+      return finding('zab.leadership', `${from} proposed ${formatZxid(msg.txn.zxid)} but epoch ${epoch} belongs to ${owner}`, [from]);
+    }
+    const last = this.lastProposed.get(epoch) ?? 0;
+    if (counter < last) {
+      return finding('zab.primary-order', `${from} proposed ${formatZxid(msg.txn.zxid)} after ${epoch}.${last}`, [from]);
+    }
+    this.lastProposed.set(epoch, counter);
+    return null;
+  }
+
+  private checkLeadership(node: NodeId, view: ZabView): InvariantFinding | null {
+    if (view.role !== 'leading' || view.epoch === null || view.phase === 'discovery') return null;
+    const owner = this.leaderOfEpoch.get(view.epoch);
+    if (owner === undefined) {
+      this.leaderOfEpoch.set(view.epoch, node);
+      return null;
+    }
+    if (owner === node) return null;
+    return finding('zab.leadership', `${node} and ${owner} both established epoch ${view.epoch}`, [node, owner]);
+  }
+
+  private checkTruncation(node: NodeId, view: ZabView, progress: NodeProgress): InvariantFinding | null {
+    if (view.truncations === progress.truncations) return null;
+    progress.truncations = view.truncations;
+    for (let k = 0; k < view.removed.length; k++) {
+      const index = view.truncatedFrom + k;
+      const txn = view.removed[k] as Txn;
+      if (this.delivered[index] === zxidNumber(txn.zxid)) {
+        return finding(
+          'zab.committed-truncated',
+          `${node} removed committed transaction ${formatZxid(txn.zxid)} at index ${index} (committed by ${this.deliveredBy[index]})`,
+          [node],
+        );
+      }
+    }
+    return null;
+  }
+
+  private checkDelivered(node: NodeId, view: ZabView, progress: NodeProgress): InvariantFinding | null {
+    if (progress.checked > view.commitIndex) progress.checked = view.commitIndex;
+    for (let i = progress.checked; i < view.commitIndex; i++) {
+      const txn = view.history[i] as Txn;
+      const number = zxidNumber(txn.zxid);
+      const known = this.delivered[i];
+      if (known === undefined) {
+        this.delivered.push(number);
+        this.deliveredBy.push(node);
+      } else if (known !== number) {
+        return finding(
+          'zab.prefix-consistency',
+          `${node} committed ${formatZxid(txn.zxid)} at index ${i}, ${this.deliveredBy[i]} committed another transaction there`,
+          [node, this.deliveredBy[i] as NodeId],
+        );
+      }
+      const previous = view.history[i - 1];
+      if (previous !== undefined && compareZxid(previous.zxid, txn.zxid) >= 0) {
+        return finding('zab.primary-order', `${node} delivers ${formatZxid(txn.zxid)} after ${formatZxid(previous.zxid)}`, [node]);
+      }
+    }
+    progress.checked = view.commitIndex;
+    return null;
+  }
+}

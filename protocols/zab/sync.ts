@@ -1,0 +1,39 @@
+/**
+ * Synchronization planning (paper phase 2; ZooKeeper's LearnerHandler.syncFollower): how a leader
+ * brings a follower whose last transaction is `followerLast` to its own history.
+ *
+ * The argument rests on one fact: a zxid names one transaction and the whole prefix before it,
+ * because only the unique leader of an epoch creates that epoch's zxids and followers accept
+ * them in order. Hence:
+ *  - DIFF when the follower's last zxid is in our history: it holds exactly our prefix, send the rest;
+ *  - TRUNC when it holds more of our last epoch than we do: it holds our whole history, cut the tail;
+ *  - SNAP otherwise (a divergent tail from an epoch we never saw): send everything.
+ */
+import type { SyncPlan } from './messages.js';
+import { indexOfZxid, type Txn, type Zxid } from './zxid.js';
+
+export function planSync(history: readonly Txn[], followerLast: Zxid): SyncPlan {
+  if (followerLast.epoch === 0 && followerLast.counter === 0) {
+    return { mode: 'DIFF', from: 0, txns: history.slice() };
+  }
+  const at = indexOfZxid(history, followerLast);
+  if (at >= 0) return { mode: 'DIFF', from: at + 1, txns: history.slice(at + 1) };
+  const last = history[history.length - 1];
+  if (last !== undefined && last.zxid.epoch === followerLast.epoch && last.zxid.counter < followerLast.counter) {
+    return { mode: 'TRUNC', length: history.length };
+  }
+  return { mode: 'SNAP', txns: history.slice() };
+}
+
+/** How many leading transactions two histories share (by zxid). */
+export function commonPrefix(a: readonly Txn[], b: readonly Txn[]): number {
+  const limit = Math.min(a.length, b.length);
+  let k = 0;
+  while (k < limit) {
+    const x = a[k] as Txn;
+    const y = b[k] as Txn;
+    if (x.zxid.epoch !== y.zxid.epoch || x.zxid.counter !== y.zxid.counter) break;
+    k++;
+  }
+  return k;
+}
