@@ -7,7 +7,10 @@
  * - Log Matching / State Machine Safety: every index any node has committed holds one and the
  *   same entry (term and command) on every node that commits it. Committed entries are recorded
  *   once globally; each node's newly committed indices are compared against that record.
- * - Leader Completeness: a node that becomes leader holds every entry committed so far.
+ * - Leader Completeness: a node that becomes leader of term T holds every entry committed in a
+ *   term before T. A node's commit is dated by its own current term, an upper bound on the term
+ *   of the leader that committed the entry, so the check never accuses wrongly (a leader of an
+ *   old term, resumed after a pause, need not hold entries committed in later terms).
  * - Persistence (Figure 2): per node, currentTerm never decreases and at most one vote is granted
  *   per term, across crashes and restarts (votes are seen as they are sent).
  *
@@ -42,6 +45,8 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
   /** Index i-1 → the key of the entry committed at index i, and who committed it first. */
   private readonly committed: string[] = [];
   private readonly committedBy: NodeId[] = [];
+  /** Index i-1 → the lowest term in which some node was seen holding index i committed. */
+  private readonly committedInTerm: number[] = [];
   private readonly records = new Map<NodeId, NodeRecord>();
   /** `${voter}:${term}` → the candidate that got the vote. */
   private readonly votes = new Map<string, NodeId>();
@@ -99,7 +104,10 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
       if (known === undefined) {
         this.committed.push(key);
         this.committedBy.push(node);
-      } else if (known !== key) {
+        this.committedInTerm.push(view.term);
+      } else if (known === key) {
+        if (view.term < (this.committedInTerm[index - 1] as number)) this.committedInTerm[index - 1] = view.term;
+      } else {
         const first = this.committedBy[index - 1] as NodeId;
         record.checkedCommit = index;
         return finding(
@@ -122,7 +130,7 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
         return finding('election safety', `${other} and ${node} both lead term ${view.term}`, [other, node]);
       }
       this.leaders.set(view.term, node);
-      const missing = this.firstMissingCommitted(view.log);
+      const missing = this.firstMissingCommitted(view.log, view.term);
       if (missing !== 0) {
         return finding('leader completeness', `${node} leads term ${view.term} without committed entry ${missing}`, [node]);
       }
@@ -134,9 +142,10 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
     return null;
   }
 
-  /** The first committed index absent from (or different in) `log`; 0 when it holds them all. */
-  private firstMissingCommitted(log: readonly LogEntry[]): number {
+  /** The first index committed before `term` that is absent from (or different in) `log`; else 0. */
+  private firstMissingCommitted(log: readonly LogEntry[], term: number): number {
     for (let index = 1; index <= this.committed.length; index++) {
+      if ((this.committedInTerm[index - 1] as number) >= term) continue;
       const entry = log[index - 1];
       if (entry === undefined || entryKey(entry) !== this.committed[index - 1]) return index;
     }
