@@ -3,8 +3,8 @@
  * (exit status 2, one line on stderr).
  */
 import { InvalidArgumentError } from 'commander';
-import { writeFileSync } from 'node:fs';
-import { relative, isAbsolute } from 'node:path';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { inputError } from '../sim/errors.js';
 
 export function parseSeed(value: string): number {
@@ -55,6 +55,14 @@ export function writeOutput(path: string, text: string, option: string): void {
     const code = (error as { code?: string }).code ?? 'unknown error';
     throw inputError(path, 0, 0, option, `cannot write the file (${code})`);
   }
+}
+
+/** Fail before a long run, not after it, when an output file cannot be created. */
+export function checkOutputPath(path: string | undefined, option: string): void {
+  if (path === undefined) return;
+  const parent = dirname(resolve(path));
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) throw inputError(path, 0, 0, option, `cannot write the file (no directory ${parent})`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw inputError(path, 0, 0, option, 'cannot write the file (it is a directory)');
 }
 
 /** A path as the user would type it from here: relative when under the current directory. */

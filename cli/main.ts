@@ -8,6 +8,10 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../sim/errors.js';
 import { setExitCode, printError } from './output.js';
+import { registerList } from './list.js';
+import { registerRun } from './run.js';
+import { registerSweep } from './sweep.js';
+import { registerSweepAll } from './sweep-all.js';
 
 const program = new Command();
 program
@@ -18,7 +22,7 @@ program
   .exitOverride();
 
 // Each command registers itself here (one module per command).
-const registrations: ((p: Command) => void)[] = [];
+const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerList, registerSweepAll];
 
 for (const register of registrations) register(program);
 

@@ -1,0 +1,78 @@
+/**
+ * `consensim run FILE [--seed N] [--protocol P] [--bug NAME]... [--json] [--trace F] [--history F]
+ * [--report F.html]`: one deterministic run. Prints the seed banner first and, on failure, the
+ * exact command that reproduces it last. Exit status 0 passed, 1 a check failed, 2 bad input.
+ */
+import type { Command } from 'commander';
+import { extname } from 'node:path';
+import { checkHistory } from '../sim/check/index.js';
+import { toEdn, toJsonLines } from '../sim/history/index.js';
+import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
+import { sweepJob } from '../sim/sweep.js';
+import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
+import { printLine, setExitCode } from './output.js';
+import { renderReport } from './report.js';
+import { banner, counterexampleText, summaryLines } from './summary.js';
+
+interface RunFlags {
+  seed?: number;
+  protocol?: string;
+  bug: string[];
+  json?: boolean;
+  trace?: string;
+  history?: string;
+  report?: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run one scenario with one seed and check it')
+    .showHelpAfterError(false)
+    .argument('<file>', 'scenario file (YAML or JSON)')
+    .option('--seed <n>', "seed (default: the scenario's seed)", parseSeed)
+    .option('--protocol <name>', 'run the scenario with another protocol')
+    .option('--bug <name>', 'switch on a bug variant (repeatable)', collect, [])
+    .option('--json', 'print the result as one JSON object')
+    .option('--trace <file>', 'write the trace as JSON Lines')
+    .option('--history <file>', 'write the client history (JSON Lines; .edn for Jepsen EDN)')
+    .option('--report <file>', 'write a self-contained HTML report')
+    .action((file: string, flags: RunFlags) => runCommand(file, flags));
+}
+
+function runCommand(file: string, flags: RunFlags): void {
+  const job = sweepJob(file, { ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }), extraBugs: flags.bug });
+  const scenario = job.scenario;
+  const seed = flags.seed ?? scenario.seed;
+  checkOutputPath(flags.trace, '--trace');
+  checkOutputPath(flags.history, '--history');
+  checkOutputPath(flags.report, '--report');
+  if (flags.json !== true) printLine(banner(scenario, seed));
+  const outcome = runScenario(scenario, {
+    seed,
+    extraBugs: job.extraBugs,
+    reproArgs: job.reproArgs,
+    collectTrace: flags.trace !== undefined || flags.report !== undefined,
+    hashTrace: true,
+  });
+  const { result } = outcome;
+  if (flags.trace !== undefined) writeOutput(flags.trace, traceToJsonLines(outcome.trace ?? []), '--trace');
+  if (flags.history !== undefined) {
+    const text = extname(flags.history).toLowerCase() === '.edn' ? toEdn(outcome.history) : toJsonLines(outcome.history);
+    writeOutput(flags.history, text, '--history');
+  }
+  const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
+  if (flags.report !== undefined) writeOutput(flags.report, renderReport({ scenario: { ...scenario, seed }, outcome, counterexample }), '--report');
+  if (flags.json === true) printLine(JSON.stringify(result));
+  else for (const line of summaryLines(result, counterexample)) printLine(line);
+  setExitCode(result.ok ? 0 : 1);
+}
+
+/** Budget for re-checking a failed history to show why it is not linearizable. */
+const COUNTEREXAMPLE_TIMEOUT_MS = 10_000;
+
+/** The run says "not linearizable"; the checker says why (the engine's result carries only the verdict). */
+function findCounterexample(history: RunOutcome['history']): string | null {
+  const check = checkHistory(history, { model: 'kv', timeoutMs: COUNTEREXAMPLE_TIMEOUT_MS });
+  return check.counterexample === undefined ? null : counterexampleText(check.counterexample);
+}

@@ -1,0 +1,61 @@
+/**
+ * The human-readable run summary: a seed banner first, the checks, the stats, and on failure the
+ * exact reproduce command last (TigerBeetle's VOPR habit: seed first, "reproduce with" last).
+ */
+import type { Counterexample, OpSummary } from '../sim/check/index.js';
+import type { RunResult } from '../sim/result.js';
+import type { Scenario } from '../sim/scenario/types.js';
+import { count, virtualTime } from './format.js';
+import { chalk } from './output.js';
+
+export function banner(scenario: Scenario, seed: number): string {
+  const parts = [`seed ${seed}`, scenario.name, scenario.protocol, `${scenario.nodes} nodes`];
+  if (scenario.bugs.length > 0) parts.push(`bugs: ${scenario.bugs.join(', ')}`);
+  return chalk.bold(parts.join(' · '));
+}
+
+function verdict(value: boolean | 'unknown' | null): string {
+  if (value === null) return chalk.dim('not checked');
+  if (value === 'unknown') return chalk.yellow('unknown (checker budget ran out)');
+  return value ? chalk.green('ok') : chalk.red('FAILED');
+}
+
+/** Every line after the banner. */
+export function summaryLines(result: RunResult, counterexample: string | null = null): string[] {
+  const { checks, stats } = result;
+  const lines: string[] = [];
+  lines.push(`  linearizable  ${verdict(checks.linearizable)}`);
+  if (checks.invariants.length === 0) lines.push(`  invariants    ${chalk.green('ok')}`);
+  for (const v of checks.invariants) {
+    lines.push(`  invariants    ${chalk.red('VIOLATED')} ${v.name} at ${virtualTime(v.time / 1000)}${v.node === null ? '' : ` on ${v.node}`}: ${v.detail}`);
+  }
+  lines.push(`  liveness      ${verdict(checks.liveness)}`);
+  const m = stats.messages;
+  const ratio = stats.wallMs > 0 ? ` (${count(Math.round(stats.virtualMs / stats.wallMs))}× real time)` : '';
+  lines.push(chalk.dim(`  ${count(stats.events)} events · messages ${count(m.sent)} sent, ${count(m.delivered)} delivered, ${count(m.dropped)} dropped, ${count(m.duplicated)} duplicated`));
+  lines.push(chalk.dim(`  ops ${count(stats.ops.ok)} ok, ${count(stats.ops.fail)} fail, ${count(stats.ops.info)} info · ${virtualTime(stats.virtualMs)} virtual in ${count(Math.round(stats.wallMs))}ms${ratio}`));
+  if (result.traceHash !== '') lines.push(chalk.dim(`  traceHash ${result.traceHash}`));
+  if (result.ok) {
+    lines.push(chalk.green('PASS'));
+  } else {
+    lines.push(chalk.red(`FAIL: ${result.reason ?? 'a check failed'}`));
+    if (counterexample !== null) lines.push(counterexample);
+    lines.push(`reproduce: ${result.repro}`);
+  }
+  return lines;
+}
+
+/** A linearizability counterexample as text: the end of the longest linearization, then what could not follow. */
+export function counterexampleText(c: Counterexample): string {
+  const op = (o: OpSummary): string => {
+    const out = o.output === undefined ? '' : ` → ${JSON.stringify(o.output)}`;
+    const end = o.completeTime === null ? 'never completed' : `${(o.completeTime / 1000).toFixed(3)}ms`;
+    return `  process ${o.process} ${o.f} ${JSON.stringify(o.value)}${out} (${o.type}) [${(o.invokeTime / 1000).toFixed(3)}ms .. ${end}]`;
+  };
+  const shown = c.prefix.slice(-COUNTEREXAMPLE_PREFIX);
+  const lines = [`key ${c.key ?? '(register)'}: the longest linearizable order has ${c.prefix.length} operations${shown.length < c.prefix.length ? `; its last ${shown.length}` : ''}:`];
+  lines.push(...shown.map(op), 'and none of these can come next:', ...c.unplaced.map(op));
+  return lines.join('\n');
+}
+
+const COUNTEREXAMPLE_PREFIX = 12;

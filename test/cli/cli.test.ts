@@ -1,0 +1,195 @@
+/**
+ * The built command line (`node dist/cli/main.js`, built by `npm test`'s pretest) against
+ * Contract 2: exit statuses, `--json` shapes, output files, reproduce commands that reproduce,
+ * and bad input as exit 2 with one line on stderr and no stack trace.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseHistory } from '../../sim/history/index.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
+const BASIC = 'scenarios/raft-basic.yaml';
+const NEMESIS = 'scenarios/raft-nemesis.yaml';
+let dir = '';
+
+interface Ran {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(...args: string[]): Ran {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `consensim run X --seed N ...` → the same arguments for `node dist/cli/main.js`. */
+function reproArgs(repro: string): string[] {
+  const words = repro.split(' ');
+  expect(words.slice(0, 2)).toEqual(['consensim', 'run']);
+  return words.slice(1);
+}
+
+function expectUsageError(r: Ran, pattern: RegExp): void {
+  expect(r.status).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error('dist/cli/main.js is missing: run `npm run build` (npm test does it in pretest)');
+  dir = mkdtempSync(join(tmpdir(), 'consensim-cli-'));
+});
+
+describe('consensim list', () => {
+  it('--json prints scenarios, protocols and bug variants (Contract 2)', () => {
+    const r = cli('list', '--json');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as { scenarios: Record<string, unknown>[]; protocols: string[]; bugs: Record<string, unknown>[] };
+    expect(Object.keys(out)).toEqual(['scenarios', 'protocols', 'bugs']);
+    expect(out.protocols).toContain('raft');
+    const basic = out.scenarios.find((s) => s['name'] === 'raft-basic');
+    expect(basic).toMatchObject({ file: BASIC, protocol: 'raft' });
+    for (const s of out.scenarios) expect(Object.keys(s)).toEqual(['name', 'file', 'protocol', 'description']);
+    expect(out.bugs).toContainEqual(expect.objectContaining({ name: 'raft.forget-vote', protocol: 'raft' }));
+    for (const b of out.bugs) expect(Object.keys(b)).toEqual(['name', 'protocol', 'description']);
+  });
+
+  it('prints a readable listing', () => {
+    const r = cli('list');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Scenarios\n[\s\S]*scenarios\/raft-basic\.yaml\s+raft/);
+    expect(r.stdout).toMatch(/raft\.commit-previous-term/);
+  });
+});
+
+describe('consensim run', () => {
+  it('prints the seed banner first and a summary; exit 0 when every check passes', () => {
+    const r = cli('run', BASIC, '--seed', '3');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('seed 3 · raft-basic · raft · 3 nodes');
+    expect(r.stdout).toMatch(/invariants\s+ok/);
+    expect(r.stdout).toMatch(/traceHash [0-9a-f]{64}/);
+    expect(r.stdout).toMatch(/\nPASS\n$/);
+  });
+
+  it('--json prints exactly the RunResult, and its repro reproduces the same traceHash in a new process', () => {
+    const r = cli('run', BASIC, '--seed', '5', '--json');
+    expect(r.status).toBe(0);
+    const result = JSON.parse(r.stdout) as Record<string, any>;
+    expect(Object.keys(result).filter((k) => k !== 'reason')).toEqual(['scenario', 'protocol', 'seed', 'ok', 'checks', 'stats', 'traceHash', 'repro']);
+    expect(Object.keys(result['checks'])).toEqual(['linearizable', 'invariants', 'liveness']);
+    expect(Object.keys(result['stats'])).toEqual(['events', 'messages', 'ops', 'virtualMs', 'wallMs']);
+    expect(Object.keys(result['stats']['messages'])).toEqual(['sent', 'delivered', 'dropped', 'duplicated']);
+    expect(result).toMatchObject({ scenario: 'raft-basic', protocol: 'raft', seed: 5, ok: true, repro: `consensim run ${BASIC} --seed 5` });
+    const again = cli(...reproArgs(result['repro'] as string), '--json');
+    expect((JSON.parse(again.stdout) as { traceHash: string }).traceHash).toBe(result['traceHash']);
+    const other = JSON.parse(cli('run', BASIC, '--seed', '6', '--json').stdout) as { traceHash: string };
+    expect(other.traceHash).not.toBe(result['traceHash']);
+  });
+
+  it('writes the trace, the history (JSON Lines or EDN) and an HTML report', () => {
+    const trace = join(dir, 'run.trace.jsonl');
+    const history = join(dir, 'run.history.jsonl');
+    const edn = join(dir, 'run.history.edn');
+    const report = join(dir, 'run.html');
+    expect(cli('run', BASIC, '--seed', '2', '--trace', trace, '--history', history, '--report', report).status).toBe(0);
+    expect(cli('run', BASIC, '--seed', '2', '--history', edn).status).toBe(0);
+    const traceLines = readFileSync(trace, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { t: number; kind: string });
+    expect(traceLines.length).toBeGreaterThan(100);
+    expect(traceLines.some((e) => e.kind === 'role')).toBe(true);
+    const fromJson = parseHistory(readFileSync(history, 'utf8'), history);
+    const fromEdn = parseHistory(readFileSync(edn, 'utf8'), edn);
+    expect(fromJson.length).toBeGreaterThan(10);
+    expect(fromEdn).toEqual(fromJson);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toMatch(/<h2>Timeline<\/h2>[\s\S]*<svg/);
+    expect(html).toContain(`<h2>History (${fromJson.length} events)</h2>`);
+    expect(html).not.toMatch(/<script/);
+  });
+
+  it('--protocol runs a protocol-agnostic scenario with another protocol and says so in repro', () => {
+    const list = JSON.parse(cli('list', '--json').stdout) as { protocols: string[] };
+    const other = list.protocols.find((p) => p !== 'raft' && p !== 'pbft');
+    if (other === undefined) return; // only raft registered: nothing to switch to
+    const r = cli('run', BASIC, '--seed', '1', '--protocol', other, '--json');
+    const result = JSON.parse(r.stdout) as { protocol: string; repro: string; ok: boolean };
+    expect(result.protocol).toBe(other);
+    expect(result.repro).toBe(`consensim run ${BASIC} --seed 1 --protocol ${other}`);
+    expect(r.status).toBe(result.ok ? 0 : 1);
+  });
+});
+
+describe('consensim sweep', () => {
+  it('--json prints the Contract 2 object; the verdicts do not depend on the number of workers', () => {
+    const one = cli('sweep', BASIC, '--seeds', '1..4', '--workers', '1', '--json');
+    const two = cli('sweep', BASIC, '--seeds', '1..4', '--workers', '2', '--json');
+    expect(one.status).toBe(0);
+    const a = JSON.parse(one.stdout) as Record<string, unknown>;
+    const b = JSON.parse(two.stdout) as Record<string, unknown>;
+    expect(Object.keys(a)).toEqual(['scenario', 'protocol', 'seeds', 'passed', 'failed', 'wallMs', 'seedsPerSec']);
+    expect(a).toMatchObject({ scenario: 'raft-basic', protocol: 'raft', seeds: { from: 1, to: 4, count: 4 }, passed: 4, failed: [] });
+    expect({ ...b, wallMs: 0, seedsPerSec: 0 }).toEqual({ ...a, wallMs: 0, seedsPerSec: 0 });
+  });
+
+  it('--shard K/N runs every N-th seed', () => {
+    const r = JSON.parse(cli('sweep', BASIC, '--seeds', '1..5', '--shard', '2/2', '--workers', '1', '--json').stdout) as { seeds: { count: number } };
+    expect(r.seeds).toEqual({ from: 1, to: 5, count: 2 });
+  });
+
+  it('a caught bug exits 1 and lists a reproduce command that reproduces the failure', () => {
+    const r = cli('sweep', NEMESIS, '--seeds', '1..60', '--bug', 'raft.commit-index-uncapped', '--fail-fast', '--workers', '2', '--json');
+    expect(r.status).toBe(1);
+    const sweep = JSON.parse(r.stdout) as { failed: { seed: number; reason: string; repro: string }[]; passed: number; seeds: { count: number } };
+    expect(sweep.failed).toHaveLength(1);
+    const failure = sweep.failed[0] as { seed: number; reason: string; repro: string };
+    expect(sweep.seeds.count).toBe(failure.seed);
+    expect(failure.repro).toBe(`consensim run ${NEMESIS} --seed ${failure.seed} --bug raft.commit-index-uncapped`);
+    const run = cli(...reproArgs(failure.repro));
+    expect(run.status).toBe(1);
+    expect(run.stdout.split('\n')[0]).toBe(`seed ${failure.seed} · raft-nemesis · raft · 5 nodes · bugs: raft.commit-index-uncapped`);
+    expect(run.stdout).toContain(`FAIL: ${failure.reason}`);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(`reproduce: ${failure.repro}`);
+  });
+
+  it('on a terminal-less stdout prints a summary line and no progress bar', () => {
+    const r = cli('sweep', BASIC, '--seeds', '1..2', '--workers', '1');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^raft-basic · raft · seeds 1\.\.2 \(2 run\)\n2 passed, 0 failed/);
+    expect(r.stderr).toBe('');
+  });
+});
+
+describe('bad input: exit 2, one line on stderr, no stack trace', () => {
+  it('a missing scenario file', () => expectUsageError(cli('run', 'scenarios/nope.yaml'), /scenarios\/nope\.yaml: no such file/));
+
+  it('an invalid scenario names file:line:column and the field', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'protocol: raft\nnodes: 3\nnetwork:\n  loss: 2\n');
+    expectUsageError(cli('run', file), new RegExp(`${file}:4:9: network.loss: expected a probability between 0 and 1, found 2`));
+    expectUsageError(cli('sweep', file, '--seeds', '1..2'), /network\.loss/);
+  });
+
+  it('bad options', () => {
+    expectUsageError(cli('run', BASIC, '--seed', 'abc'), /--seed.*expected a non-negative integer, found "abc"/);
+    expectUsageError(cli('run', BASIC, '--seed', '-4'), /non-negative integer/);
+    expectUsageError(cli('sweep', BASIC, '--seeds', '9..2'), /--seeds.*A\.\.B/);
+    expectUsageError(cli('sweep', BASIC, '--seeds', 'all'), /--seeds/);
+    expectUsageError(cli('sweep', BASIC), /--seeds/);
+    expectUsageError(cli('sweep', BASIC, '--seeds', '1..2', '--shard', '3/2'), /--shard/);
+    expectUsageError(cli('sweep', BASIC, '--seeds', '1..2', '--workers', '0'), /--workers/);
+    expectUsageError(cli('run', BASIC, '--protocol', 'nope'), /--protocol: unknown protocol "nope"; expected one of .*raft/);
+    expectUsageError(cli('run', BASIC, '--bug', 'raft.nope'), /--bug: unknown bug "raft.nope" for raft/);
+    expectUsageError(cli('run', BASIC, '--trace', join(dir, 'no-such-dir', 't.jsonl')), /--trace: cannot write the file \(no directory/);
+  });
+});
