@@ -4,6 +4,7 @@
  */
 import type { ProtocolDefinition } from '../protocols/api.js';
 import { findProtocol } from '../protocols/registry.js';
+import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
 import type { HistoryEvent } from './history/types.js';
 import type { InvariantViolation, RunResult } from './result.js';
@@ -72,10 +73,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
   const stoppedEarly = world.violation !== null;
   const liveness = scenario.checks.liveness && !stoppedEarly ? world.liveness() : null;
   const history = world.history.events;
-  // TODO: linearizability via sim/check once it lands.
-  const linearizable: boolean | 'unknown' | null = null;
+  const check: CheckResult | null = scenario.checks.linearizability
+    ? checkHistory(history, { model: 'kv', init: null, timeoutMs: LINEARIZABILITY_TIMEOUT_MS })
+    : null;
+  const linearizable = check === null ? null : check.linearizable;
 
-  const reason = failureReason(world.violation, linearizable, liveness);
+  const reason = failureReason(world.violation, check, liveness);
   const repro = reproCommand(scenario, seed, options);
   const result: RunResult = {
     scenario: scenario.name,
@@ -101,17 +104,24 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
   return { result, history, trace: trace.events() };
 }
 
+/** Wall-clock budget of the linearizability check; past it the verdict is 'unknown'. */
+const LINEARIZABILITY_TIMEOUT_MS = 10_000;
+
 function failureReason(
   violation: InvariantViolation | null,
-  linearizable: boolean | 'unknown' | null,
+  check: CheckResult | null,
   liveness: { ok: boolean; detail: string } | null,
 ): string | null {
   if (violation !== null) {
     const where = violation.node === null ? '' : ` on ${violation.node}`;
     return `invariant ${violation.name} violated at ${formatTime(violation.time)}${where}: ${violation.detail}`;
   }
-  if (linearizable === false) return 'history is not linearizable';
-  if (linearizable === 'unknown') return 'linearizability check ran out of time (unknown)';
+  if (check !== null && check.linearizable !== true) {
+    const key = check.failedKey === undefined || check.failedKey === null ? '' : ` (key ${check.failedKey})`;
+    return check.linearizable === false
+      ? `history is not linearizable${key}`
+      : `linearizability check ran out of time${key}: unknown`;
+  }
   if (liveness !== null && !liveness.ok) return `liveness: ${liveness.detail}`;
   return null;
 }

@@ -9,9 +9,8 @@ import { commandKey, KvMachine, type Command, type MachineSnapshot, type OpResul
 import type { InvariantViolation } from '../result.js';
 
 export class AppliedLedger {
-  private readonly keys: string[] = [];
-  /** Digest of the machine after position i+1 (i.e. after applying keys[i]). */
-  private readonly digests: string[] = [];
+  /** The longest applied sequence seen so far (commands are frozen values shared with the nodes). */
+  private readonly commands: Command[] = [];
   private readonly onViolation: (violation: Omit<InvariantViolation, 'time'>) => void;
 
   constructor(onViolation: (violation: Omit<InvariantViolation, 'time'>) => void) {
@@ -19,51 +18,57 @@ export class AppliedLedger {
   }
 
   get length(): number {
-    return this.keys.length;
+    return this.commands.length;
   }
 
   /** Command key at 0-based position `index` of the longest applied sequence. */
   keyAt(index: number): string | undefined {
-    return this.keys[index];
+    const cmd = this.commands[index];
+    return cmd === undefined ? undefined : commandKey(cmd);
   }
 
-  applied(node: NodeId, position: number, cmd: Command, machine: KvMachine): void {
-    const key = commandKey(cmd);
-    if (position === this.keys.length) {
-      this.keys.push(key);
-      this.digests.push(machine.digest());
+  applied(node: NodeId, position: number, cmd: Command): void {
+    const commands = this.commands;
+    if (position === commands.length) {
+      commands.push(cmd);
       return;
     }
-    if (position > this.keys.length) {
-      // Unreachable through apply() alone (positions grow by one); only via a snapshot from nowhere.
+    const expected = commands[position];
+    if (expected === undefined) {
+      // Unreachable through apply() alone (positions grow by one); only after a snapshot from nowhere.
       this.onViolation({
         name: 'applied-prefix',
         node,
-        detail: `${node} applied position ${position + 1} but no node has applied position ${this.keys.length + 1}`,
+        detail: `${node} applied position ${position + 1} but no node has applied position ${commands.length + 1}`,
       });
       return;
     }
-    const expected = this.keys[position] as string;
-    if (expected !== key) {
+    if (expected.client !== cmd.client || expected.reqId !== cmd.reqId) {
       this.onViolation({
         name: 'applied-prefix',
         node,
-        detail: `${node} applied ${key} at position ${position + 1}, where another node applied ${expected}`,
+        detail: `${node} applied ${commandKey(cmd)} at position ${position + 1}, where another node applied ${commandKey(expected)}`,
       });
     }
   }
 
+  /** A restored snapshot must equal the longest sequence's prefix of the same length (by digest). */
   restored(node: NodeId, snapshot: MachineSnapshot): void {
     const count = snapshot.appliedCount;
     if (count === 0) return;
-    const known = this.digests[count - 1];
-    if (known === undefined) {
+    if (count > this.commands.length) {
       this.onViolation({
         name: 'applied-prefix',
         node,
         detail: `${node} restored a snapshot of ${count} commands, but no node has applied that many`,
       });
-    } else if (known !== snapshot.digest) {
+      return;
+    }
+    // Rare (state transfer), so recompute the prefix digest instead of storing one per position.
+    const replay = new KvMachine(null);
+    for (let i = 0; i < count; i++) replay.apply(this.commands[i] as Command);
+    const known = replay.digest();
+    if (known !== snapshot.digest) {
       this.onViolation({
         name: 'applied-prefix',
         node,
@@ -86,7 +91,7 @@ export class TrackedMachine implements ReplicatedMachine {
 
   apply(cmd: Command): OpResult {
     const result = this.inner.apply(cmd);
-    if (this.ledger !== null) this.ledger.applied(this.node, this.inner.appliedCount - 1, cmd, this.inner);
+    if (this.ledger !== null) this.ledger.applied(this.node, this.inner.appliedCount - 1, cmd);
     return result;
   }
 

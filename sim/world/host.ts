@@ -108,12 +108,19 @@ export function createEnv(
  * entries sent many times are walked once).
  */
 export function deepFreeze(value: unknown, depth = 0): void {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   if (depth > 64) throw new Error('message nests deeper than 64 levels (a cycle?)');
   Object.freeze(value);
   if (Array.isArray(value)) {
-    for (const item of value) deepFreeze(item, depth + 1);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null) deepFreeze(item, depth + 1);
+    }
     return;
   }
-  for (const key in value) deepFreeze((value as Record<string, unknown>)[key], depth + 1);
+  const fields = Object.values(value);
+  for (let i = 0; i < fields.length; i++) {
+    const field: unknown = fields[i];
+    if (typeof field === 'object' && field !== null) deepFreeze(field, depth + 1);
+  }
 }

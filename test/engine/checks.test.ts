@@ -63,6 +63,25 @@ describe('invariants and failures', () => {
   });
 });
 
+describe('linearizability', () => {
+  it('checks the history and reports a lost write', () => {
+    const good = runScenario(fixtureScenario(), opts);
+    expect(good.result.checks.linearizable).toBe(true);
+    const { result } = runScenario(fixtureScenario({ bugs: ['fixture.lost-write'] }), opts);
+    expect(result.checks.linearizable).toBe(false);
+    expect(result.checks.invariants).toEqual([]);
+    expect(result.ok).toBe(false);
+    expect(result.reason).toMatch(/^history is not linearizable \(key k\d\)$/);
+  });
+
+  it('is null when not checked', () => {
+    const scenario = fixtureScenario({ bugs: ['fixture.lost-write'], checks: { linearizability: false, invariants: true, liveness: true } });
+    const { result } = runScenario(scenario, opts);
+    expect(result.checks.linearizable).toBeNull();
+    expect(result.ok).toBe(true);
+  });
+});
+
 describe('byzantine wrappers', () => {
   it('wrap the listed node and let the behaviour rewrite what it sends', () => {
     const seen: string[] = [];
