@@ -7,6 +7,7 @@ import { raft } from './raft/index.js';
 import { vsr } from './vsr/index.js';
 import { multipaxos } from './multipaxos/index.js';
 import { zab } from './zab/index.js';
+import { pbft } from './pbft/index.js';
 
 // Each protocol folder exports one ProtocolDefinition from its index.ts; add it here.
 
@@ -15,6 +16,7 @@ export const PROTOCOLS: readonly ProtocolDefinition<any, any>[] = [
   vsr,
   multipaxos,
   zab,
+  pbft,
 ];
 
 export function findProtocol(name: string): ProtocolDefinition<any, any> | undefined {

@@ -1,0 +1,830 @@
+/**
+ * One PBFT replica (Castro & Liskov, OSDI 1999, §4). See index.ts for the algorithm overview.
+ *
+ * State: the view and whether a view change is in progress; a log of slots (one per sequence
+ * number between the low water mark h and h + window) holding this view's PRE-PREPARE, PREPAREs
+ * and COMMITs, the highest-view prepared certificate and, once known, the committed request;
+ * CHECKPOINT votes and the stable checkpoint; the VIEW-CHANGEs received; client requests this
+ * replica waits for. What a restart must not forget (the view, accepted pre-prepares, prepared
+ * certificates, the stable checkpoint and its state) is written to `env.storage` and synced before
+ * any message that depends on it is sent: a replica that forgot what it signed could contradict
+ * itself, which would make it byzantine and count against f.
+ */
+import type { ClientId, Command, KvOp, NodeEnv, NodeId, ProtocolNode } from '../api.js';
+import { assertNever } from '../api.js';
+import { commandKey } from '../kv.js';
+import type { MachineSnapshot } from '../kv.js';
+import {
+  type Checker,
+  GENESIS_DIGEST,
+  type NewViewPlan,
+  type StableCheckpoint,
+  checkNewView,
+  planNewView,
+  validCheckpointProof,
+  validCommitCertificate,
+  validViewChange,
+} from './certificates.js';
+import {
+  type CheckpointBody,
+  type CommitBody,
+  type CommitCertificate,
+  type NewViewBody,
+  type PbftMessage,
+  type PreparedCertificate,
+  type PrepareBody,
+  type PrePrepareBody,
+  type Signed,
+  type SignedBody,
+  type StatusMessage,
+  type ViewChangeBody,
+  checkpointDigest,
+  faultsTolerated,
+  primaryOf,
+  requestDigest,
+  sign,
+  verifySigned,
+} from './messages.js';
+import type { PbftEvent, PbftView } from './view.js';
+
+export interface PbftConfig {
+  /** k: a checkpoint every k sequence numbers; H = h + 2k. */
+  readonly checkpointInterval: number;
+  /** T: the base request / view-change timeout (doubles on each failed view change). */
+  readonly requestTimeoutUs: number;
+  /** Period of the retransmission check. */
+  readonly retransmitUs: number;
+  readonly bugs: ReadonlySet<string>;
+}
+
+/** The doubling stops here (64 T) so that a settle phase of reasonable length can still heal. */
+const MAX_TIMEOUT_DOUBLINGS = 6;
+const MAX_PENDING = 1024;
+const STATUS_TICKS_AFTER_RESTART = 3;
+
+interface Decision {
+  readonly view: number;
+  readonly digest: string;
+  readonly request: Command | null;
+  readonly commits: readonly Signed<CommitBody>[];
+}
+
+interface Slot {
+  readonly seq: number;
+  /** The pre-prepare accepted in the current view (null once the view moves on). */
+  prePrepare: Signed<PrePrepareBody> | null;
+  /** Keyed `view|replica|digest`: a byzantine replica may vote for two digests; count each per digest. */
+  readonly prepares: Map<string, Signed<PrepareBody>>;
+  readonly commits: Map<string, Signed<CommitBody>>;
+  myPrepare: Signed<PrepareBody> | null;
+  myCommit: Signed<CommitBody> | null;
+  /** Highest-view prepared certificate (kept across views: the P set of a VIEW-CHANGE). */
+  cert: PreparedCertificate | null;
+  /** View in which committed-local last became true here (-1: never). */
+  committedView: number;
+  /** The request at this sequence number, once committed (locally or by certificate). */
+  decision: Decision | null;
+}
+
+interface Durable {
+  readonly view: number;
+  readonly viewChanging: boolean;
+  readonly newView: Signed<NewViewBody> | null;
+}
+interface DurableSlot {
+  readonly prePrepare: Signed<PrePrepareBody> | null;
+  readonly cert: PreparedCertificate | null;
+}
+interface DurableStable extends StableCheckpoint {
+  readonly snapshot: MachineSnapshot | null;
+}
+
+export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
+  private readonly env: NodeEnv<PbftMessage>;
+  private readonly config: PbftConfig;
+  private readonly f: number;
+  private readonly quorum: number;
+  private readonly window: number;
+  private readonly checker: Checker;
+  private readonly verified = new WeakSet<object>();
+
+  private view = 0;
+  private viewChanging = false;
+  private newViewMessage: Signed<NewViewBody> | null = null;
+  private readonly slots = new Map<number, Slot>();
+  private lastExecuted = 0;
+  private stable: DurableStable = { seq: 0, digest: GENESIS_DIGEST, proof: [], snapshot: null };
+  private awaitingState = false;
+  private readonly ownCheckpoints = new Map<number, { digest: string; snapshot: MachineSnapshot }>();
+  private readonly checkpointVotes = new Map<number, Map<NodeId, Signed<CheckpointBody>>>();
+  /** Latest valid VIEW-CHANGE from each replica. */
+  private readonly viewChanges = new Map<NodeId, Signed<ViewChangeBody>>();
+  private earlyPrePrepares: Signed<PrePrepareBody>[] = [];
+  /** Requests received and not yet executed (the backup's timer runs while this is non-empty). */
+  private readonly pending = new Map<string, Command>();
+  /** Primary: requests already given a sequence number in this view. */
+  private readonly proposed = new Map<string, number>();
+  private nextSeq = 1;
+  private timeoutUs: number;
+  private viewChangeTimerView = -1;
+  /** The request the backup's timer is waiting for (§4.4: restarted when that one executes). */
+  private timedRequest: string | null = null;
+  private statusTimerArmed = false;
+  private executedAtLastTick = -1;
+  private statusTicksLeft = 0;
+  private highestSeqSeen = 0;
+  private journal: PbftEvent[] = [];
+
+  constructor(env: NodeEnv<PbftMessage>, config: PbftConfig) {
+    this.env = env;
+    this.config = config;
+    this.f = faultsTolerated(env.nodes.length);
+    if (env.nodes.length < 3 * this.f + 1 || this.f < 1) throw new Error(`PBFT needs n = 3f+1 >= 4 replicas, got ${env.nodes.length}`);
+    this.quorum = 2 * this.f + 1;
+    this.window = 2 * config.checkpointInterval;
+    const prepareQuorum = config.bugs.has('pbft.prepare-quorum-2f-minus-1') ? 2 * this.f - 1 : 2 * this.f;
+    this.checker = { env, prepareQuorum, quorum: this.quorum, window: this.window };
+    this.timeoutUs = config.requestTimeoutUs;
+  }
+
+  // ------------------------------------------------------------------ host entry points
+
+  start(): void {
+    this.journal = [];
+    const durable = this.env.storage.read<Durable>('pbft:view');
+    const stable = this.env.storage.read<DurableStable>('pbft:stable');
+    if (stable !== undefined) this.restoreStable(stable);
+    if (durable !== undefined) {
+      this.view = durable.view;
+      this.viewChanging = durable.viewChanging;
+      this.newViewMessage = durable.newView;
+      this.statusTicksLeft = STATUS_TICKS_AFTER_RESTART;
+      this.env.note(`restarted in view ${this.view}${this.viewChanging ? ' (view change)' : ''}, stable checkpoint ${this.stable.seq}`);
+    }
+    this.loadSlots();
+    if (this.viewChanging) {
+      this.sendViewChange();
+      this.viewChangeProgress();
+    }
+    this.afterEvent();
+  }
+
+  onRequest(client: ClientId, reqId: number, op: KvOp): void {
+    this.journal = [];
+    this.onCommand({ client, reqId, op }, true);
+    this.afterEvent();
+  }
+
+  onMessage(from: NodeId, msg: PbftMessage): void {
+    this.journal = [];
+    this.dispatch(from, msg);
+    this.afterEvent();
+  }
+
+  onTimer(name: string): void {
+    this.journal = [];
+    if (name === 'request') this.onRequestTimer();
+    else if (name === 'view-change') this.onViewChangeTimer();
+    else if (name === 'status') this.onStatusTimer();
+    this.afterEvent();
+  }
+
+  inspect(): PbftView {
+    const primary = primaryOf(this.view, this.env.nodes);
+    return {
+      role: this.viewChanging ? 'view-change' : primary === this.env.id ? 'primary' : 'backup',
+      term: this.view,
+      leader: this.viewChanging ? null : primary,
+      commitIndex: this.lastExecuted,
+      appliedIndex: this.lastExecuted,
+      logLength: Math.max(this.lastExecuted, this.highestSeqSeen),
+      lowWaterMark: this.stable.seq,
+      highWaterMark: this.stable.seq + this.window,
+      stableDigest: this.stable.digest,
+      timeoutUs: this.timeoutUs,
+      pendingRequests: this.pending.size,
+      journal: this.journal,
+    };
+  }
+
+  private dispatch(from: NodeId, msg: PbftMessage): void {
+    switch (msg.type) {
+      case 'request':
+        if (this.isPrimary() && !this.viewChanging) this.onCommand(msg.command, false);
+        return;
+      case 'pre-prepare':
+        return this.onPrePrepare(msg);
+      case 'prepare':
+        return this.onPrepare(msg);
+      case 'commit':
+        return this.onCommit(msg);
+      case 'checkpoint':
+        return this.onCheckpoint(msg);
+      case 'view-change':
+        return this.onViewChange(msg);
+      case 'new-view':
+        return this.onNewView(msg);
+      case 'status':
+        return this.onStatus(from, msg);
+      case 'commit-certificates':
+        return this.onCommitCertificates(msg.certificates);
+      case 'fetch-state':
+        return this.onFetchState(from, msg.seq);
+      case 'state':
+        return this.onState(msg);
+      default:
+        return assertNever(msg);
+    }
+  }
+
+  // ------------------------------------------------------------------ §4.1 client requests
+
+  private onCommand(cmd: Command, fromClient: boolean): void {
+    const cached = this.env.machine.cached(cmd.client, cmd.reqId);
+    if (cached !== undefined) {
+      // §4.1: a retried request that already executed gets the remembered reply again.
+      this.env.reply(cmd.client, cmd.reqId, { kind: 'result', result: cached });
+      return;
+    }
+    this.addPending(cmd);
+    if (this.viewChanging) return;
+    if (this.isPrimary()) this.propose(cmd);
+    else if (fromClient) this.env.send(this.primary(), { type: 'request', command: cmd });
+  }
+
+  private addPending(cmd: Command): void {
+    const key = commandKey(cmd);
+    if (this.pending.has(key) || this.pending.size >= MAX_PENDING) return;
+    this.pending.set(key, cmd);
+  }
+
+  // ------------------------------------------------------------------ §4.2 normal case
+
+  private propose(cmd: Command): void {
+    const key = commandKey(cmd);
+    if (this.proposed.has(key) || this.nextSeq > this.stable.seq + this.window) return;
+    const seq = this.nextSeq++;
+    const pp = sign(this.env, { type: 'pre-prepare', view: this.view, seq, digest: requestDigest(cmd), request: cmd });
+    const slot = this.slotFor(seq);
+    if (slot === null) return;
+    slot.prePrepare = pp;
+    this.proposed.set(key, seq);
+    this.persistSlot(slot);
+    this.broadcast(pp);
+    this.checkPrepared(slot);
+  }
+
+  /** Propose every pending request not yet ordered in this view, as far as the window allows. */
+  private proposePending(): void {
+    if (!this.isPrimary() || this.viewChanging) return;
+    for (const cmd of this.pending.values()) {
+      if (this.nextSeq > this.stable.seq + this.window) return;
+      if (this.env.machine.cached(cmd.client, cmd.reqId) === undefined) this.propose(cmd);
+    }
+  }
+
+  private onPrePrepare(pp: Signed<PrePrepareBody>): void {
+    if (pp.view !== this.view || this.isPrimary()) return;
+    if (!this.inWindow(pp.seq) || !this.verify(pp, this.primary())) return;
+    if (this.viewChanging) {
+      // Sent right after a NEW-VIEW that has not reached us yet: keep it for after the NEW-VIEW.
+      if (this.earlyPrePrepares.length < this.window) this.earlyPrePrepares.push(pp);
+      return;
+    }
+    if (requestDigest(pp.request) !== pp.digest) {
+      this.env.note(`rejected PRE-PREPARE ${pp.view}/${pp.seq}: digest does not match the request`);
+      return;
+    }
+    const slot = this.slotFor(pp.seq);
+    if (slot === null) return;
+    if (slot.prePrepare !== null) {
+      if (slot.prePrepare.digest !== pp.digest) this.env.note(`primary ${this.primary()} equivocated at ${pp.view}/${pp.seq}: ${slot.prePrepare.digest} and ${pp.digest}`);
+      return;
+    }
+    this.acceptPrePrepare(slot, pp);
+  }
+
+  /** Log the pre-prepare, make it durable, then PREPARE (a backup never prepares two digests per view). */
+  private acceptPrePrepare(slot: Slot, pp: Signed<PrePrepareBody>): void {
+    slot.prePrepare = pp;
+    this.persistSlot(slot);
+    if (pp.request !== null && this.env.machine.cached(pp.request.client, pp.request.reqId) === undefined) this.addPending(pp.request);
+    if (!this.isPrimary()) {
+      const prepare = sign(this.env, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, replica: this.env.id });
+      slot.myPrepare = prepare;
+      this.recordVote(slot.prepares, prepare);
+      this.broadcast(prepare);
+    }
+    this.checkPrepared(slot);
+  }
+
+  private onPrepare(prepare: Signed<PrepareBody>): void {
+    if (prepare.view !== this.view || !this.inWindow(prepare.seq)) return;
+    if (prepare.replica === this.primary() || !this.verify(prepare, prepare.replica)) return;
+    const slot = this.slotFor(prepare.seq);
+    if (slot === null) return;
+    this.recordVote(slot.prepares, prepare);
+    this.checkPrepared(slot);
+  }
+
+  private onCommit(commit: Signed<CommitBody>): void {
+    if (commit.view !== this.view || !this.inWindow(commit.seq) || !this.verify(commit, commit.replica)) return;
+    const slot = this.slotFor(commit.seq);
+    if (slot === null) return;
+    this.recordVote(slot.commits, commit);
+    this.checkCommitted(slot);
+  }
+
+  private recordVote<B extends PrepareBody | CommitBody>(votes: Map<string, Signed<B>>, vote: Signed<B>): void {
+    const key = `${vote.view}|${vote.replica}|${vote.digest}`;
+    if (votes.has(key) || votes.size >= 4 * this.env.nodes.length) return;
+    votes.set(key, vote);
+  }
+
+  private matching<B extends PrepareBody | CommitBody>(votes: Map<string, Signed<B>>, view: number, digest: string, exclude: NodeId | null): Signed<B>[] {
+    const out: Signed<B>[] = [];
+    for (const vote of votes.values()) {
+      if (vote.view === view && vote.digest === digest && vote.replica !== exclude) out.push(vote);
+    }
+    return out;
+  }
+
+  /** prepared(m, v, n, i): the pre-prepare plus 2f matching PREPAREs from distinct backups. */
+  private checkPrepared(slot: Slot): void {
+    const pp = slot.prePrepare;
+    if (pp === null || this.viewChanging || pp.view !== this.view) return;
+    if (slot.cert !== null && slot.cert.prePrepare.view === this.view) return this.checkCommitted(slot);
+    const prepares = this.matching(slot.prepares, pp.view, pp.digest, this.primary());
+    if (prepares.length < this.checker.prepareQuorum) return;
+    slot.cert = { prePrepare: pp, prepares: prepares.slice(0, this.checker.prepareQuorum) };
+    this.persistSlot(slot);
+    this.journal.push({ kind: 'prepared', view: pp.view, seq: pp.seq, digest: pp.digest });
+    const commit = sign(this.env, { type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest, replica: this.env.id });
+    slot.myCommit = commit;
+    this.recordVote(slot.commits, commit);
+    this.broadcast(commit);
+    this.checkCommitted(slot);
+  }
+
+  /** committed-local(m, v, n, i): prepared plus 2f+1 matching COMMITs (possibly including our own). */
+  private checkCommitted(slot: Slot): void {
+    const cert = slot.cert;
+    if (cert === null || cert.prePrepare.view !== this.view || slot.committedView === this.view) return;
+    const commits = this.matching(slot.commits, this.view, cert.prePrepare.digest, null);
+    if (commits.length < this.quorum) return;
+    slot.committedView = this.view;
+    const pp = cert.prePrepare;
+    this.journal.push({ kind: 'committed', view: pp.view, seq: pp.seq, digest: pp.digest, via: 'local' });
+    if (slot.decision === null) slot.decision = { view: pp.view, digest: pp.digest, request: pp.request, commits: commits.slice(0, this.quorum) };
+    this.executeReady();
+  }
+
+  /** Execute committed requests in sequence order (§4.2); null requests execute as no-ops. */
+  private executeReady(): void {
+    let executedRequest = false;
+    for (let guard = 0; guard <= 2 * this.window; guard++) {
+      const slot = this.slots.get(this.lastExecuted + 1);
+      if (slot === undefined || slot.decision === null) break;
+      executedRequest = this.execute(slot.seq, slot.decision) || executedRequest;
+    }
+    if (executedRequest && !this.viewChanging) this.timeoutUs = this.config.requestTimeoutUs;
+    if (this.lastExecuted >= this.stable.seq) this.awaitingState = false;
+  }
+
+  private execute(seq: number, decision: Decision): boolean {
+    this.lastExecuted = seq;
+    const request = decision.request;
+    let result = 'null';
+    if (request !== null) {
+      const outcome = this.env.machine.apply(request);
+      result = JSON.stringify(outcome);
+      const key = commandKey(request);
+      this.pending.delete(key);
+      if (key === this.timedRequest) this.cancelRequestTimer();
+      this.env.reply(request.client, request.reqId, { kind: 'result', result: outcome });
+    }
+    this.journal.push({ kind: 'executed', seq, digest: decision.digest, result });
+    if (seq % this.config.checkpointInterval === 0) this.takeCheckpoint(seq);
+    if (seq <= this.stable.seq) this.collectGarbage();
+    return request !== null;
+  }
+
+  // ------------------------------------------------------------------ §4.3 checkpoints and garbage collection
+
+  private takeCheckpoint(seq: number): void {
+    const snapshot = this.env.machine.snapshot();
+    const digest = checkpointDigest(snapshot);
+    this.journal.push({ kind: 'checkpoint', seq, digest });
+    if (seq < this.stable.seq) return;
+    if (seq === this.stable.seq) {
+      if (this.stable.snapshot === null && digest === this.stable.digest) this.saveStable({ ...this.stable, snapshot });
+      return;
+    }
+    this.ownCheckpoints.set(seq, { digest, snapshot });
+    const vote = sign(this.env, { type: 'checkpoint', seq, digest, replica: this.env.id });
+    this.broadcast(vote);
+    this.recordCheckpoint(vote);
+  }
+
+  private onCheckpoint(vote: Signed<CheckpointBody>): void {
+    const k = this.config.checkpointInterval;
+    if (vote.seq <= this.stable.seq || vote.seq % k !== 0 || vote.seq > this.stable.seq + 16 * this.window) return;
+    if (!this.verify(vote, vote.replica)) return;
+    this.recordCheckpoint(vote);
+  }
+
+  private recordCheckpoint(vote: Signed<CheckpointBody>): void {
+    let votes = this.checkpointVotes.get(vote.seq);
+    if (votes === undefined) {
+      votes = new Map();
+      this.checkpointVotes.set(vote.seq, votes);
+    }
+    if (votes.has(vote.replica)) return;
+    votes.set(vote.replica, vote);
+    const proof = [...votes.values()].filter((v) => v.digest === vote.digest);
+    if (proof.length >= this.quorum) this.becomeStable({ seq: vote.seq, digest: vote.digest, proof: proof.slice(0, this.quorum) });
+  }
+
+  /** A checkpoint with a proof is stable: advance h and H, discard the log up to it (§4.3). */
+  private becomeStable(stable: StableCheckpoint): void {
+    if (stable.seq <= this.stable.seq) return;
+    const own = this.ownCheckpoints.get(stable.seq);
+    const snapshot = own !== undefined && own.digest === stable.digest ? own.snapshot : null;
+    this.saveStable({ ...stable, snapshot });
+    this.journal.push({ kind: 'stable', seq: stable.seq, digest: stable.digest });
+    for (const seq of [...this.checkpointVotes.keys()]) if (seq <= stable.seq) this.checkpointVotes.delete(seq);
+    for (const seq of [...this.ownCheckpoints.keys()]) if (seq <= stable.seq) this.ownCheckpoints.delete(seq);
+    if (this.lastExecuted < stable.seq) {
+      this.awaitingState = true;
+      this.fetchState();
+    }
+    this.collectGarbage();
+    this.proposePending();
+  }
+
+  private saveStable(stable: DurableStable): void {
+    this.stable = stable;
+    this.env.storage.write('pbft:stable', stable);
+    this.env.storage.sync();
+  }
+
+  /** Drop slots at or below both the stable checkpoint and the last executed request. */
+  private collectGarbage(): void {
+    const upTo = Math.min(this.stable.seq, this.lastExecuted);
+    for (const seq of [...this.slots.keys()]) {
+      if (seq > upTo) continue;
+      this.slots.delete(seq);
+      this.env.storage.write(`pbft:slot:${seq}`, undefined);
+    }
+  }
+
+  // ------------------------------------------------------------------ state transfer
+
+  private fetchState(): void {
+    for (const vote of this.stable.proof) {
+      if (vote.replica !== this.env.id) this.env.send(vote.replica, { type: 'fetch-state', seq: this.stable.seq });
+    }
+  }
+
+  private onFetchState(from: NodeId, seq: number): void {
+    const stable = this.stable;
+    if (stable.snapshot === null || stable.seq < seq || stable.seq === 0) return;
+    this.env.send(from, { type: 'state', seq: stable.seq, digest: stable.digest, proof: stable.proof, snapshot: stable.snapshot });
+  }
+
+  /** Install a snapshot that 2f+1 replicas vouched for, if it is ahead of what we executed. */
+  private onState(msg: Extract<PbftMessage, { type: 'state' }>): void {
+    if (msg.seq <= this.lastExecuted) return;
+    const stable = { seq: msg.seq, digest: msg.digest, proof: msg.proof };
+    if (checkpointDigest(msg.snapshot) !== msg.digest || !validCheckpointProof(this.checker, stable)) return;
+    this.env.machine.restore(msg.snapshot);
+    this.lastExecuted = msg.seq;
+    this.env.note(`state transfer: installed checkpoint ${msg.seq}`);
+    this.journal.push({ kind: 'state-transfer', seq: msg.seq, digest: msg.digest });
+    if (msg.seq >= this.stable.seq) this.saveStable({ ...stable, snapshot: msg.snapshot });
+    if (msg.seq > this.stable.seq) this.journal.push({ kind: 'stable', seq: msg.seq, digest: msg.digest });
+    this.awaitingState = this.lastExecuted < this.stable.seq;
+    for (const [key, cmd] of [...this.pending]) if (this.env.machine.cached(cmd.client, cmd.reqId) !== undefined) this.pending.delete(key);
+    this.collectGarbage();
+    this.executeReady();
+    this.proposePending();
+  }
+
+  private restoreStable(stable: DurableStable): void {
+    this.stable = stable;
+    if (stable.snapshot !== null) {
+      this.env.machine.restore(stable.snapshot);
+      this.lastExecuted = stable.seq;
+    }
+    this.awaitingState = this.lastExecuted < stable.seq;
+  }
+
+  // ------------------------------------------------------------------ §4.4 view changes
+
+  private onRequestTimer(): void {
+    this.timedRequest = null;
+    if (this.viewChanging || this.isPrimary() || this.pending.size === 0) return;
+    this.env.note(`request timer expired in view ${this.view}: suspecting primary ${this.primary()}`);
+    this.startViewChange(this.view + 1);
+  }
+
+  private onViewChangeTimer(): void {
+    if (!this.viewChanging || this.viewChangeTimerView !== this.view) return;
+    // §4.5.2: no NEW-VIEW in time — try the next view, and wait twice as long this time.
+    this.timeoutUs = Math.min(this.timeoutUs * 2, this.config.requestTimeoutUs * 2 ** MAX_TIMEOUT_DOUBLINGS);
+    this.startViewChange(this.view + 1);
+  }
+
+  /** Move to view `target`: stop accepting normal-case messages and multicast VIEW-CHANGE. */
+  private startViewChange(target: number): void {
+    if (target <= this.view && !(target === this.view && !this.viewChanging)) return;
+    this.view = target;
+    this.viewChanging = true;
+    this.newViewMessage = null;
+    this.earlyPrePrepares = [];
+    this.proposed.clear();
+    this.cancelRequestTimer();
+    this.env.cancelTimer('view-change');
+    this.viewChangeTimerView = -1;
+    this.persistView();
+    this.sendViewChange();
+    this.viewChangeProgress();
+  }
+
+  private sendViewChange(): void {
+    const prepared: PreparedCertificate[] = [];
+    if (!this.config.bugs.has('pbft.drop-prepared-on-view-change')) {
+      const seqs = [...this.slots.keys()].sort((a, b) => a - b);
+      for (const seq of seqs) {
+        const cert = this.slots.get(seq)?.cert;
+        if (cert !== null && cert !== undefined && seq > this.stable.seq) prepared.push(cert);
+      }
+    }
+    const vc = sign(this.env, {
+      type: 'view-change',
+      view: this.view,
+      stableSeq: this.stable.seq,
+      stableDigest: this.stable.digest,
+      stableProof: this.stable.proof,
+      prepared,
+      replica: this.env.id,
+    });
+    this.viewChanges.set(this.env.id, vc);
+    this.broadcast(vc);
+  }
+
+  private onViewChange(vc: Signed<ViewChangeBody>): void {
+    if (vc.replica === this.env.id || vc.view < this.view || (vc.view === this.view && !this.viewChanging)) return;
+    const previous = this.viewChanges.get(vc.replica);
+    if (previous !== undefined && previous.view >= vc.view) return;
+    if (!this.verifyViewChange(vc)) return;
+    this.viewChanges.set(vc.replica, vc);
+    // §4.5.2: f+1 replicas want a higher view — join the smallest of those views now.
+    const higher = [...this.viewChanges.values()].filter((v) => v.replica !== this.env.id && v.view > this.view);
+    if (higher.length >= this.f + 1) {
+      const target = Math.min(...higher.map((v) => v.view));
+      this.env.note(`joining view change to ${target}: ${higher.length} replicas asked for a higher view`);
+      this.startViewChange(target);
+      return;
+    }
+    this.viewChangeProgress();
+  }
+
+  private verifyViewChange(vc: Signed<ViewChangeBody>): boolean {
+    if (this.verified.has(vc)) return true;
+    if (!validViewChange(this.checker, vc, vc.view)) return false;
+    this.verified.add(vc);
+    return true;
+  }
+
+  private viewChangeProgress(): void {
+    if (!this.viewChanging) return;
+    const forView = [...this.viewChanges.values()].filter((v) => v.view === this.view);
+    if (forView.length < this.quorum) return;
+    if (this.viewChangeTimerView !== this.view) {
+      // §4.5.2: the timer for the new view starts once 2f+1 replicas are changing views.
+      this.viewChangeTimerView = this.view;
+      this.env.setTimer('view-change', this.timeoutUs);
+    }
+    if (this.isPrimary()) this.sendNewView(forView);
+  }
+
+  /** The new primary: V = its own VIEW-CHANGE plus 2f others; O recomputed from V (§4.4). */
+  private sendNewView(forView: readonly Signed<ViewChangeBody>[]): void {
+    const own = this.viewChanges.get(this.env.id);
+    if (own === undefined || own.view !== this.view) return;
+    const others = forView.filter((v) => v.replica !== this.env.id).slice(0, this.quorum - 1);
+    const viewChanges = [own, ...others];
+    const plan = planNewView(viewChanges);
+    const prePrepares = plan.entries.map((e) => sign(this.env, { type: 'pre-prepare', view: this.view, seq: e.seq, digest: e.digest, request: e.request }));
+    const nv = sign(this.env, { type: 'new-view', view: this.view, viewChanges, prePrepares });
+    this.installNewView(nv, plan, prePrepares);
+  }
+
+  private onNewView(nv: Signed<NewViewBody>): void {
+    if (nv.view < this.view || (nv.view === this.view && !this.viewChanging)) return;
+    if (primaryOf(nv.view, this.env.nodes) === this.env.id) return;
+    const recompute = !this.config.bugs.has('pbft.new-view-unchecked');
+    const checked = checkNewView(this.checker, nv, recompute);
+    if ('reason' in checked) {
+      this.env.note(`rejected NEW-VIEW for view ${nv.view} from ${primaryOf(nv.view, this.env.nodes)}: ${checked.reason}`);
+      return;
+    }
+    this.installNewView(nv, checked.plan, nv.prePrepares);
+  }
+
+  /** Enter the new view: adopt min-s, log O, PREPARE each entry (backups), resume normal case. */
+  private installNewView(nv: Signed<NewViewBody>, plan: NewViewPlan, prePrepares: readonly Signed<PrePrepareBody>[]): void {
+    this.view = nv.view;
+    this.viewChanging = false;
+    this.newViewMessage = nv;
+    this.viewChangeTimerView = -1;
+    this.env.cancelTimer('view-change');
+    for (const [replica, vc] of [...this.viewChanges]) if (vc.view <= this.view) this.viewChanges.delete(replica);
+    this.resetSlotsForView();
+    const logged: Slot[] = [];
+    for (const pp of prePrepares) {
+      const slot = pp.seq > this.stable.seq ? this.slotFor(pp.seq) : null;
+      if (slot === null) continue;
+      slot.prePrepare = pp;
+      this.env.storage.write(`pbft:slot:${slot.seq}`, { prePrepare: pp, cert: slot.cert } satisfies DurableSlot);
+      logged.push(slot);
+    }
+    this.persistView();
+    this.env.note(`entered view ${this.view} (O: ${prePrepares.length} pre-prepares)`);
+    if (this.isPrimary()) this.broadcast(nv);
+    if (plan.stable.seq > this.stable.seq && validCheckpointProof(this.checker, plan.stable)) this.becomeStable(plan.stable);
+    for (const slot of logged) if (slot.prePrepare !== null) this.acceptPrePrepare(slot, slot.prePrepare);
+    this.afterNewView(plan);
+  }
+
+  private afterNewView(plan: NewViewPlan): void {
+    if (this.isPrimary()) {
+      this.nextSeq = Math.max(plan.maxSeq, this.stable.seq) + 1;
+      this.proposed.clear();
+      for (const slot of this.slots.values()) {
+        const request = slot.prePrepare?.request;
+        if (request !== null && request !== undefined) this.proposed.set(commandKey(request), slot.seq);
+      }
+      this.proposePending();
+    } else {
+      // Requests the old primary may never have ordered: hand them to the new one.
+      for (const cmd of this.pending.values()) this.env.send(this.primary(), { type: 'request', command: cmd });
+      const early = this.earlyPrePrepares;
+      this.earlyPrePrepares = [];
+      for (const pp of early) this.onPrePrepare(pp);
+    }
+    this.updateRequestTimer();
+  }
+
+  /** Per-view state (pre-prepare, votes of older views) goes; certificates and decisions stay. */
+  private resetSlotsForView(): void {
+    for (const slot of this.slots.values()) {
+      if (slot.prePrepare !== null && slot.prePrepare.view < this.view) slot.prePrepare = null;
+      slot.myPrepare = null;
+      slot.myCommit = null;
+      for (const [key, vote] of [...slot.prepares]) if (vote.view < this.view) slot.prepares.delete(key);
+      for (const [key, vote] of [...slot.commits]) if (vote.view < this.view) slot.commits.delete(key);
+    }
+  }
+
+  // ------------------------------------------------------------------ retransmission and catch-up
+
+  private onStatusTimer(): void {
+    this.statusTimerArmed = false;
+    const stalled = this.lastExecuted === this.executedAtLastTick;
+    this.executedAtLastTick = this.lastExecuted;
+    if (this.statusTicksLeft > 0) this.statusTicksLeft--;
+    if (!stalled && !this.viewChanging && this.statusTicksLeft === 0) return;
+    const status: StatusMessage = { type: 'status', view: this.view, viewChanging: this.viewChanging, executed: this.lastExecuted, stableSeq: this.stable.seq };
+    for (const peer of this.env.peers) this.env.send(peer, status);
+    const own = this.viewChanges.get(this.env.id);
+    if (this.viewChanging && own !== undefined && own.view === this.view) this.broadcast(own);
+    if (this.awaitingState) this.fetchState();
+  }
+
+  /** A peer says how far it got: send it what it is missing and we have. */
+  private onStatus(from: NodeId, status: StatusMessage): void {
+    const behindView = status.view < this.view || (status.view === this.view && status.viewChanging);
+    if (behindView && !this.viewChanging && this.newViewMessage !== null) this.env.send(from, this.newViewMessage);
+    if (status.executed < this.stable.seq) this.onFetchState(from, status.executed + 1);
+    const certificates: CommitCertificate[] = [];
+    const top = Math.min(this.lastExecuted, status.executed + 2 * this.window);
+    for (let seq = status.executed + 1; seq <= top; seq++) {
+      const decision = this.slots.get(seq)?.decision;
+      if (decision !== undefined && decision !== null) certificates.push({ request: decision.request, commits: decision.commits });
+    }
+    if (certificates.length > 0) this.env.send(from, { type: 'commit-certificates', certificates });
+    if (status.view === this.view && !status.viewChanging && !this.viewChanging) this.resendOwnVotes(from, status.executed);
+  }
+
+  private resendOwnVotes(to: NodeId, above: number): void {
+    for (const slot of this.slots.values()) {
+      if (slot.seq <= above || slot.seq <= this.lastExecuted) continue;
+      if (this.isPrimary() && slot.prePrepare !== null && slot.prePrepare.view === this.view) this.env.send(to, slot.prePrepare);
+      if (slot.myPrepare !== null) this.env.send(to, slot.myPrepare);
+      if (slot.myCommit !== null) this.env.send(to, slot.myCommit);
+    }
+  }
+
+  /** 2f+1 signed COMMITs prove a request committed: a lagging replica may execute it (any view). */
+  private onCommitCertificates(certificates: readonly CommitCertificate[]): void {
+    for (const cert of certificates.slice(0, 2 * this.window)) {
+      const commits = cert.commits[0];
+      if (commits === undefined || commits.seq <= this.lastExecuted || commits.seq > this.lastExecuted + 2 * this.window) continue;
+      const slot = this.slotFor(commits.seq, true);
+      if (slot === null || slot.decision !== null) continue;
+      const proven = validCommitCertificate(this.checker, cert);
+      if (proven === null) continue;
+      slot.decision = { view: proven.view, digest: proven.digest, request: cert.request, commits: cert.commits };
+      this.journal.push({ kind: 'committed', view: proven.view, seq: proven.seq, digest: proven.digest, via: 'certificate' });
+    }
+    this.executeReady();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private afterEvent(): void {
+    this.updateRequestTimer();
+    if (this.statusTimerArmed || !this.needsHelp()) return;
+    this.statusTimerArmed = true;
+    this.env.setTimer('status', this.config.retransmitUs);
+  }
+
+  private needsHelp(): boolean {
+    return this.viewChanging || this.awaitingState || this.pending.size > 0 || this.statusTicksLeft > 0 || this.highestSeqSeen > this.lastExecuted;
+  }
+
+  /** A backup times the oldest request it waits for; the timer restarts for the next one (§4.4). */
+  private updateRequestTimer(): void {
+    const waiting = !this.viewChanging && !this.isPrimary() && this.pending.size > 0;
+    if (!waiting) return this.cancelRequestTimer();
+    if (this.timedRequest !== null && this.pending.has(this.timedRequest)) return;
+    this.timedRequest = this.pending.keys().next().value ?? null;
+    this.env.setTimer('request', this.timeoutUs);
+  }
+
+  private cancelRequestTimer(): void {
+    if (this.timedRequest === null) return;
+    this.timedRequest = null;
+    this.env.cancelTimer('request');
+  }
+
+  private slotFor(seq: number, beyondWindow = false): Slot | null {
+    const existing = this.slots.get(seq);
+    if (existing !== undefined) return existing;
+    const limit = beyondWindow ? this.lastExecuted + 2 * this.window : this.stable.seq + this.window;
+    if (seq <= this.lastExecuted && seq <= this.stable.seq) return null;
+    if (seq > Math.max(limit, this.stable.seq + this.window)) return null;
+    const slot: Slot = { seq, prePrepare: null, prepares: new Map(), commits: new Map(), myPrepare: null, myCommit: null, cert: null, committedView: -1, decision: null };
+    this.slots.set(seq, slot);
+    this.highestSeqSeen = Math.max(this.highestSeqSeen, seq);
+    return slot;
+  }
+
+  private loadSlots(): void {
+    for (let seq = this.stable.seq + 1; seq <= this.stable.seq + this.window; seq++) {
+      const saved = this.env.storage.read<DurableSlot>(`pbft:slot:${seq}`);
+      if (saved === undefined) continue;
+      const slot = this.slotFor(seq);
+      if (slot === null) continue;
+      slot.cert = saved.cert;
+      if (saved.prePrepare !== null && saved.prePrepare.view === this.view && !this.viewChanging) slot.prePrepare = saved.prePrepare;
+      if (slot.prePrepare !== null && this.isPrimary()) this.nextSeq = Math.max(this.nextSeq, seq + 1);
+    }
+    if (this.isPrimary()) this.nextSeq = Math.max(this.nextSeq, this.stable.seq + 1);
+  }
+
+  private persistSlot(slot: Slot): void {
+    this.env.storage.write(`pbft:slot:${slot.seq}`, { prePrepare: slot.prePrepare, cert: slot.cert } satisfies DurableSlot);
+    this.env.storage.sync();
+  }
+
+  private persistView(): void {
+    this.env.storage.write('pbft:view', { view: this.view, viewChanging: this.viewChanging, newView: this.newViewMessage } satisfies Durable);
+    this.env.storage.sync();
+  }
+
+  private verify(msg: Signed<SignedBody>, signer: NodeId): boolean {
+    if (this.verified.has(msg)) return msg.sig.signer === signer;
+    if (!verifySigned(this.env, msg, signer)) return false;
+    this.verified.add(msg);
+    return true;
+  }
+
+  private inWindow(seq: number): boolean {
+    return seq > this.stable.seq && seq <= this.stable.seq + this.window;
+  }
+
+  private broadcast(msg: PbftMessage): void {
+    for (const peer of this.env.peers) this.env.send(peer, msg);
+  }
+
+  private primary(): NodeId {
+    return primaryOf(this.view, this.env.nodes);
+  }
+
+  private isPrimary(): boolean {
+    return this.primary() === this.env.id;
+  }
+}
