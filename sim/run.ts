@@ -134,5 +134,10 @@ function reproCommand(scenario: Scenario, seed: number, options: RunOptions): st
   const parts = ['consensim', 'run', scenario.file === '' ? `<${scenario.name}>` : scenario.file, '--seed', String(seed)];
   parts.push(...(options.reproArgs ?? []));
   for (const bug of options.extraBugs ?? []) parts.push('--bug', bug);
-  return parts.join(' ');
+  return parts.map(shellQuote).join(' ');
+}
+
+/** Quote an argument for a POSIX shell when it needs it. */
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.split("'").join(`'\\''`)}'`;
 }

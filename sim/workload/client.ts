@@ -121,23 +121,27 @@ export class Client {
     if (this.current === null) this.invokeProbe();
   }
 
-  onTimer(kind: ClientTimer, token: number): void {
+  /** Handle a client timer; false when it was stale (its op or attempt is over). */
+  onTimer(kind: ClientTimer, token: number): boolean {
+    const op = this.current;
     switch (kind) {
       case ClientTimer.Think:
-        if (this.current === null && !this.finishing) this.invokeNext();
-        return;
+        if (op !== null || this.finishing) return false;
+        this.invokeNext();
+        return true;
       case ClientTimer.Retry:
-        if (this.current !== null && token === this.attempt) {
-          if (this.policy.retry === 'next') this.target = (this.target + 1) % this.nodes.length;
-          this.sendAttempt();
-        }
-        return;
+        if (op === null || token !== this.attempt) return false;
+        if (this.policy.retry === 'next') this.target = (this.target + 1) % this.nodes.length;
+        this.sendAttempt();
+        return true;
       case ClientTimer.Backoff:
-        if (this.current !== null && token === this.attempt) this.sendAttempt();
-        return;
+        if (op === null || token !== this.attempt) return false;
+        this.sendAttempt();
+        return true;
       case ClientTimer.Timeout:
-        if (this.current !== null && token === this.current.reqId && !this.current.probe) this.timeOut();
-        return;
+        if (op === null || token !== op.reqId || op.probe) return false;
+        this.timeOut();
+        return true;
     }
   }
 

@@ -94,6 +94,7 @@ export class World implements HostServices, ClientServices {
   private readonly signatures = new SignatureAuthority();
   private readonly selectorContext: SelectorContext;
   private readonly endUs: number;
+  private readonly nodeIndices: ReadonlyMap<string, number>;
   private messageSeq = 0;
   private nextProcess: number;
   private nextValue = 0;
@@ -112,6 +113,7 @@ export class World implements HostServices, ClientServices {
     this.rethrow = config.rethrow;
     this.endUs = scenario.durationUs + scenario.settleUs;
     this.nodes = Object.freeze(range(scenario.nodes).map((i): NodeId => `n${i + 1}`));
+    this.nodeIndices = new Map(this.nodes.map((id, i) => [id, i]));
     this.network = new Network(scenario.network, scenario.nodes, stream(seed, 'network'));
     this.faultsRandom = stream(seed, 'faults');
     this.selectorContext = { n: scenario.nodes, leader: () => this.leaderIndex(), random: this.faultsRandom };
@@ -196,8 +198,7 @@ export class World implements HostServices, ClientServices {
       case EventKind.NodeTimer:
         return this.fireNodeTimer(ev);
       case EventKind.ClientTimer:
-        (this.clients[ev.target] as Client).onTimer(ev.n1 as ClientTimer, ev.n2);
-        return true;
+        return (this.clients[ev.target] as Client).onTimer(ev.n1 as ClientTimer, ev.n2);
       case EventKind.Fault:
         if (this.phase === 'safety') this.applyScripted(ev.n1);
         return true;
@@ -424,8 +425,8 @@ export class World implements HostServices, ClientServices {
   }
 
   private nodeIndex(id: NodeId): number {
-    const index = typeof id === 'string' && id.charCodeAt(0) === 110 ? Number(id.slice(1)) - 1 : NaN;
-    if (!(index >= 0 && index < this.hosts.length) || this.nodes[index] !== id) throw new Error(`send to unknown node ${String(id)}`);
+    const index = this.nodeIndices.get(id);
+    if (index === undefined) throw new Error(`send to unknown node ${String(id)}`);
     return index;
   }
 
