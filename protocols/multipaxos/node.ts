@@ -279,7 +279,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private proposeQueued(): void {
     while (this.role === 'leader' && this.queue.length > 0 && this.nextSlot - this.learner.prefix < this.options.window) {
       const command = this.queue.shift() as Command;
-      if (this.env.machine.cached(command.client, command.reqId) !== undefined) continue;
+      // Already executed, or already in a slot (a re-proposal found it in phase 1).
+      if (this.env.machine.cached(command.client, command.reqId) !== undefined || this.inFlight(command)) continue;
       while (this.learner.get(this.nextSlot) !== undefined) this.nextSlot++;
       this.propose(this.nextSlot, Object.freeze({ kind: 'command', command }));
       this.nextSlot++;
@@ -431,6 +432,10 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
 
   private isPending(command: Command): boolean {
     for (const queued of this.queue) if (sameCommand(queued, command)) return true;
+    return this.inFlight(command);
+  }
+
+  private inFlight(command: Command): boolean {
     for (const proposal of this.proposals.values()) {
       if (proposal.value.kind === 'command' && sameCommand(proposal.value.command, command)) return true;
     }
@@ -444,6 +449,12 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.campaign = null;
     this.leaderBallot = null;
     this.leaderHint = hint;
+    if (this.options.leader === 'none') {
+      // Our own clients' commands that were in flight: we will propose them again ourselves.
+      const abandoned: Command[] = [];
+      for (const proposal of this.proposals.values()) if (proposal.value.kind === 'command') abandoned.push(proposal.value.command);
+      this.queue = [...abandoned, ...this.queue].slice(0, QUEUE_MAX);
+    }
     this.proposals.clear();
     this.env.cancelTimer('resend');
     this.env.cancelTimer('heartbeat');
