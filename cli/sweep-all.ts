@@ -52,7 +52,8 @@ async function sweepAll(flags: SweepAllFlags): Promise<void> {
     }
     const expect = entry.scenario.expect ?? 'pass';
     const bar = progressBar(entry.scenario.name.padEnd(28), flags.json !== true);
-    const { result } = await sweep(entry.scenario, {
+    // Relative file names keep the reproduce commands short and copyable.
+    const { result } = await sweep({ ...entry.scenario, file }, {
       from: flags.seeds.from,
       to: flags.seeds.to,
       failFast: expect === 'fail',

@@ -46,16 +46,22 @@ export interface SweepOptions {
 export interface SweepOutcome {
   /** The Contract 2 object `sweep --json` prints. */
   readonly result: SweepResult;
-  /** Totals over every seed reported, for speed reports (bench). */
-  readonly totals: { readonly events: number; readonly virtualMs: number };
+  /** Totals over every seed that ran (with fail-fast, maybe a few past the first failure). */
+  readonly totals: { readonly seedsRun: number; readonly events: number; readonly virtualMs: number };
 }
 
 /** A sweep may not be larger than this many seeds (bounded everything). */
-export const MAX_SWEEP_SEEDS = 100_000_000;
+export const MAX_SWEEP_SEEDS = 10_000_000;
 const MAX_BATCH = 16;
 
-/** The seeds a sweep (or one shard of it) runs, in increasing order. */
-export function sweepSeeds(from: number, to: number, shard?: { k: number; n: number }): number[] {
+/** The seeds of a sweep (or of one shard): first, first + step, ... (`count` of them). */
+export interface SeedPlan {
+  readonly first: number;
+  readonly step: number;
+  readonly count: number;
+}
+
+export function seedPlan(from: number, to: number, shard?: { k: number; n: number }): SeedPlan {
   if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < from) {
     throw inputError('', 0, 0, '--seeds', `expected A..B with 0 ≤ A ≤ B, found ${from}..${to}`);
   }
@@ -63,10 +69,15 @@ export function sweepSeeds(from: number, to: number, shard?: { k: number; n: num
   if (shard !== undefined && !(Number.isSafeInteger(shard.k) && Number.isSafeInteger(shard.n) && shard.n >= 1 && shard.k >= 1 && shard.k <= shard.n)) {
     throw inputError('', 0, 0, '--shard', `expected K/N with 1 ≤ K ≤ N, found ${shard.k}/${shard.n}`);
   }
-  const seeds: number[] = [];
+  const first = from + (shard === undefined ? 0 : shard.k - 1);
   const step = shard?.n ?? 1;
-  for (let s = from + (shard === undefined ? 0 : shard.k - 1); s <= to; s += step) seeds.push(s);
-  return seeds;
+  return { first, step, count: first > to ? 0 : Math.floor((to - first) / step) + 1 };
+}
+
+/** The seeds a sweep (or one shard of it) runs, in increasing order. */
+export function sweepSeeds(from: number, to: number, shard?: { k: number; n: number }): number[] {
+  const plan = seedPlan(from, to, shard);
+  return Array.from({ length: plan.count }, (_, i) => plan.first + i * plan.step);
 }
 
 /** The job every worker runs: the scenario with `--protocol`/`--bug` applied, and the repro arguments. */
@@ -81,98 +92,115 @@ export function sweepJob(source: string | Scenario, options: { protocol?: string
 
 export async function sweep(source: string | Scenario, options: SweepOptions): Promise<SweepOutcome> {
   const job = sweepJob(source, options);
-  const seeds = sweepSeeds(options.from, options.to, options.shard);
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), seeds.length));
+  const plan = seedPlan(options.from, options.to, options.shard);
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), plan.count));
   const started = wallNowMs();
   const workerFile = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
+  const tally = new Tally(plan, options);
   // From TypeScript source (tests) there is no compiled worker module: run in this thread.
-  const outcomes = workers === 1 || !existsSync(workerFile)
-    ? runInThread(job, seeds, options)
-    : await runInWorkers(job, seeds, workers, workerFile, options);
-  return summarize(job, options, outcomes, wallNowMs() - started);
+  if (workers === 1 || !existsSync(workerFile)) runInThread(job, plan, tally);
+  else await runInWorkers(job, plan, workers, workerFile, tally);
+  return tally.summarize(job, options, wallNowMs() - started);
 }
 
-function runInThread(job: SweepJob, seeds: readonly number[], options: SweepOptions): SeedOutcome[] {
-  const outcomes: SeedOutcome[] = [];
-  let failed = 0;
-  for (const seed of seeds) {
-    const outcome = runSeed(job, seed);
-    outcomes.push(outcome);
-    if (!outcome.ok) failed++;
-    options.onProgress?.({ done: outcomes.length, total: seeds.length, failed });
-    if (!outcome.ok && options.failFast === true) break;
+/**
+ * What the sweep has seen so far: only the failures are kept (memory stays small for millions of
+ * passing seeds), plus counters.
+ */
+class Tally {
+  private readonly failures: SeedOutcome[] = [];
+  private done = 0;
+  private events = 0;
+  private virtualMs = 0;
+  lowestFailure = Infinity;
+
+  constructor(
+    private readonly plan: SeedPlan,
+    private readonly options: SweepOptions,
+  ) {}
+
+  add(outcome: SeedOutcome): void {
+    this.done++;
+    this.events += outcome.events;
+    this.virtualMs += outcome.virtualMs;
+    if (!outcome.ok) {
+      this.failures.push(outcome);
+      this.lowestFailure = Math.min(this.lowestFailure, outcome.seed);
+    }
+    this.options.onProgress?.({ done: this.done, total: this.plan.count, failed: this.failures.length });
   }
-  return outcomes;
+
+  /** With fail-fast, no seed above the lowest failure needs to run. */
+  stopsBefore(seed: number): boolean {
+    return this.options.failFast === true && seed > this.lowestFailure;
+  }
+
+  summarize(job: SweepJob, options: SweepOptions, wallMs: number): SweepOutcome {
+    const sorted = [...this.failures].sort((a, b) => a.seed - b.seed);
+    const first = sorted[0];
+    // Fail-fast reports exactly the seeds up to the lowest failure, whichever worker got further.
+    const failFast = options.failFast === true && first !== undefined;
+    const kept = failFast ? [first] : sorted;
+    const count = failFast ? (first.seed - this.plan.first) / this.plan.step + 1 : this.plan.count;
+    const result: SweepResult = {
+      scenario: job.scenario.name,
+      protocol: job.scenario.protocol,
+      seeds: { from: options.from, to: options.to, count },
+      passed: count - kept.length,
+      failed: kept.map((o) => ({ seed: o.seed, reason: o.reason, repro: o.repro })),
+      wallMs: Math.round(wallMs),
+      seedsPerSec: wallMs > 0 ? Math.round((this.done / wallMs) * 1000 * 10) / 10 : 0,
+    };
+    return { result, totals: { seedsRun: this.done, events: this.events, virtualMs: this.virtualMs } };
+  }
+}
+
+function runInThread(job: SweepJob, plan: SeedPlan, tally: Tally): void {
+  for (let i = 0; i < plan.count; i++) {
+    const seed = plan.first + i * plan.step;
+    if (tally.stopsBefore(seed)) break;
+    tally.add(runSeed(job, seed));
+  }
 }
 
 /** Hand out batches in seed order to idle workers until every seed (or, fail-fast, every seed below the first failure) is done. */
-function runInWorkers(job: SweepJob, seeds: readonly number[], count: number, workerFile: string, options: SweepOptions): Promise<SeedOutcome[]> {
-  const batch = Math.max(1, Math.min(MAX_BATCH, Math.ceil(seeds.length / (count * 8))));
-  const outcomes: SeedOutcome[] = [];
+function runInWorkers(job: SweepJob, plan: SeedPlan, count: number, workerFile: string, tally: Tally): Promise<void> {
+  const batch = Math.max(1, Math.min(MAX_BATCH, Math.ceil(plan.count / (count * 8))));
   let next = 0;
-  let lowestFailure = Infinity;
-  let failed = 0;
+  let busy = 0;
   return new Promise((resolve, reject) => {
     const pool: Worker[] = [];
-    let busy = 0;
+    let finished = false;
     const finish = (error?: unknown): void => {
+      if (finished) return;
+      finished = true;
       for (const w of pool) void w.terminate();
       if (error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve(outcomes);
+      else resolve();
     };
     const feed = (worker: Worker): void => {
-      const stop = options.failFast === true && next < seeds.length && (seeds[next] as number) > lowestFailure;
-      if (next >= seeds.length || stop) {
+      if (next >= plan.count || tally.stopsBefore(plan.first + next * plan.step)) {
         if (busy === 0) finish();
         return;
       }
-      const slice = seeds.slice(next, next + batch);
-      next += slice.length;
+      const size = Math.min(batch, plan.count - next);
+      const message: SeedPlan = { first: plan.first + next * plan.step, step: plan.step, count: size };
+      next += size;
       busy++;
-      worker.postMessage(slice);
+      worker.postMessage(message);
     };
     for (let i = 0; i < count; i++) {
       const worker = new Worker(workerFile, { workerData: job });
       pool.push(worker);
       worker.on('message', (done: SeedOutcome[]) => {
         busy--;
-        for (const o of done) {
-          outcomes.push(o);
-          if (!o.ok) {
-            failed++;
-            lowestFailure = Math.min(lowestFailure, o.seed);
-          }
-        }
-        options.onProgress?.({ done: outcomes.length, total: seeds.length, failed });
+        for (const o of done) tally.add(o);
         feed(worker);
       });
       worker.on('error', finish);
       feed(worker);
     }
   });
-}
-
-function summarize(job: SweepJob, options: SweepOptions, all: readonly SeedOutcome[], wallMs: number): SweepOutcome {
-  const sorted = [...all].sort((a, b) => a.seed - b.seed);
-  const firstFailure = sorted.find((o) => !o.ok);
-  // Fail-fast reports exactly the seeds up to the lowest failure, whichever worker got further.
-  const kept = options.failFast === true && firstFailure !== undefined ? sorted.filter((o) => o.seed <= firstFailure.seed) : sorted;
-  const failed = kept.filter((o) => !o.ok).map((o) => ({ seed: o.seed, reason: o.reason, repro: o.repro }));
-  const totals = { events: 0, virtualMs: 0 };
-  for (const o of kept) {
-    totals.events += o.events;
-    totals.virtualMs += o.virtualMs;
-  }
-  const result: SweepResult = {
-    scenario: job.scenario.name,
-    protocol: job.scenario.protocol,
-    seeds: { from: options.from, to: options.to, count: kept.length },
-    passed: kept.length - failed.length,
-    failed,
-    wallMs: Math.round(wallMs),
-    seedsPerSec: wallMs > 0 ? Math.round((kept.length / wallMs) * 1000 * 10) / 10 : 0,
-  };
-  return { result, totals };
 }
 
 export type { SeedOutcome, SweepJob };

@@ -33,6 +33,11 @@ describe('seed ranges and shards', () => {
     expect(shards[1]).toEqual([4, 8, 12, 16, 20, 24, 28, 32, 36, 40]);
   });
 
+  it('a shard past the end of a short range is empty, not an error', () => {
+    expect(sweepSeeds(7, 7, { k: 2, n: 3 })).toEqual([]);
+    expect(sweepSeeds(7, 7, { k: 1, n: 3 })).toEqual([7]);
+  });
+
   it('rejects reversed ranges and impossible shards as input errors', () => {
     expect(() => sweepSeeds(5, 4)).toThrow(InputError);
     expect(() => sweepSeeds(1, 4, { k: 3, n: 2 })).toThrow(InputError);
