@@ -94,10 +94,19 @@ interface LeaderState {
 
 interface FollowerState {
   readonly leader: NodeId;
-  readonly session: Session<LeaderMessage>;
+  /** Replaced while connecting: a CEPOCH that reached the leader before it was leading is lost. */
+  session: Session<LeaderMessage>;
   phase: 'discovery' | 'synchronization' | 'broadcast';
   epoch: number | null;
+  /** Buggy variants only: a NEWLEADER whose transactions wait for the lazy flush, and what came after it. */
+  flushing: { readonly newLeader: LeaderMessage & { type: 'NEWLEADER' }; readonly queued: LeaderMessage[] } | null;
 }
+
+/** Buggy variants: the lazy flush of synced transactions runs this many heartbeats later. */
+const FLUSH_TICKS = 4;
+
+/** Most leader messages queued behind a lazy flush. */
+const MAX_QUEUED = 4096;
 
 interface PendingRequest {
   readonly reqId: number;
@@ -186,6 +195,8 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
     if (name === 'finalize') return this.onFinalizeTimer();
     if (name === 'tick') return this.onTick();
     if (name === 'init') return this.onInitTimer();
+    if (name === 'connect') return this.onConnectTimer();
+    if (name === 'flush') return this.onFlushTimer();
     if (name === 'silence') {
       if (this.following !== null) this.becomeLooking(`no word from ${this.following.leader}`);
       return;
@@ -274,7 +285,7 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
     }
     this.leading = null;
     this.following = null;
-    for (const name of ['tick', 'init', 'silence', 'gap', 'finalize']) this.env.cancelTimer(name);
+    for (const name of ['tick', 'init', 'silence', 'gap', 'finalize', 'connect', 'flush']) this.env.cancelTimer(name);
   }
 
   private armElectionTimer(): void {
@@ -390,10 +401,21 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
   private becomeFollower(leader: NodeId): void {
     this.role = 'following';
     const sid = 1 + Math.floor(this.env.random() * SESSION_ID_SPAN);
-    this.following = { leader, session: new Session<LeaderMessage>(leader, sid, 0), phase: 'discovery', epoch: null };
+    this.following = { leader, session: new Session<LeaderMessage>(leader, sid, 0), phase: 'discovery', epoch: null, flushing: null };
     this.sendToLeader({ type: 'CEPOCH', acceptedEpoch: this.acceptedEpoch });
     this.env.setTimer('init', this.config.initLimitMicros);
     this.env.setTimer('silence', this.config.leaderTimeoutMicros);
+    this.env.setTimer('connect', this.config.tickMicros);
+  }
+
+  /** Like ZooKeeper's connectToLeader retries: until the leader answers, open a new session. */
+  private onConnectTimer(): void {
+    const state = this.following;
+    if (state === null || state.phase !== 'discovery' || state.session.delivered > 0) return;
+    const sid = 1 + Math.floor(this.env.random() * SESSION_ID_SPAN);
+    state.session = new Session<LeaderMessage>(state.leader, sid, 0);
+    this.sendToLeader({ type: 'CEPOCH', acceptedEpoch: this.acceptedEpoch });
+    this.env.setTimer('connect', this.config.tickMicros);
   }
 
   /** Step l.1.1: once a quorum sent CEPOCH, e' = 1 + the largest promised epoch among them. */
@@ -504,6 +526,10 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
    * Step f.2.1: adopt the leader's history and epoch. The order is the whole point: the history
    * must be on disk before currentEpoch says "I hold epoch e's initial history", and both before
    * ACK-LD lets the leader count us (ZOOKEEPER-3911, -4643, -4646).
+   *
+   * The two buggy variants model ZooKeeper's asynchronous transaction log: the synced transactions
+   * reach the disk only when a lazy flush runs (FLUSH_TICKS heartbeats later); meanwhile later
+   * messages from the leader wait behind it, as they would in the log's queue.
    */
   private onNewLeader(state: FollowerState, msg: LeaderMessage & { type: 'NEWLEADER' }): void {
     if (state.phase !== 'discovery' || state.epoch !== msg.epoch || msg.epoch !== this.acceptedEpoch) {
@@ -512,22 +538,49 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
     if (this.bugs.has(BUG_EPOCH_BEFORE_HISTORY)) {
       this.writeCurrentEpoch(msg.epoch);
       this.env.storage.sync();
-      this.applySyncPlan(msg.sync);
-    } else if (this.bugs.has(BUG_ACK_BEFORE_DURABLE)) {
-      this.applySyncPlan(msg.sync);
-      this.writeCurrentEpoch(msg.epoch);
-    } else {
-      this.applySyncPlan(msg.sync);
-      this.env.storage.sync();
-      this.writeCurrentEpoch(msg.epoch);
-      this.env.storage.sync();
+      return this.deferFlush(state, msg);
     }
+    if (this.bugs.has(BUG_ACK_BEFORE_DURABLE)) {
+      this.sendToLeader({ type: 'ACK-LD', epoch: msg.epoch, length: msg.length });
+      return this.deferFlush(state, msg);
+    }
+    this.applySyncPlan(msg.sync);
+    this.env.storage.sync();
+    this.writeCurrentEpoch(msg.epoch);
+    this.env.storage.sync();
+    this.finishSync(state, msg);
+    this.sendToLeader({ type: 'ACK-LD', epoch: msg.epoch, length: msg.length });
+  }
+
+  private deferFlush(state: FollowerState, msg: LeaderMessage & { type: 'NEWLEADER' }): void {
+    state.flushing = { newLeader: msg, queued: [] };
+    this.env.note(`NEWLEADER ${msg.epoch}: transactions queued for a lazy flush`);
+    this.env.setTimer('flush', this.config.tickMicros * FLUSH_TICKS);
+  }
+
+  private onFlushTimer(): void {
+    const state = this.following;
+    const flushing = state?.flushing ?? null;
+    if (state === null || flushing === null) return;
+    const msg = flushing.newLeader;
+    this.applySyncPlan(msg.sync);
+    this.writeCurrentEpoch(msg.epoch);
+    this.env.storage.sync();
+    state.flushing = null;
+    this.finishSync(state, msg);
+    if (this.bugs.has(BUG_EPOCH_BEFORE_HISTORY)) this.sendToLeader({ type: 'ACK-LD', epoch: msg.epoch, length: msg.length });
+    for (const queued of flushing.queued) {
+      if (this.following !== state) return;
+      this.handleLeaderMessage(state, queued);
+    }
+  }
+
+  private finishSync(state: FollowerState, msg: LeaderMessage & { type: 'NEWLEADER' }): void {
     const history = this.history.entries();
     if (history.length !== msg.length || !sameZxid(lastZxidOf(history), msg.lastZxid)) {
       throw new Error(`zab ${this.env.id}: after ${msg.sync.mode} history ends at ${history.length}/${formatZxid(lastZxidOf(history))}, leader said ${msg.length}/${formatZxid(msg.lastZxid)}`);
     }
     state.phase = 'synchronization';
-    this.sendToLeader({ type: 'ACK-LD', epoch: msg.epoch, length: history.length });
   }
 
   private writeCurrentEpoch(epoch: number): void {
@@ -789,6 +842,11 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
   }
 
   private handleLeaderMessage(state: FollowerState, msg: LeaderMessage): void {
+    if (state.flushing !== null) {
+      if (state.flushing.queued.length >= MAX_QUEUED) return this.becomeLooking('too many messages behind the flush');
+      state.flushing.queued.push(msg);
+      return;
+    }
     switch (msg.type) {
       case 'NEWEPOCH':
         return this.onNewEpoch(state, msg.epoch);

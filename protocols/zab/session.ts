@@ -28,17 +28,24 @@ export class Session<M extends { readonly seq: number }> {
   readonly sid: number;
   private sendSeq = 0;
   private recvSeq: number;
+  private readonly firstExpected: number;
   private readonly held = new Map<number, M>();
 
   constructor(peer: NodeId, sid: number, firstExpected: number) {
     this.peer = peer;
     this.sid = sid;
     this.recvSeq = firstExpected;
+    this.firstExpected = firstExpected;
   }
 
   /** The sequence number for the next outgoing message. */
   nextSeq(): number {
     return this.sendSeq++;
+  }
+
+  /** How many messages were delivered in order so far. */
+  get delivered(): number {
+    return this.recvSeq - this.firstExpected;
   }
 
   /** True while a message is missing and later ones wait for it. */
