@@ -21,6 +21,8 @@ export class TraceSink {
   readonly enabled: boolean;
   private readonly hash: Hash | null;
   private readonly kept: TraceEvent[] | null;
+  /** JSON text of messages already written: a broadcast is serialised once, not once per peer. */
+  private readonly messageText = new WeakMap<object, string>();
   private pending: string[] = [];
   private pendingChars = 0;
   private count = 0;
@@ -41,6 +43,31 @@ export class TraceSink {
       this.pendingChars += line.length + 1;
       if (this.pendingChars >= FLUSH_CHARS) this.flush();
     }
+  }
+
+  /**
+   * A `send` event, `{t, kind:'send', id, from, to, msg}`. Same text as `emit` would write, but the
+   * message's JSON is remembered (messages are frozen, so it cannot go stale).
+   */
+  emitSend(t: number, id: number, from: string, to: string, msg: unknown): void {
+    this.count++;
+    if (this.kept !== null) this.kept.push({ t, kind: 'send', id, from, to, msg });
+    if (this.hash === null) return;
+    let text: string | undefined;
+    if (typeof msg === 'object' && msg !== null) {
+      text = this.messageText.get(msg);
+      if (text === undefined) {
+        text = JSON.stringify(msg);
+        this.messageText.set(msg, text);
+      }
+    } else {
+      text = JSON.stringify(msg);
+    }
+    const head = `{"t":${t},"kind":"send","id":${id},"from":${JSON.stringify(from)},"to":${JSON.stringify(to)}`;
+    const line = text === undefined ? head + '}' : `${head},"msg":${text}}`;
+    this.pending.push(line);
+    this.pendingChars += line.length + 1;
+    if (this.pendingChars >= FLUSH_CHARS) this.flush();
   }
 
   get length(): number {

@@ -351,7 +351,7 @@ export class World implements HostServices, ClientServices {
     if (this.monitor !== null && this.monitor.onSend !== undefined) {
       this.finding(host.id, this.monitor.onSend(host.id, to, msg, this.now));
     }
-    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'send', id, from: host.id, to, msg });
+    if (this.trace.enabled) this.trace.emitSend(this.now, id, host.id, to, msg);
     if (this.network.isBlocked(host.index, toIndex)) return this.dropAtSend(id, host.id, to, 'partition');
     if (this.network.lost()) return this.dropAtSend(id, host.id, to, 'loss');
     this.scheduleDelivery(EventKind.Deliver, toIndex, host.index, host.id, id, (this.hosts[toIndex] as Host).crashes, msg);

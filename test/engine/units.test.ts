@@ -61,3 +61,19 @@ describe('signatures', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: null }] })).toBe('{"a":[{"c":null,"d":2}],"b":1}');
   });
 });
+
+describe('trace serialisation', () => {
+  it('writes a send line exactly as JSON.stringify would, also for a message sent twice', async () => {
+    const { TraceSink, traceToJsonLines } = await import('../../sim/world/trace.js');
+    const { createHash } = await import('node:crypto');
+    const sink = new TraceSink({ hash: true, collect: true });
+    const msg = Object.freeze({ type: 'Prepare', n: -0, text: 'é"\n', nested: Object.freeze([1, null]) });
+    sink.emitSend(5, 1, 'n1', 'n2', msg);
+    sink.emitSend(5, 2, 'n1', 'n3', msg);
+    sink.emit({ t: 6, kind: 'note', node: 'n1', text: 'x' });
+    sink.emitSend(7, 3, 'c1', 'n1', 'plain');
+    const text = traceToJsonLines(sink.events() ?? []);
+    expect(sink.digest()).toBe(createHash('sha256').update(text).digest('hex'));
+    expect(text.split('\n')[0]).toBe('{"t":5,"kind":"send","id":1,"from":"n1","to":"n2","msg":{"type":"Prepare","n":0,"text":"é\\"\\n","nested":[1,null]}}');
+  });
+});
