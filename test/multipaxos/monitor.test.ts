@@ -1,0 +1,90 @@
+/**
+ * The Multi-Paxos monitor on hand-made message sequences: it must see a value chosen exactly when
+ * a majority accepted one proposal (PMS §2.2), and flag every way the safety rules break.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Command, NodeId } from '../../protocols/api.js';
+import { BALLOT_ZERO } from '../../protocols/multipaxos/ballot.js';
+import { MultiPaxosMonitor } from '../../protocols/multipaxos/monitor.js';
+import type { Ballot, MultiPaxosMessage, MultiPaxosView, SlotValue } from '../../protocols/multipaxos/types.js';
+
+const nodes: NodeId[] = ['n1', 'n2', 'n3', 'n4', 'n5'];
+const b = (round: number, node: NodeId): Ballot => ({ round, node });
+const cmd = (reqId: number): SlotValue => {
+  const command: Command = { client: 'c1', reqId, op: { f: 'write', key: 'k', value: reqId } };
+  return { kind: 'command', command };
+};
+
+function monitor(): MultiPaxosMonitor {
+  return new MultiPaxosMonitor({ nodes, options: {}, bugs: new Set(), isCorrect: () => true });
+}
+
+function accepted(ballot: Ballot, slot: number, value: SlotValue): MultiPaxosMessage {
+  return { type: 'accepted', ballot, slot, value };
+}
+
+function accept(ballot: Ballot, slot: number, value: SlotValue, leaderAccepted: boolean): MultiPaxosMessage {
+  return { type: 'accept', ballot, slot, value, leaderAccepted };
+}
+
+function view(promised: Ballot): MultiPaxosView {
+  return { role: 'follower', term: promised.round, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0, promised, ballot: null, openSlots: 0, queued: 0 };
+}
+
+describe('one value per slot (PMS §2.1 safety, chosen as in §2.2)', () => {
+  it('accepts the same value chosen again at a higher ballot (P2)', () => {
+    const m = monitor();
+    expect(m.onSend('n1', 'n2', accept(b(1, 'n1'), 0, cmd(1), true))).toBeNull();
+    expect(m.onSend('n2', 'n1', accepted(b(1, 'n1'), 0, cmd(1)))).toBeNull();
+    expect(m.onSend('n3', 'n1', accepted(b(1, 'n1'), 0, cmd(1)))).toBeNull();
+    for (const from of ['n2', 'n3', 'n4'] as const) expect(m.onSend(from, 'n2', accepted(b(2, 'n2'), 0, cmd(1)))).toBeNull();
+  });
+
+  it('reports a second value chosen in a slot, naming both majorities', () => {
+    const m = monitor();
+    // Two votes at ballot 1 are not a majority of five: nothing is chosen yet, so ballot 2 may differ.
+    m.onSend('n1', 'n2', accept(b(1, 'n1'), 0, cmd(1), true));
+    m.onSend('n2', 'n1', accepted(b(1, 'n1'), 0, cmd(1)));
+    for (const from of ['n3', 'n4'] as const) expect(m.onSend(from, 'n5', accepted(b(2, 'n5'), 0, cmd(2)))).toBeNull();
+    expect(m.onSend('n5', 'n5', accepted(b(2, 'n5'), 0, cmd(2)))).toBeNull(); // chosen: cmd 2
+    expect(m.onSend('n3', 'n1', accepted(b(1, 'n1'), 0, cmd(1)))).toMatchObject({ name: 'one-value-per-slot' });
+  });
+
+  it('counts a leader\'s own vote only when its Accept says so', () => {
+    const m = monitor();
+    m.onSend('n1', 'n2', accept(b(1, 'n1'), 3, cmd(1), false));
+    m.onSend('n2', 'n1', accepted(b(1, 'n1'), 3, cmd(1)));
+    m.onSend('n3', 'n1', accepted(b(1, 'n1'), 3, cmd(1)));
+    // Not chosen (two votes), so a different value at a higher ballot is no P2ᵇ violation.
+    expect(m.onSend('n4', 'n2', accept(b(2, 'n4'), 3, cmd(2), true))).toBeNull();
+  });
+});
+
+describe('P2ᵇ (§2.2): every proposal above a chosen one carries its value', () => {
+  it('flags an Accept with another value at a higher ballot', () => {
+    const m = monitor();
+    m.onSend('n1', 'n2', accept(b(1, 'n1'), 0, cmd(1), true));
+    m.onSend('n2', 'n1', accepted(b(1, 'n1'), 0, cmd(1)));
+    m.onSend('n3', 'n1', accepted(b(1, 'n1'), 0, cmd(1)));
+    expect(m.onSend('n4', 'n5', accept(b(2, 'n4'), 0, cmd(2), true))).toMatchObject({ name: 'p2b' });
+  });
+});
+
+describe('§2.5 unique proposal numbers', () => {
+  it('flags two values proposed in one slot at one ballot', () => {
+    const m = monitor();
+    m.onSend('n1', 'n2', accept(b(1, 'n1'), 0, cmd(1), true));
+    expect(m.onSend('n1', 'n3', accept(b(1, 'n1'), 0, cmd(2), true))).toMatchObject({ name: 'unique-ballot' });
+  });
+});
+
+describe('§2.5 an acceptor remembers its promise across restarts', () => {
+  it('flags a promised ballot that goes backwards, even after a crash', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view(b(3, 'n2')))).toBeNull();
+    expect(m.afterStep('n1', view(b(4, 'n1')))).toBeNull();
+    m.onCrash?.('n1');
+    expect(m.afterStep('n1', view(b(4, 'n1')))).toBeNull();
+    expect(m.afterStep('n1', view(BALLOT_ZERO))).toMatchObject({ name: 'promise-monotonic', nodes: ['n1'] });
+  });
+});
