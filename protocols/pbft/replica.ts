@@ -61,6 +61,7 @@ export interface PbftConfig {
 const MAX_TIMEOUT_DOUBLINGS = 6;
 const MAX_PENDING = 1024;
 const STATUS_TICKS_AFTER_RESTART = 3;
+const MAX_VIEW_CHANGES_PER_REPLICA = 4;
 
 interface Decision {
   readonly view: number;
@@ -117,8 +118,11 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private awaitingState = false;
   private readonly ownCheckpoints = new Map<number, { digest: string; snapshot: MachineSnapshot }>();
   private readonly checkpointVotes = new Map<number, Map<NodeId, Signed<CheckpointBody>>>();
-  /** Latest valid VIEW-CHANGE from each replica. */
-  private readonly viewChanges = new Map<NodeId, Signed<ViewChangeBody>>();
+  /**
+   * Valid VIEW-CHANGEs by sender, a few of the highest views each: a replica that has moved on to
+   * v+2 still counts towards the quorum for v+1 that others are collecting.
+   */
+  private readonly viewChanges = new Map<NodeId, Signed<ViewChangeBody>[]>();
   private earlyPrePrepares: Signed<PrePrepareBody>[] = [];
   /** Requests received and not yet executed (the backup's timer runs while this is non-empty). */
   private readonly pending = new Map<string, Command>();
@@ -133,6 +137,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private executedAtLastTick = -1;
   private statusTicksLeft = 0;
   private highestSeqSeen = 0;
+  /** A message from a later view arrived: we may have missed a NEW-VIEW. */
+  private behindHint = false;
   private journal: PbftEvent[] = [];
 
   constructor(env: NodeEnv<PbftMessage>, config: PbftConfig) {
@@ -158,9 +164,10 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       this.view = durable.view;
       this.viewChanging = durable.viewChanging;
       this.newViewMessage = durable.newView;
-      this.statusTicksLeft = STATUS_TICKS_AFTER_RESTART;
       this.env.note(`restarted in view ${this.view}${this.viewChanging ? ' (view change)' : ''}, stable checkpoint ${this.stable.seq}`);
     }
+    // A first boot and a restart look alike when the view never changed: ask around either way.
+    this.statusTicksLeft = STATUS_TICKS_AFTER_RESTART;
     this.loadSlots();
     if (this.viewChanging) {
       this.sendViewChange();
@@ -284,6 +291,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private onPrePrepare(pp: Signed<PrePrepareBody>): void {
+    this.noteView(pp.view);
     if (pp.view !== this.view || this.isPrimary()) return;
     if (!this.inWindow(pp.seq) || !this.verify(pp, this.primary())) return;
     if (this.viewChanging) {
@@ -319,6 +327,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private onPrepare(prepare: Signed<PrepareBody>): void {
+    this.noteView(prepare.view);
     if (prepare.view !== this.view || !this.inWindow(prepare.seq)) return;
     if (prepare.replica === this.primary() || !this.verify(prepare, prepare.replica)) return;
     const slot = this.slotFor(prepare.seq);
@@ -328,11 +337,16 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private onCommit(commit: Signed<CommitBody>): void {
+    this.noteView(commit.view);
     if (commit.view !== this.view || !this.inWindow(commit.seq) || !this.verify(commit, commit.replica)) return;
     const slot = this.slotFor(commit.seq);
     if (slot === null) return;
     this.recordVote(slot.commits, commit);
     this.checkCommitted(slot);
+  }
+
+  private noteView(view: number): void {
+    if (view > this.view) this.behindHint = true;
   }
 
   private recordVote<B extends PrepareBody | CommitBody>(votes: Map<string, Signed<B>>, vote: Signed<B>): void {
@@ -569,25 +583,44 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       prepared,
       replica: this.env.id,
     });
-    this.viewChanges.set(this.env.id, vc);
+    this.storeViewChange(vc);
     this.broadcast(vc);
   }
 
   private onViewChange(vc: Signed<ViewChangeBody>): void {
     if (vc.replica === this.env.id || vc.view < this.view || (vc.view === this.view && !this.viewChanging)) return;
-    const previous = this.viewChanges.get(vc.replica);
-    if (previous !== undefined && previous.view >= vc.view) return;
+    if (this.viewChanges.get(vc.replica)?.some((v) => v.view === vc.view)) return;
     if (!this.verifyViewChange(vc)) return;
-    this.viewChanges.set(vc.replica, vc);
+    this.storeViewChange(vc);
     // §4.5.2: f+1 replicas want a higher view — join the smallest of those views now.
-    const higher = [...this.viewChanges.values()].filter((v) => v.replica !== this.env.id && v.view > this.view);
+    const higher: number[] = [];
+    for (const [replica, list] of this.viewChanges) {
+      const above = list.filter((v) => v.view > this.view);
+      if (replica !== this.env.id && above.length > 0) higher.push(Math.min(...above.map((v) => v.view)));
+    }
     if (higher.length >= this.f + 1) {
-      const target = Math.min(...higher.map((v) => v.view));
+      const target = Math.min(...higher);
       this.env.note(`joining view change to ${target}: ${higher.length} replicas asked for a higher view`);
       this.startViewChange(target);
       return;
     }
     this.viewChangeProgress();
+  }
+
+  private storeViewChange(vc: Signed<ViewChangeBody>): void {
+    const list = (this.viewChanges.get(vc.replica) ?? []).filter((v) => v.view !== vc.view);
+    list.push(vc);
+    list.sort((a, b) => a.view - b.view);
+    this.viewChanges.set(vc.replica, list.slice(-MAX_VIEW_CHANGES_PER_REPLICA));
+  }
+
+  private viewChangesFor(view: number): Signed<ViewChangeBody>[] {
+    const out: Signed<ViewChangeBody>[] = [];
+    for (const list of this.viewChanges.values()) {
+      const vc = list.find((v) => v.view === view);
+      if (vc !== undefined) out.push(vc);
+    }
+    return out;
   }
 
   private verifyViewChange(vc: Signed<ViewChangeBody>): boolean {
@@ -599,7 +632,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private viewChangeProgress(): void {
     if (!this.viewChanging) return;
-    const forView = [...this.viewChanges.values()].filter((v) => v.view === this.view);
+    const forView = this.viewChangesFor(this.view);
     if (forView.length < this.quorum) return;
     if (this.viewChangeTimerView !== this.view) {
       // §4.5.2: the timer for the new view starts once 2f+1 replicas are changing views.
@@ -611,8 +644,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** The new primary: V = its own VIEW-CHANGE plus 2f others; O recomputed from V (§4.4). */
   private sendNewView(forView: readonly Signed<ViewChangeBody>[]): void {
-    const own = this.viewChanges.get(this.env.id);
-    if (own === undefined || own.view !== this.view) return;
+    const own = forView.find((v) => v.replica === this.env.id);
+    if (own === undefined) return;
     const others = forView.filter((v) => v.replica !== this.env.id).slice(0, this.quorum - 1);
     const viewChanges = [own, ...others];
     const plan = planNewView(viewChanges);
@@ -640,7 +673,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.newViewMessage = nv;
     this.viewChangeTimerView = -1;
     this.env.cancelTimer('view-change');
-    for (const [replica, vc] of [...this.viewChanges]) if (vc.view <= this.view) this.viewChanges.delete(replica);
+    for (const [replica, list] of [...this.viewChanges]) this.viewChanges.set(replica, list.filter((v) => v.view > this.view));
     this.resetSlotsForView();
     const logged: Slot[] = [];
     for (const pp of prePrepares) {
@@ -695,11 +728,13 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const stalled = this.lastExecuted === this.executedAtLastTick;
     this.executedAtLastTick = this.lastExecuted;
     if (this.statusTicksLeft > 0) this.statusTicksLeft--;
-    if (!stalled && !this.viewChanging && this.statusTicksLeft === 0) return;
+    const hinted = this.behindHint;
+    this.behindHint = false;
+    if (!stalled && !hinted && !this.viewChanging && this.statusTicksLeft === 0) return;
     const status: StatusMessage = { type: 'status', view: this.view, viewChanging: this.viewChanging, executed: this.lastExecuted, stableSeq: this.stable.seq };
     for (const peer of this.env.peers) this.env.send(peer, status);
-    const own = this.viewChanges.get(this.env.id);
-    if (this.viewChanging && own !== undefined && own.view === this.view) this.broadcast(own);
+    // Our VIEW-CHANGEs may have been lost; older ones may still complete a quorum someone collects.
+    if (this.viewChanging) for (const vc of this.viewChanges.get(this.env.id) ?? []) this.broadcast(vc);
     if (this.awaitingState) this.fetchState();
   }
 
@@ -752,7 +787,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private needsHelp(): boolean {
-    return this.viewChanging || this.awaitingState || this.pending.size > 0 || this.statusTicksLeft > 0 || this.highestSeqSeen > this.lastExecuted;
+    return this.viewChanging || this.awaitingState || this.behindHint || this.pending.size > 0 || this.statusTicksLeft > 0 || this.highestSeqSeen > this.lastExecuted;
   }
 
   /** A backup times the oldest request it waits for; the timer restarts for the next one (§4.4). */
