@@ -12,6 +12,7 @@ import { registerList } from './list.js';
 import { registerRun } from './run.js';
 import { registerSweep } from './sweep.js';
 import { registerSweepAll } from './sweep-all.js';
+import { registerCheck } from './check.js';
 
 const program = new Command();
 program
@@ -22,7 +23,7 @@ program
   .exitOverride();
 
 // Each command registers itself here (one module per command).
-const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerList, registerSweepAll];
+const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerList, registerSweepAll, registerCheck];
 
 for (const register of registrations) register(program);
 

@@ -11,6 +11,10 @@
  * Layout: one growable Uint32Array arena of fixed-size records [hash, state, ok words…, info
  * words…] and an open-addressing table of record numbers; no per-entry allocation.
  */
+/** Memory bounds of one key's search: 4M configurations, 192 MB of records. */
+const MAX_CONFIGS = 4_000_000;
+const MAX_WORDS = 48_000_000;
+
 export class ConfigCache {
   private readonly okWords: number;
   private readonly infoWords: number;
@@ -31,6 +35,11 @@ export class ConfigCache {
 
   get size(): number {
     return this.count;
+  }
+
+  /** True once the cache holds as much as one search may use (the verdict becomes "unknown"). */
+  get full(): boolean {
+    return this.count >= MAX_CONFIGS || this.count * this.stride >= MAX_WORDS;
   }
 
   /** True if (state, ok, info) is covered by a stored configuration; otherwise stores it. */

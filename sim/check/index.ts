@@ -84,6 +84,7 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
   // key that is hard to search cannot hide one that fails quickly. Most keys finish in round one.
   let pending: { key: string | null; ops: readonly Operation[]; search: PartitionSearch | null }[] = [];
   for (const [key, ops] of paired.partitions) pending.push({ key, ops, search: null });
+  let unknownKey: { key: string | null } | null = null;
   for (let quantum = FIRST_QUANTUM; pending.length > 0; quantum *= 2) {
     const still: typeof pending = [];
     for (const entry of pending) {
@@ -95,6 +96,8 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
       stepsLeft -= search.stepsUsed;
       if (outcome === null) {
         still.push({ key: entry.key, ops: entry.ops, search });
+      } else if (outcome.verdict === 'unknown') {
+        unknownKey ??= { key: entry.key };
       } else if (outcome.verdict === false) {
         const summarize = (slot: number): OpSummary => summary(search.slots[slot] as Operation);
         const counterexample: Counterexample = {
@@ -107,6 +110,7 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
     }
     pending = still;
   }
+  if (unknownKey !== null) return { linearizable: 'unknown', ...base, failedKey: unknownKey.key };
   return { linearizable: true, ...base };
 }
 
@@ -131,4 +135,25 @@ function summary(op: Operation): OpSummary {
     type: op.status === 'ok' ? ('ok' as const) : ('info' as const),
   };
   return op.status === 'ok' && op.f === 'read' ? { ...base, output: op.output } : base;
+}
+
+/** The value a key holds after the operations of `prefix` take effect in order (for reports). */
+export function replayPrefix(prefix: readonly OpSummary[], init: Value = null): Value {
+  let state: Value = init;
+  for (const op of prefix) {
+    switch (op.f) {
+      case 'read':
+        break;
+      case 'write':
+        state = op.value as Value;
+        break;
+      case 'cas':
+        state = (Array.isArray(op.value) ? op.value[1] : null) as Value;
+        break;
+      case 'append':
+        state = (state === null ? '' : String(state)) + String(op.value);
+        break;
+    }
+  }
+  return state;
 }

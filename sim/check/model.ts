@@ -26,6 +26,7 @@ export const APPEND = 3;
 /** Returned by `step` when the operation cannot take effect in this state. */
 export const ILLEGAL = -1;
 
+const MAX_MEMO = 4_000_000;
 const BASE = 0x01000193; // odd multiplier of the polynomial hash (mod 2^32)
 
 function hashOf(text: string): number {
@@ -58,6 +59,7 @@ export class CompiledModel {
   private readonly hash: number[] = [];
   private readonly byHash = new Map<number, number | number[]>();
   private readonly appendMemo = new Map<number, number>();
+  private readonly prefixMemo = new Map<number, Uint32Array>();
   // Append pieces.
   private readonly pieces: string[] = [];
   private readonly pieceHash: number[] = [];
@@ -125,6 +127,34 @@ export class CompiledModel {
     return this.isString[id] === 1 ? this.materialize(id) : (this.scalarValues[id] ?? null);
   }
 
+  /**
+   * Could appends alone turn `state` into `target`? False only when certainly not: `state` is a
+   * string that is not a prefix of the string `target` (compared by prefix hash, so a collision can
+   * only say "maybe", never wrongly "no").
+   */
+  couldGrowInto(state: number, target: number): boolean {
+    if (this.isString[state] !== 1) return true;
+    if (this.isString[target] !== 1) return false;
+    const length = this.length[state] as number;
+    if (length > (this.length[target] as number)) return false;
+    return this.prefixHashes(target)[length] === this.hash[state];
+  }
+
+  private prefixHashes(target: number): Uint32Array {
+    let hashes = this.prefixMemo.get(target);
+    if (hashes === undefined) {
+      const text = this.materialize(target);
+      hashes = new Uint32Array(text.length + 1);
+      let h = 0;
+      for (let i = 0; i < text.length; i++) {
+        h = (Math.imul(h, BASE) + text.charCodeAt(i)) >>> 0;
+        hashes[i + 1] = h;
+      }
+      this.prefixMemo.set(target, hashes);
+    }
+    return hashes;
+  }
+
   /** The state after `slot` in `state`, or ILLEGAL. */
   step(state: number, slot: number): number {
     switch (this.kind[slot]) {
@@ -144,6 +174,7 @@ export class CompiledModel {
     let next = this.appendMemo.get(memoKey);
     if (next === undefined) {
       next = this.extend(state, this.a[slot] as number);
+      if (this.appendMemo.size >= MAX_MEMO) this.appendMemo.clear(); // only a memo: safe to forget
       this.appendMemo.set(memoKey, next);
     }
     return next;

@@ -19,17 +19,20 @@
  */
 import { wallNowMs } from '../wallclock.js';
 import { ConfigCache } from './cache.js';
-import { CompiledModel, ILLEGAL, type Value } from './model.js';
+import { APPEND, CAS, CompiledModel, ILLEGAL, READ, WRITE, type Value } from './model.js';
 import type { Operation } from './operations.js';
 
 export interface PartitionOutcome {
-  readonly verdict: true | false;
+  /** 'unknown': the search outgrew its memory bound (time and step budgets return null instead). */
+  readonly verdict: true | false | 'unknown';
   /** When false: the longest linearization found (slot numbers), and the ops that were next in line. */
   readonly prefix: readonly number[];
   readonly unplaced: readonly number[];
 }
 
 const OK_OP = 0;
+/** Above this many writes/cas on one key, the append prune would cost more than it saves. */
+const MAX_RESETS_FOR_PRUNING = 64;
 const INFO_OP = 1;
 
 /** 32-bit mixing (murmur3's finalizer): a fixed Zobrist key per operation, no randomness. */
@@ -49,7 +52,7 @@ export class PartitionSearch {
   /** Operations by slot: ok operations first (0..m-1), then info operations (m..m+q-1). */
   readonly slots: readonly Operation[];
   private readonly m: number;
-  private readonly model: CompiledModel;
+  readonly model: CompiledModel;
   // Ok entries: call of op j is entry j, its return is entry m + j; H and T are sentinels.
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
@@ -66,6 +69,13 @@ export class PartitionSearch {
   private readonly stackId: Int32Array;
   private readonly stackState: Int32Array;
   private readonly stackBoundary: Int32Array;
+  private readonly stackReadPointer: Int32Array;
+  // Append pruning (see `appendFeasible`): ok reads by completion, writes/cas by invoke.
+  private readonly appendPrune: boolean;
+  private readonly readsByCompletion: Int32Array;
+  private readonly resets: Int32Array;
+  private readonly resetInvoke: Int32Array;
+  private readPointer = 0;
   // The search position between runs.
   private depth = 0;
   private okDepth = 0;
@@ -125,6 +135,16 @@ export class PartitionSearch {
     this.stackId = new Int32Array(m + q);
     this.stackState = new Int32Array(m + q);
     this.stackBoundary = new Int32Array(m + q);
+    this.stackReadPointer = new Int32Array(m + q);
+    const slotKind = this.model.kind;
+    const reads = this.slots.map((_, slot) => slot).filter((slot) => slot < m && slotKind[slot] === READ);
+    reads.sort((x, y) => (this.slots[x] as Operation).completeIndex - (this.slots[y] as Operation).completeIndex);
+    this.readsByCompletion = Int32Array.from(reads);
+    const resets = this.slots.map((_, slot) => slot).filter((slot) => slotKind[slot] === WRITE || slotKind[slot] === CAS);
+    resets.sort((x, y) => (this.slots[x] as Operation).invokeIndex - (this.slots[y] as Operation).invokeIndex);
+    this.resets = Int32Array.from(resets);
+    this.resetInvoke = Int32Array.from(resets.map((slot) => (this.slots[slot] as Operation).invokeIndex));
+    this.appendPrune = slotKind.includes(APPEND) && reads.length > 0 && resets.length <= MAX_RESETS_FOR_PRUNING;
     this.cursor = this.next[H] as number;
     if (m === 0) this.outcome = { verdict: true, prefix: [], unplaced: [] };
   }
@@ -147,10 +167,10 @@ export class PartitionSearch {
     const m = this.m;
     const H = 2 * m;
     const { model, next, prev, position, nextInfo, prevInfo, infoPosition, okBits, infoBits, zobrist, cache } = this;
-    const { stackKind, stackId, stackState, stackBoundary } = this;
+    const { stackKind, stackId, stackState, stackBoundary, stackReadPointer, readsByCompletion, appendPrune } = this;
     const TI = infoPosition.length + 1;
     const HI = infoPosition.length;
-    let { depth, okDepth, state, okHash, phase, boundary, cursor } = this;
+    let { depth, okDepth, state, okHash, phase, boundary, cursor, readPointer } = this;
     let steps = 0;
 
     for (;;) {
@@ -162,22 +182,29 @@ export class PartitionSearch {
         this.phase = phase;
         this.boundary = boundary;
         this.cursor = cursor;
+        this.readPointer = readPointer;
         this.stepsUsed = steps - 1;
         return null;
       }
       if (phase === 0) {
         if (cursor < m) {
           const j = cursor;
-          const nextState = model.step(state, j);
+          let nextState = model.step(state, j);
+          if (appendPrune && nextState !== ILLEGAL && model.kind[j] === APPEND && !this.appendFeasible(nextState, readPointer)) {
+            nextState = ILLEGAL;
+          }
           if (nextState !== ILLEGAL) {
             okBits[j >>> 5] = (okBits[j >>> 5] as number) ^ (1 << (j & 31));
             okHash ^= zobrist[j] as number;
             const hash = mix32(okHash ^ Math.imul(nextState + 1, 0x9e3779b1));
             if (!cache.seenOrAdd(hash, nextState, okBits, infoBits)) {
+              if (cache.full) return this.finish(steps, { verdict: 'unknown', prefix: [], unplaced: [] });
               stackKind[depth] = OK_OP;
               stackId[depth] = j;
               stackState[depth] = state;
+              stackReadPointer[depth] = readPointer;
               depth++;
+              if (readsByCompletion[readPointer] === j) readPointer = this.advanceReads(readPointer);
               okDepth++;
               if (okDepth === m) return this.finish(steps, { verdict: true, prefix: [], unplaced: [] });
               if (okDepth > this.bestOkDepth) {
@@ -208,14 +235,19 @@ export class PartitionSearch {
       }
       if (cursor !== TI && (infoPosition[cursor] as number) < boundary) {
         const i = cursor;
-        const nextState = model.step(state, m + i);
+        let nextState = model.step(state, m + i);
+        if (appendPrune && nextState !== ILLEGAL && model.kind[m + i] === APPEND && !this.appendFeasible(nextState, readPointer)) {
+          nextState = ILLEGAL;
+        }
         if (nextState !== ILLEGAL && nextState !== state) {
           infoBits[i >>> 5] = (infoBits[i >>> 5] as number) ^ (1 << (i & 31));
           const hash = mix32(okHash ^ Math.imul(nextState + 1, 0x9e3779b1));
           if (!cache.seenOrAdd(hash, nextState, okBits, infoBits)) {
+            if (cache.full) return this.finish(steps, { verdict: 'unknown', prefix: [], unplaced: [] });
             stackKind[depth] = INFO_OP;
             stackId[depth] = i;
             stackState[depth] = state;
+            stackReadPointer[depth] = readPointer;
             stackBoundary[depth] = boundary;
             depth++;
             nextInfo[prevInfo[i] as number] = nextInfo[i] as number;
@@ -239,6 +271,7 @@ export class PartitionSearch {
       depth--;
       const id = stackId[depth] as number;
       state = stackState[depth] as number;
+      readPointer = stackReadPointer[depth] as number;
       if (stackKind[depth] === OK_OP) {
         // Unlift in reverse order of lifting: the return, then the call.
         const r = m + id;
@@ -260,6 +293,38 @@ export class PartitionSearch {
         cursor = nextInfo[id] as number;
       }
     }
+  }
+
+  private linearized(slot: number): boolean {
+    const bits = slot < this.m ? this.okBits : this.infoBits;
+    const bit = slot < this.m ? slot : slot - this.m;
+    return ((bits[bit >>> 5] as number) & (1 << (bit & 31))) !== 0;
+  }
+
+  /** The first read (by completion) at or after `pointer` that is not linearized yet. */
+  private advanceReads(pointer: number): number {
+    const reads = this.readsByCompletion;
+    let p = pointer;
+    while (p < reads.length && this.linearized(reads[p] as number)) p++;
+    return p;
+  }
+
+  /**
+   * A model-specific prune for append histories. Let R be the earliest-completing ok read not yet
+   * linearized. If no write or cas still pending was invoked before R completed, then nothing
+   * but appends can happen before R, so the state can only grow by appending until R reads it:
+   * a state that is not a prefix of R's value is a dead end, and is refused at once instead of
+   * being discovered much later, when R finally fails. (Sound: a state is refused only when it is
+   * certainly not a prefix.)
+   */
+  private appendFeasible(state: number, readPointer: number): boolean {
+    const read = this.readsByCompletion[readPointer];
+    if (read === undefined) return true;
+    const deadline = (this.slots[read] as Operation).completeIndex;
+    for (let r = 0; r < this.resets.length && (this.resetInvoke[r] as number) < deadline; r++) {
+      if (!this.linearized(this.resets[r] as number)) return true;
+    }
+    return this.model.couldGrowInto(state, this.model.a[read] as number);
   }
 
   /** Steps the last `run` took. */
