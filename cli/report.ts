@@ -62,7 +62,7 @@ tr.fail td{background:#fff3f3}tr.info td{background:#fffbe6}
 <p>${escapeHtml(scenario.description || 'No description.')}</p>
 ${summarySection(scenario, r)}
 ${failureSection(r, input.counterexample ?? null)}
-${timelineSection(scenario, outcome.trace, r.stats.virtualMs)}
+${timelineSection(scenario, outcome.trace, r)}
 ${historySection(outcome.history)}
 </body></html>
 `;
@@ -175,9 +175,9 @@ function minorityOf(groups: readonly unknown[]): string[] {
 }
 
 /** Per node: role segments (from role changes, crashes, restarts, pauses) and fault markers. */
-function timelineSection(scenario: Scenario, trace: readonly ReportTraceEvent[] | null, virtualMs: number): string {
+function timelineSection(scenario: Scenario, trace: readonly ReportTraceEvent[] | null, r: RunResult): string {
   if (trace === null) return '';
-  const endUs = Math.max(1, virtualMs * 1000, trace.length > 0 ? (trace[trace.length - 1] as ReportTraceEvent).t : 0);
+  const endUs = Math.max(1, r.stats.virtualMs * 1000, trace.length > 0 ? (trace[trace.length - 1] as ReportTraceEvent).t : 0);
   const x = (t: number): string => (LEFT + ((WIDTH - LEFT - 10) * t) / endUs).toFixed(1);
   const nodes = Array.from({ length: scenario.nodes }, (_, i) => `n${i + 1}`);
   const { lanes, markers, lines } = buildTimeline(nodes, trace);
@@ -201,10 +201,13 @@ function timelineSection(scenario: Scenario, trace: readonly ReportTraceEvent[] 
   for (const [t, label] of lines) {
     svg.push(`<line x1="${x(t)}" x2="${x(t)}" y1="2" y2="${height - 16}" stroke="#555" stroke-dasharray="3 3"/><text x="${(Number(x(t)) + 2).toFixed(1)}" y="${height - 16}" font-size="9">${escapeHtml(label)}</text>`);
   }
+  for (const v of r.checks.invariants) {
+    svg.push(`<line x1="${x(v.time)}" x2="${x(v.time)}" y1="2" y2="${height - 16}" stroke="#c62828" stroke-width="2"><title>${escapeHtml(`${v.name}: ${v.detail}`)}</title></line>`);
+  }
   svg.push(`<text x="${LEFT}" y="${height - 4}" font-size="10">0</text><text x="${WIDTH - 60}" y="${height - 4}" font-size="10">${(endUs / 1e6).toFixed(2)} s</text>`);
   const legend = ['leader', 'candidate', 'follower', 'crashed', 'restarted', 'paused']
     .map((k) => `<span><i style="background:${ROLE_COLOURS[k] ?? '#b0bec5'}"></i>${k}</span>`).join('');
-  return `<h2>Timeline</h2><div class="legend">${legend}<span>▲ fault</span><span>┆ heal / phase</span></div>
+  return `<h2>Timeline</h2><div class="legend">${legend}<span>▲ fault</span><span>┆ heal / phase</span><span style="color:#c62828">│ violation</span></div>
 <svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="system-ui" font-size="12">${svg.join('')}</svg>`;
 }
 
