@@ -57,6 +57,8 @@ interface RoleHandlers {
 
 const ELECTION_TIMER = 'election';
 const HEARTBEAT_TIMER = 'heartbeat';
+/** A candidate re-asks silent peers this often: requests are lost like any message (§5.1). */
+const VOTE_RETRY_TIMER = 'vote-retry';
 
 export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private readonly env: NodeEnv<RaftMessage>;
@@ -71,8 +73,9 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private lastApplied = 0;
   /** Local time this node last heard from the leader of its term (pre-vote refusals, §9.6). */
   private leaderContactAt = -Infinity;
-  /** Granted votes (or pre-votes) in the current campaign. */
+  /** Granted votes (or pre-votes) in the current campaign, and every peer that answered it. */
   private votes = new Set<NodeId>();
+  private answered = new Set<NodeId>();
 
   // Volatile state on leaders, reinitialized after each election (Figure 2).
   private nextIndex = new Map<NodeId, number>();
@@ -194,13 +197,17 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.handlers = this.followerRole;
     this.leader = leader;
     this.votes = new Set();
+    this.env.cancelTimer(VOTE_RETRY_TIMER);
     this.resetElectionTimer();
   }
 
   private tickElection(timer: string): void {
-    if (timer !== ELECTION_TIMER) return;
-    if (this.config.preVote) this.startPreVote();
-    else this.startElection();
+    if (timer === VOTE_RETRY_TIMER) {
+      this.retryVotes();
+    } else if (timer === ELECTION_TIMER) {
+      if (this.config.preVote) this.startPreVote();
+      else this.startElection();
+    }
   }
 
   /** Thesis §9.6: ask for votes in term+1 without touching anyone's term. */
@@ -208,6 +215,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.handlers = this.preCandidateRole;
     this.leader = null;
     this.votes = new Set([this.env.id]);
+    this.answered = new Set();
     this.env.note(`pre-vote for term ${this.state.currentTerm + 1}`);
     this.requestVotes(this.state.currentTerm + 1, true);
     this.resetElectionTimer();
@@ -222,13 +230,29 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.handlers = this.candidateRole;
     this.leader = null;
     this.votes = new Set([this.env.id]);
+    this.answered = new Set();
     this.requestVotes(this.state.currentTerm, false);
     this.resetElectionTimer();
     if (this.votes.size >= this.quorum) this.becomeLeader();
   }
 
   private requestVotes(term: number, preVote: boolean): void {
-    const msg: RequestVote = {
+    const msg = this.voteRequest(term, preVote);
+    for (const peer of this.env.peers) this.env.send(peer, msg);
+    this.env.setTimer(VOTE_RETRY_TIMER, this.config.heartbeatIntervalUs);
+  }
+
+  private retryVotes(): void {
+    if (this.handlers !== this.candidateRole && this.handlers !== this.preCandidateRole) return;
+    const preVote = this.handlers === this.preCandidateRole;
+    const term = preVote ? this.state.currentTerm + 1 : this.state.currentTerm;
+    const msg = this.voteRequest(term, preVote);
+    for (const peer of this.env.peers) if (!this.answered.has(peer)) this.env.send(peer, msg);
+    this.env.setTimer(VOTE_RETRY_TIMER, this.config.heartbeatIntervalUs);
+  }
+
+  private voteRequest(term: number, preVote: boolean): RequestVote {
+    return {
       type: 'RequestVote',
       term,
       candidate: this.env.id,
@@ -236,13 +260,13 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       lastLogTerm: this.state.lastTerm,
       preVote,
     };
-    for (const peer of this.env.peers) this.env.send(peer, msg);
   }
 
   private becomeLeader(): void {
     this.handlers = this.leaderRole;
     this.leader = this.env.id;
     this.env.cancelTimer(ELECTION_TIMER);
+    this.env.cancelTimer(VOTE_RETRY_TIMER);
     const next = this.state.lastIndex + 1;
     for (const peer of this.env.peers) {
       this.nextIndex.set(peer, next);
@@ -305,6 +329,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   private stepPreCandidate(from: NodeId, msg: RaftMessage): void {
     if (msg.type === 'RequestVoteReply') {
+      if (msg.preVote) this.answered.add(from);
       if (msg.preVote && msg.voteGranted && msg.term === this.state.currentTerm + 1) this.countVote(from, () => this.startElection());
       return;
     }
@@ -313,6 +338,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   private stepCandidate(from: NodeId, msg: RaftMessage): void {
     if (msg.type === 'RequestVoteReply') {
+      if (!msg.preVote) this.answered.add(from);
       if (!msg.preVote && msg.voteGranted) this.countVote(from, () => this.becomeLeader());
       return;
     }
