@@ -39,8 +39,8 @@ interface OnSession {
 export type SyncPlan =
   /** The follower's history is a prefix of the leader's: append `txns` at index `from`. */
   | { readonly mode: 'DIFF'; readonly from: number; readonly txns: readonly Txn[] }
-  /** The follower has extra transactions of the leader's last epoch: keep the first `length`. */
-  | { readonly mode: 'TRUNC'; readonly length: number }
+  /** Keep the first `length` (the last of them is `anchor`), drop the rest, append `txns`. */
+  | { readonly mode: 'TRUNC'; readonly length: number; readonly anchor: Zxid; readonly txns: readonly Txn[] }
   /** Anything else: replace the history by the leader's whole history. */
   | { readonly mode: 'SNAP'; readonly txns: readonly Txn[] };
 

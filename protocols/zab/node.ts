@@ -596,8 +596,13 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
         }
         for (const txn of plan.txns) this.history.append(txn);
         return;
-      case 'TRUNC':
-        return this.replaceSuffix(plan.length, []);
+      case 'TRUNC': {
+        const kept = this.history.get(plan.length - 1);
+        if (kept === undefined || !sameZxid(kept.zxid, plan.anchor)) {
+          throw new Error(`zab ${this.env.id}: TRUNC to ${plan.length} expects ${formatZxid(plan.anchor)} there`);
+        }
+        return this.replaceSuffix(plan.length, plan.txns);
+      }
       case 'SNAP': {
         const keep = commonPrefix(this.history.entries(), plan.txns);
         return this.replaceSuffix(keep, plan.txns.slice(keep));
