@@ -4,30 +4,66 @@
  * another node or for another message. `verify` checks identity in the registry, the signer, and
  * that the digest matches the message's canonical JSON.
  */
-import { createHash } from 'node:crypto';
 import type { NodeId, Signature } from '../../protocols/api.js';
+
+/**
+ * Canonical text of frozen objects already seen. Pure function of an immutable value, so sharing it
+ * across runs changes nothing; signed bodies are rebuilt often but their parts (requests, proofs)
+ * are the same frozen objects.
+ */
+const canonicalCache = new WeakMap<object, string>();
 
 /** JSON with object keys sorted, so equal values have equal text whatever their key order. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
+  if (typeof value !== 'object' || value === null) {
     const text = JSON.stringify(value);
     return text === undefined ? 'null' : text;
   }
-  if (Array.isArray(value)) return '[' + value.map(canonicalJson).join(',') + ']';
-  if (value instanceof Map) return canonicalJson([...value.entries()]);
-  if (value instanceof Set) return canonicalJson([...value.values()]);
-  const keys = Object.keys(value).sort();
-  const parts: string[] = [];
-  for (const key of keys) {
-    const field = (value as Record<string, unknown>)[key];
-    if (field === undefined) continue;
-    parts.push(JSON.stringify(key) + ':' + canonicalJson(field));
+  const frozen = Object.isFrozen(value);
+  if (frozen) {
+    const known = canonicalCache.get(value);
+    if (known !== undefined) return known;
   }
-  return '{' + parts.join(',') + '}';
+  let text: string;
+  if (Array.isArray(value)) {
+    text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    text += ']';
+  } else if (value instanceof Map) {
+    text = canonicalJson([...value.entries()]);
+  } else if (value instanceof Set) {
+    text = canonicalJson([...value.values()]);
+  } else {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    text = '{';
+    let first = true;
+    for (const key of keys) {
+      const field = record[key];
+      if (field === undefined || typeof field === 'function') continue;
+      text += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(field);
+      first = false;
+    }
+    text += '}';
+  }
+  if (frozen) canonicalCache.set(value, text);
+  return text;
 }
 
+/**
+ * A 64-bit digest of the canonical text (two FNV-1a lanes). Not cryptographic — nothing in a
+ * simulation searches for collisions — but fast: PBFT signs and verifies on every message.
+ */
 export function digestOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
+  const text = canonicalJson(value);
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 export class SignatureAuthority {
