@@ -5,13 +5,14 @@
  */
 import type { Command } from 'commander';
 import { extname } from 'node:path';
-import { checkHistory } from '../sim/check/index.js';
+import { checkHistory, type Counterexample } from '../sim/check/index.js';
 import { toEdn, toJsonLines } from '../sim/history/index.js';
 import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
 import { sweepJob } from '../sim/sweep.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
 import { printLine, setExitCode } from './output.js';
 import { renderReport } from './report.js';
+import { renderCounterexample } from './timeline.js';
 import { banner, counterexampleText, summaryLines } from './summary.js';
 
 interface RunFlags {
@@ -62,9 +63,12 @@ function runCommand(file: string, flags: RunFlags): void {
     writeOutput(flags.history, text, '--history');
   }
   const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
-  if (flags.report !== undefined) writeOutput(flags.report, renderReport({ scenario: { ...scenario, seed }, outcome, counterexample }), '--report');
+  if (flags.report !== undefined) {
+    const text = counterexample === null ? null : counterexampleText(counterexample);
+    writeOutput(flags.report, renderReport({ scenario: { ...scenario, seed }, outcome, counterexample: text }), '--report');
+  }
   if (flags.json === true) printLine(JSON.stringify(result));
-  else for (const line of summaryLines(result, counterexample)) printLine(line);
+  else for (const line of summaryLines(result, counterexample === null ? null : renderCounterexample(counterexample, null).join('\n'))) printLine(line);
   setExitCode(result.ok ? 0 : 1);
 }
 
@@ -72,7 +76,7 @@ function runCommand(file: string, flags: RunFlags): void {
 const COUNTEREXAMPLE_TIMEOUT_MS = 10_000;
 
 /** The run says "not linearizable"; the checker says why (the engine's result carries only the verdict). */
-function findCounterexample(history: RunOutcome['history']): string | null {
+function findCounterexample(history: RunOutcome['history']): Counterexample | null {
   const check = checkHistory(history, { model: 'kv', timeoutMs: COUNTEREXAMPLE_TIMEOUT_MS });
-  return check.counterexample === undefined ? null : counterexampleText(check.counterexample);
+  return check.counterexample ?? null;
 }

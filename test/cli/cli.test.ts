@@ -162,6 +162,18 @@ describe('consensim sweep', () => {
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe(`reproduce: ${failure.repro}`);
   });
 
+  it('a non-linearizable run shows the counterexample, in the terminal and in the HTML report', () => {
+    const r = cli('sweep', 'scenarios/raft-stale-read.yaml', '--seeds', '1..40', '--bug', 'raft.stale-leader-read', '--fail-fast', '--workers', '1', '--json');
+    const failure = (JSON.parse(r.stdout) as { failed: { reason: string; repro: string }[] }).failed[0];
+    expect(failure?.reason).toMatch(/not linearizable/);
+    const report = join(dir, 'stale.html');
+    const run = cli(...reproArgs((failure as { repro: string }).repro), '--report', report);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/linearizable\s+FAILED/);
+    expect(run.stdout).toMatch(/could not be placed/);
+    expect(readFileSync(report, 'utf8')).toMatch(/<h3>Counterexample<\/h3><pre>key k1: the longest linearizable order has \d+ operations/);
+  });
+
   it('on a terminal-less stdout prints a summary line and no progress bar', () => {
     const r = cli('sweep', BASIC, '--seeds', '1..2', '--workers', '1');
     expect(r.status).toBe(0);
