@@ -7,6 +7,10 @@
  * workers. `--shard K/N` takes every seed s with (s - from) % N === K - 1, so N machines running
  * shards 1/N..N/N together cover the range exactly once.
  *
+ * The main thread loads and validates the scenario once (so a bad file is one error, before any
+ * thread starts) and hands every worker the validated scenario as plain data; a worker then runs
+ * whole seeds on its own and sends back only verdicts.
+ *
  * With `failFast`, the sweep stops handing out seeds above the lowest failing seed found so far,
  * waits for the seeds below it, and reports only seeds up to the lowest failure: again the same
  * answer for any number of workers.
@@ -198,6 +202,8 @@ function runInWorkers(job: SweepJob, plan: SeedPlan, count: number, workerFile: 
         feed(worker);
       });
       worker.on('error', finish);
+      // A worker that ends on its own (not terminated by finish) would leave its batch unanswered.
+      worker.on('exit', (code) => finish(new Error(`a sweep worker stopped unexpectedly (exit code ${code})`)));
       feed(worker);
     }
   });
