@@ -32,14 +32,24 @@ function lineAt(text: string, index: number): number {
   return line;
 }
 
+/**
+ * EDN starts with `{:` (a map with keyword keys), a vector or list of those, a tag or a comment;
+ * JSON Lines starts with `{"`. Anything else is read as JSON Lines, whose error names the line.
+ */
 function looksLikeEdn(text: string): boolean {
-  const first = /[^\s,]/.exec(text);
-  if (first === null) return false;
-  const c = text[first.index];
-  if (c === '[' || c === '(' || c === ';' || c === '#') return true;
+  let i = skipBlank(text, 0);
+  while (text[i] === '[') i = skipBlank(text, i + 1);
+  const c = text[i];
+  if (c === '(' || c === ';' || c === '#' || c === ':' || c === ']') return true;
   if (c !== '{') return false;
-  const next = /[^\s,]/.exec(text.slice(first.index + 1, first.index + 200));
-  return next !== null && (next[0] === ':' || next[0] === '}');
+  const next = text[skipBlank(text, i + 1)];
+  return next === ':' || next === '}';
+}
+
+function skipBlank(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && /[\s,]/.test(text[i] as string)) i++;
+  return i;
 }
 
 /** Reads and parses a history file; unreadable or undecodable files are InputErrors too. */

@@ -1,0 +1,124 @@
+/**
+ * `consensim check` as a user runs it: the built CLI in a child process (the pretest script
+ * builds dist/). Exit 0 linearizable, 1 not (or unknown), 2 bad input; --json is one object per
+ * file per line.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { toJsonLines, type HistoryEvent } from '../../sim/history/index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const DIR = mkdtempSync(join(tmpdir(), 'consensim-check-'));
+
+function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const child = spawnSync(process.execPath, [MAIN, 'check', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: child.status, stdout: child.stdout, stderr: child.stderr };
+}
+
+function write(name: string, text: string): string {
+  const file = join(DIR, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+let time = 0;
+const ev = (process: number, type: HistoryEvent['type'], f: HistoryEvent['f'], value: HistoryEvent['value'], key: string | null = null): HistoryEvent => ({
+  process,
+  type,
+  f,
+  key,
+  value,
+  time: time++,
+});
+
+// p0 writes 1; then p1 reads 1: linearizable.
+const GOOD = write('good.jsonl', toJsonLines([ev(0, 'invoke', 'write', 1), ev(0, 'ok', 'write', 1), ev(1, 'invoke', 'read', null), ev(1, 'ok', 'read', 1)]));
+// p0 writes 1 and finishes; later p1 reads null: a stale read.
+const BAD = write(
+  'bad.jsonl',
+  toJsonLines([ev(0, 'invoke', 'write', 1, 'k'), ev(0, 'ok', 'write', 1, 'k'), ev(1, 'invoke', 'read', null, 'k'), ev(1, 'ok', 'read', null, 'k')]),
+);
+const MALFORMED = write('malformed.jsonl', '{"process": 0, "type": "invoke", "f": "write", "key": null, "value": 1, "time": 0}\n{"process": 0, "type": "ok",\n');
+
+/** 16 concurrent writes, then a read of a value nobody wrote: the search must try 2^16 subsets. */
+function hardHistory(): string {
+  const events: HistoryEvent[] = [];
+  for (let p = 0; p < 16; p++) events.push(ev(p, 'invoke', 'write', p));
+  for (let p = 0; p < 16; p++) events.push(ev(p, 'ok', 'write', p));
+  for (let p = 16; p < 20; p++) events.push(ev(p, 'invoke', 'read', null));
+  for (let p = 16; p < 20; p++) events.push(ev(p, 'ok', 'read', p === 19 ? 99 : p - 16));
+  return write('hard.jsonl', toJsonLines(events));
+}
+
+describe('consensim check', () => {
+  it('exits 0 and says linearizable', () => {
+    const result = run(GOOD, '--model', 'register');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/good\.jsonl: linearizable \(2 ops, 1 key/);
+  });
+
+  it('exits 1 and shows a timeline with the culprit', () => {
+    const result = run(BAD);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/bad\.jsonl: not linearizable/);
+    expect(result.stdout).toMatch(/key "k": 1 operation linearized, then this one could not go next/);
+    expect(result.stdout).toMatch(/^\s*p1 +\[✗ read → null/m);
+    expect(result.stdout).toMatch(/state after it: 1/);
+  });
+
+  it('--json prints one object per file per line with the contract fields', () => {
+    const result = run(GOOD, BAD, '--json');
+    expect(result.status).toBe(1);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(Object.keys(lines[0]!)).toEqual(['file', 'linearizable', 'ops', 'keys', 'wallMs']);
+    expect(lines[0]).toMatchObject({ file: GOOD, linearizable: true, ops: 2, keys: 1 });
+    expect(typeof lines[0]!['wallMs']).toBe('number');
+    expect(Object.keys(lines[1]!)).toEqual(['file', 'linearizable', 'ops', 'keys', 'wallMs', 'counterexample']);
+    expect(lines[1]!['counterexample']).toEqual({
+      key: 'k',
+      prefix: [{ process: 0, f: 'write', value: 1, invokeTime: 4, completeTime: 5, type: 'ok' }],
+      unplaced: [{ process: 1, f: 'read', value: null, output: null, invokeTime: 6, completeTime: 7, type: 'ok' }],
+    });
+  });
+
+  it('--init sets every key\'s initial value', () => {
+    expect(run(BAD, '--init', 'null').status).toBe(1);
+    const onlyRead = write('read-empty.jsonl', toJsonLines([ev(0, 'invoke', 'read', null), ev(0, 'ok', 'read', '')]));
+    expect(run(onlyRead).status).toBe(1);
+    expect(run(onlyRead, '--init', '""').status).toBe(0);
+  });
+
+  it('exits 2 on a malformed file, naming file and line, and still checks the others', () => {
+    const result = run(MALFORMED, GOOD, '--json');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${MALFORMED}:2: malformed JSON`);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stdout.trim())).toMatchObject({ file: GOOD, linearizable: true });
+  });
+
+  it('exits 2 on a missing file, a bad --model, --init or --timeout, and a model without the history\'s operations', () => {
+    expect(run(join(DIR, 'missing.jsonl')).status).toBe(2);
+    expect(run(GOOD, '--model', 'queue').stderr).toMatch(/--model: expected one of register, cas-register, kv/);
+    expect(run(GOOD, '--init', '{nope').status).toBe(2);
+    expect(run(GOOD, '--init', '[1]').status).toBe(2);
+    expect(run(GOOD, '--timeout', 'soon').status).toBe(2);
+    const cas = write('cas.jsonl', toJsonLines([ev(0, 'invoke', 'cas', [null, 1]), ev(0, 'ok', 'cas', [null, 1])]));
+    const result = run(cas, '--model', 'register');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/the register model has no cas/);
+    expect(run(cas, '--model', 'cas-register').status).toBe(0);
+  });
+
+  it('says "unknown" and exits 1 when --timeout runs out', () => {
+    const hard = hardHistory();
+    const result = run(hard, '--timeout', '1', '--json');
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ linearizable: 'unknown', ops: 20, keys: 1 });
+  });
+});

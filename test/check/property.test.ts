@@ -1,0 +1,60 @@
+/**
+ * The fast checker against the brute-force one on thousands of small random histories (info,
+ * failed cas, never-completed invokes, lying servers included): they must never disagree.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkHistory, type Model } from '../../sim/check/index.js';
+import { toEdn, toJsonLines, parseHistory } from '../../sim/history/index.js';
+import { stream } from '../../sim/random.js';
+import { bruteForceLinearizable } from './brute-force.js';
+import { randomHistory, type HistoryShape } from './random-history.js';
+
+interface Case {
+  readonly name: string;
+  readonly model: Model;
+  readonly shape: HistoryShape;
+  readonly seeds: number;
+}
+
+const CASES: readonly Case[] = [
+  { name: 'register', model: 'register', seeds: 1500, shape: { processes: 3, ops: 6, keys: [null], functions: ['read', 'write'], init: null } },
+  { name: 'cas-register', model: 'cas-register', seeds: 2000, shape: { processes: 3, ops: 7, keys: [null], functions: ['read', 'write', 'cas'], init: null } },
+  { name: 'cas-register from 0', model: 'cas-register', seeds: 1000, shape: { processes: 4, ops: 6, keys: [null], functions: ['read', 'cas', 'cas'], init: 0 } },
+  { name: 'kv, two keys', model: 'kv', seeds: 1500, shape: { processes: 3, ops: 7, keys: ['x', 'y'], functions: ['read', 'write', 'cas', 'append'], init: null } },
+  { name: 'info-heavy register', model: 'cas-register', seeds: 1500, shape: { processes: 3, ops: 8, keys: [null], functions: ['read', 'write', 'write', 'cas'], init: null, infoChance: 0.4 } },
+  { name: 'kv appends', model: 'kv', seeds: 1000, shape: { processes: 4, ops: 6, keys: ['k'], functions: ['read', 'append', 'append', 'write'], init: '' } },
+];
+
+describe('fast checker agrees with brute force', () => {
+  for (const c of CASES) {
+    it(`${c.name}: ${c.seeds} random histories`, () => {
+      const verdicts = { true: 0, false: 0 };
+      for (let seed = 1; seed <= c.seeds; seed++) {
+        const events = randomHistory(stream(seed, `property:${c.name}`), c.shape);
+        if (events.length === 0) continue;
+        const expected = bruteForceLinearizable(events, c.shape.init);
+        const result = checkHistory(events, { model: c.model, init: c.shape.init });
+        if (result.linearizable !== expected) {
+          throw new Error(`seed ${seed}: checker says ${String(result.linearizable)}, brute force ${expected}\n${toJsonLines(events)}`);
+        }
+        verdicts[expected ? 'true' : 'false']++;
+        if (!expected) {
+          // A counterexample names a key and at least one operation that could not be placed.
+          expect(result.counterexample?.unplaced.length ?? 0).toBeGreaterThan(0);
+        }
+      }
+      // Both verdicts must be well represented, or the test proves little.
+      expect(verdicts.true).toBeGreaterThan(c.seeds / 20);
+      expect(verdicts.false).toBeGreaterThan(c.seeds / 20);
+    });
+  }
+
+  it('round-trips random histories through JSON Lines and EDN', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const events = randomHistory(stream(seed, 'property:roundtrip'), CASES[3]!.shape);
+      if (events.length === 0) continue;
+      expect(parseHistory(toJsonLines(events), 'h.jsonl')).toEqual(events);
+      expect(parseHistory(toEdn(events), 'h.edn')).toEqual(events);
+    }
+  });
+});
