@@ -1,0 +1,93 @@
+/**
+ * The monitor on hand-made views: each invariant fires on the state it forbids and stays quiet on
+ * a legal one (Leadership, PrefixConsistency, primary order, acceptedEpoch ≥ currentEpoch, no
+ * committed transaction truncated).
+ */
+import { describe, expect, it } from 'vitest';
+import type { NodeId } from '../../protocols/api.js';
+import type { LeaderMessage } from '../../protocols/zab/messages.js';
+import { ZabMonitor } from '../../protocols/zab/monitor.js';
+import type { ZabView } from '../../protocols/zab/node.js';
+import { makeTxn, type Txn } from '../../protocols/zab/zxid.js';
+
+const NODES: readonly NodeId[] = ['n1', 'n2', 'n3'];
+
+function monitor(): ZabMonitor {
+  return new ZabMonitor({ nodes: NODES, options: {}, bugs: new Set(), isCorrect: () => true });
+}
+
+function txn(epoch: number, counter: number): Txn {
+  return makeTxn(epoch, counter, { client: 'c1', reqId: epoch * 100 + counter, op: { f: 'write', key: 'k', value: counter } });
+}
+
+function view(over: Partial<ZabView>): ZabView {
+  const history = over.history ?? [];
+  return {
+    role: 'following',
+    term: 1,
+    leader: 'n3',
+    commitIndex: 0,
+    appliedIndex: 0,
+    logLength: history.length,
+    phase: 'broadcast',
+    epoch: 1,
+    acceptedEpoch: 1,
+    currentEpoch: 1,
+    history,
+    truncations: 0,
+    truncatedFrom: 0,
+    removed: [],
+    ...over,
+  };
+}
+
+function propose(t: Txn): LeaderMessage {
+  return { type: 'PROPOSE', sid: 1, seq: 1, index: 0, txn: t };
+}
+
+describe('Zab monitor', () => {
+  it('Leadership: two servers establishing one epoch', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ role: 'leading', phase: 'synchronization', epoch: 2 }))).toBeNull();
+    expect(m.afterStep('n1', view({ role: 'leading', phase: 'broadcast', epoch: 2 }))).toBeNull();
+    expect(m.afterStep('n2', view({ role: 'leading', phase: 'discovery', epoch: 2 }))).toBeNull();
+    expect(m.afterStep('n2', view({ role: 'leading', phase: 'synchronization', epoch: 2 }))?.name).toBe('zab.leadership');
+  });
+
+  it('PrefixConsistency: two different transactions committed at one index', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ history: [txn(1, 1), txn(1, 2)], commitIndex: 2 }))).toBeNull();
+    expect(m.afterStep('n2', view({ history: [txn(1, 1)], commitIndex: 1 }))).toBeNull();
+    expect(m.afterStep('n3', view({ history: [txn(1, 1), txn(2, 1)], commitIndex: 2 }))?.name).toBe('zab.prefix-consistency');
+  });
+
+  it('primary order: a delivered sequence going back in zxid order, a leader proposing backwards', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ history: [txn(2, 1), txn(1, 5)], commitIndex: 2 }))?.name).toBe('zab.primary-order');
+    const p = monitor();
+    expect(p.onSend('n3', 'n1', propose(txn(1, 2)))).toBeNull();
+    expect(p.onSend('n3', 'n2', propose(txn(1, 2)))).toBeNull();
+    expect(p.onSend('n3', 'n1', propose(txn(1, 1)))?.name).toBe('zab.primary-order');
+    expect(p.onSend('n2', 'n1', propose(txn(1, 3)))?.name).toBe('zab.leadership');
+  });
+
+  it('acceptedEpoch ≥ currentEpoch', () => {
+    expect(monitor().afterStep('n1', view({ acceptedEpoch: 1, currentEpoch: 2 }))?.name).toBe('zab.epochs');
+  });
+
+  it('no committed transaction truncated (an uncommitted orphan may go)', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ history: [txn(1, 1), txn(1, 2)], commitIndex: 2 }))).toBeNull();
+    const orphan = view({ history: [txn(1, 1), txn(1, 2)], truncations: 1, truncatedFrom: 2, removed: [txn(1, 3)] });
+    expect(m.afterStep('n2', orphan)).toBeNull();
+    const bad = view({ history: [txn(1, 1)], truncations: 2, truncatedFrom: 1, removed: [txn(1, 2)] });
+    expect(m.afterStep('n2', bad)?.name).toBe('zab.committed-truncated');
+  });
+
+  it('a restarted server is checked again from its first commit', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ history: [txn(1, 1)], commitIndex: 1 }))).toBeNull();
+    m.onCrash('n2');
+    expect(m.afterStep('n2', view({ history: [txn(2, 1)], commitIndex: 1 }))?.name).toBe('zab.prefix-consistency');
+  });
+});
