@@ -57,6 +57,14 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
       throw inputError(scenario.file, 0, 0, '--bug', `${protocol.name} has no bug variant "${bug}" (known: ${known})`);
     }
   }
+  for (const [node, behaviour] of Object.entries(scenario.byzantine)) {
+    const index = /^n[1-9][0-9]*$/.test(node) ? Number(node.slice(1)) : 0;
+    if (index < 1 || index > scenario.nodes) throw inputError(scenario.file, 0, 0, `byzantine.${node}`, `no node ${node} in a cluster of ${scenario.nodes}`);
+    if (protocol.byzantine?.[behaviour] === undefined) {
+      const known = Object.keys(protocol.byzantine ?? {}).join(', ') || 'none';
+      throw inputError(scenario.file, 0, 0, `byzantine.${node}`, `${protocol.name} has no byzantine behaviour "${behaviour}" (known: ${known})`);
+    }
+  }
   const trace = new TraceSink({ hash: options.hashTrace ?? true, collect: options.collectTrace ?? false });
   const world = new World({
     scenario,

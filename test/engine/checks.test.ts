@@ -60,6 +60,7 @@ describe('invariants and failures', () => {
     expect(() => runScenario(fixtureScenario(), { ...opts, extraBugs: ['fixture.nope'] })).toThrow(/no bug variant "fixture.nope"/);
     const picky: ProtocolDefinition<FixtureMessage> = { ...fixtureProtocol, checkClusterSize: (k) => (k === 4 ? null : 'needs 4 nodes') };
     expect(() => runScenario(fixtureScenario(), { protocols: () => picky })).toThrow(/needs 4 nodes/);
+    expect(() => runScenario(fixtureScenario({ byzantine: { n2: 'liar' } }), opts)).toThrow(/no byzantine behaviour "liar"/);
   });
 });
 
