@@ -8,9 +8,10 @@
  * when a bundled file does not load.
  */
 import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
 import { loadCatalogue } from '../sim/catalogue.js';
 import type { SweepResult } from '../sim/result.js';
-import { sweep } from '../sim/sweep.js';
+import { sweep, SweepPool } from '../sim/sweep.js';
 import { displayPath, parsePositive, parseSeedRange } from './args.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
 import { progressBar } from './progress.js';
@@ -43,6 +44,24 @@ export function registerSweepAll(program: Command): void {
 }
 
 async function sweepAll(flags: SweepAllFlags): Promise<void> {
+  // One set of worker threads for every scenario: starting threads costs more than a short sweep.
+  const workers = flags.workers ?? availableParallelism();
+  const pool = workers > 1 && SweepPool.available() ? new SweepPool(workers) : null;
+  let rows: Row[];
+  try {
+    rows = await sweepEach(flags, pool);
+  } finally {
+    await pool?.close();
+  }
+  if (flags.json === true) printLine(JSON.stringify({ scenarios: rows }));
+  else printTable(rows, flags.seeds);
+  for (const row of rows) {
+    if (row.verdict === 'invalid') setExitCode(2);
+    if (row.verdict === 'FAILED' || row.verdict === 'NOT CAUGHT') setExitCode(1);
+  }
+}
+
+async function sweepEach(flags: SweepAllFlags, pool: SweepPool | null): Promise<Row[]> {
   const rows: Row[] = [];
   for (const entry of loadCatalogue()) {
     const file = displayPath(entry.file);
@@ -58,17 +77,12 @@ async function sweepAll(flags: SweepAllFlags): Promise<void> {
       to: flags.seeds.to,
       failFast: expect === 'fail',
       onProgress: (p) => bar.update(p.done, p.total, p.failed),
-      ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+      ...(pool === null ? { workers: 1 } : { pool }),
     });
     bar.finish();
     rows.push({ file, expect, verdict: verdictOf(expect, result), result });
   }
-  if (flags.json === true) printLine(JSON.stringify({ scenarios: rows }));
-  else printTable(rows, flags.seeds);
-  for (const row of rows) {
-    if (row.verdict === 'invalid') setExitCode(2);
-    if (row.verdict === 'FAILED' || row.verdict === 'NOT CAUGHT') setExitCode(1);
-  }
+  return rows;
 }
 
 function verdictOf(expect: 'pass' | 'fail', result: SweepResult): Verdict {

@@ -15,16 +15,14 @@
  * waits for the seeds below it, and reports only seeds up to the lowest failure: again the same
  * answer for any number of workers.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { SweepResult } from './result.js';
 import { inputError } from './errors.js';
 import { loadScenario } from './scenario/load.js';
 import { withOverrides } from './scenario/overrides.js';
 import type { Scenario } from './scenario/types.js';
 import { runSeed, type SeedOutcome, type SweepJob } from './sweep-seed.js';
+import { SweepPool } from './sweep-pool.js';
 import { wallNowMs } from './wallclock.js';
 
 export interface SweepProgress {
@@ -45,6 +43,8 @@ export interface SweepOptions {
   readonly protocol?: string;
   readonly failFast?: boolean;
   readonly onProgress?: (progress: SweepProgress) => void;
+  /** Worker threads to reuse across sweeps (sweep-all); `workers` is then ignored. */
+  readonly pool?: SweepPool;
 }
 
 export interface SweepOutcome {
@@ -56,7 +56,6 @@ export interface SweepOutcome {
 
 /** A sweep may not be larger than this many seeds (bounded everything). */
 export const MAX_SWEEP_SEEDS = 10_000_000;
-const MAX_BATCH = 16;
 
 /** The seeds of a sweep (or of one shard): first, first + step, ... (`count` of them). */
 export interface SeedPlan {
@@ -97,13 +96,24 @@ export function sweepJob(source: string | Scenario, options: { protocol?: string
 export async function sweep(source: string | Scenario, options: SweepOptions): Promise<SweepOutcome> {
   const job = sweepJob(source, options);
   const plan = seedPlan(options.from, options.to, options.shard);
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), plan.count));
   const started = wallNowMs();
-  const workerFile = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
   const tally = new Tally(plan, options);
-  // From TypeScript source (tests) there is no compiled worker module: run in this thread.
-  if (workers === 1 || !existsSync(workerFile)) runInThread(job, plan, tally);
-  else await runInWorkers(job, plan, workers, workerFile, tally);
+  if (options.pool !== undefined && options.pool.size > 1) {
+    await options.pool.run(job, plan, tally);
+  } else {
+    const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), plan.count));
+    // From TypeScript source (tests) there is no compiled worker module: run in this thread.
+    if (workers === 1 || !SweepPool.available()) {
+      runInThread(job, plan, tally);
+    } else {
+      const pool = new SweepPool(workers);
+      try {
+        await pool.run(job, plan, tally);
+      } finally {
+        await pool.close();
+      }
+    }
+  }
   return tally.summarize(job, options, wallNowMs() - started);
 }
 
@@ -111,7 +121,7 @@ export async function sweep(source: string | Scenario, options: SweepOptions): P
  * What the sweep has seen so far: only the failures are kept (memory stays small for millions of
  * passing seeds), plus counters.
  */
-class Tally {
+export class Tally {
   private readonly failures: SeedOutcome[] = [];
   private done = 0;
   private events = 0;
@@ -167,46 +177,5 @@ function runInThread(job: SweepJob, plan: SeedPlan, tally: Tally): void {
   }
 }
 
-/** Hand out batches in seed order to idle workers until every seed (or, fail-fast, every seed below the first failure) is done. */
-function runInWorkers(job: SweepJob, plan: SeedPlan, count: number, workerFile: string, tally: Tally): Promise<void> {
-  const batch = Math.max(1, Math.min(MAX_BATCH, Math.ceil(plan.count / (count * 8))));
-  let next = 0;
-  let busy = 0;
-  return new Promise((resolve, reject) => {
-    const pool: Worker[] = [];
-    let finished = false;
-    const finish = (error?: unknown): void => {
-      if (finished) return;
-      finished = true;
-      for (const w of pool) void w.terminate();
-      if (error !== undefined) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve();
-    };
-    const feed = (worker: Worker): void => {
-      if (next >= plan.count || tally.stopsBefore(plan.first + next * plan.step)) {
-        if (busy === 0) finish();
-        return;
-      }
-      const size = Math.min(batch, plan.count - next);
-      const message: SeedPlan = { first: plan.first + next * plan.step, step: plan.step, count: size };
-      next += size;
-      busy++;
-      worker.postMessage(message);
-    };
-    for (let i = 0; i < count; i++) {
-      const worker = new Worker(workerFile, { workerData: job });
-      pool.push(worker);
-      worker.on('message', (done: SeedOutcome[]) => {
-        busy--;
-        for (const o of done) tally.add(o);
-        feed(worker);
-      });
-      worker.on('error', finish);
-      // A worker that ends on its own (not terminated by finish) would leave its batch unanswered.
-      worker.on('exit', (code) => finish(new Error(`a sweep worker stopped unexpectedly (exit code ${code})`)));
-      feed(worker);
-    }
-  });
-}
-
 export type { SeedOutcome, SweepJob };
+export { SweepPool };

@@ -1,0 +1,98 @@
+/**
+ * Worker threads for sweeps, reusable across sweeps (`sweep-all` sweeps every bundled scenario
+ * with one pool instead of starting threads per scenario).
+ *
+ * Per sweep, every worker first gets the job (the validated scenario as plain data), then batches
+ * of seeds in increasing order as it becomes idle. A sweep ends only when no batch is
+ * outstanding, so no answer from one sweep can reach the next.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { SeedOutcome, SweepJob } from './sweep-seed.js';
+import type { SeedPlan, Tally } from './sweep.js';
+
+/** What the main thread sends a worker. */
+export type WorkerRequest = { readonly kind: 'job'; readonly job: SweepJob } | { readonly kind: 'batch'; readonly batch: SeedPlan };
+
+const WORKER_FILE = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
+/** Seeds per batch at most: small enough for a live progress bar and an even spread. */
+const MAX_BATCH = 16;
+
+export class SweepPool {
+  private readonly workers: Worker[] = [];
+  private onMessage: ((worker: Worker, outcomes: SeedOutcome[]) => void) | null = null;
+  private onFailure: ((error: Error) => void) | null = null;
+  private broken: Error | null = null;
+  private closing = false;
+
+  /** False when running from TypeScript source, where there is no compiled worker module. */
+  static available(): boolean {
+    return existsSync(WORKER_FILE);
+  }
+
+  constructor(count: number) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(WORKER_FILE);
+      worker.on('message', (outcomes: SeedOutcome[]) => this.onMessage?.(worker, outcomes));
+      worker.on('error', (error) => this.fail(error));
+      // A worker that ends on its own (not closed) would leave its batch unanswered.
+      worker.on('exit', (code) => {
+        if (!this.closing) this.fail(new Error(`a sweep worker stopped unexpectedly (exit code ${code})`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Run every seed of `plan` (or, fail-fast, up to the lowest failure) and add the outcomes to `tally`. */
+  run(job: SweepJob, plan: SeedPlan, tally: Tally): Promise<void> {
+    if (this.broken !== null) return Promise.reject(this.broken);
+    const batch = Math.max(1, Math.min(MAX_BATCH, Math.ceil(plan.count / (this.workers.length * 8))));
+    let next = 0;
+    let busy = 0;
+    return new Promise((resolve, reject) => {
+      let ended = false;
+      const end = (error?: Error): void => {
+        if (ended) return;
+        ended = true;
+        this.onMessage = null;
+        this.onFailure = null;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const feed = (worker: Worker): void => {
+        if (next >= plan.count || tally.stopsBefore(plan.first + next * plan.step)) {
+          if (busy === 0) end();
+          return;
+        }
+        const size = Math.min(batch, plan.count - next);
+        const request: WorkerRequest = { kind: 'batch', batch: { first: plan.first + next * plan.step, step: plan.step, count: size } };
+        next += size;
+        busy++;
+        worker.postMessage(request);
+      };
+      this.onFailure = end;
+      this.onMessage = (worker, outcomes) => {
+        busy--;
+        for (const outcome of outcomes) tally.add(outcome);
+        feed(worker);
+      };
+      for (const worker of this.workers) worker.postMessage({ kind: 'job', job } satisfies WorkerRequest);
+      for (const worker of this.workers) feed(worker);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private fail(error: Error): void {
+    this.broken = error;
+    this.onFailure?.(error);
+  }
+}
