@@ -9,7 +9,7 @@
  */
 import type { ClientId, DurableLog, KvOp, NodeEnv, NodeId, ProtocolNode } from '../api.js';
 import { assertNever, majority } from '../api.js';
-import { betterVote, moreRecent, supportFor } from './election.js';
+import { betterVote, moreRecent, sameVote, supportFor } from './election.js';
 import type {
   Body,
   FollowerMessage,
@@ -330,15 +330,28 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
       this.votes.set(this.env.id, this.vote);
       this.broadcastVote();
     }
-    this.votes.set(from, msg.vote);
+    this.recordVote(from, msg.vote);
     this.checkElectionQuorum();
+  }
+
+  /** Within a round a server's vote only improves; an older, worse one arriving late is ignored. */
+  private recordVote(from: NodeId, vote: Vote): void {
+    const previous = this.votes.get(from);
+    if (previous === undefined || !betterVote(previous, vote)) this.votes.set(from, vote);
   }
 
   /** A server that already follows or leads: join its leader once a quorum (the leader included) says so. */
   private onSettledVote(from: NodeId, msg: VoteMessage): void {
     this.outOfElection.set(from, msg);
     const leader = msg.vote.leader;
-    if (leader === this.env.id) return;
+    if (leader === this.env.id) {
+      // A server already follows us (it decided first): its vote counts in our round.
+      if (msg.round === this.round && sameVote(msg.vote, this.vote)) {
+        this.recordVote(from, msg.vote);
+        this.checkElectionQuorum();
+      }
+      return;
+    }
     const claim = this.outOfElection.get(leader);
     if (claim === undefined || claim.state !== 'leading' || claim.vote.leader !== leader) return;
     let support = 0;
