@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ClientPolicy, NodeEnv, NodeView, ProtocolDefinition } from '../../protocols/api.js';
 import type { HistoryEvent } from '../../sim/history/types.js';
 import { runScenario, type TraceEvent } from '../../sim/run.js';
 import type { ScriptedFault } from '../../sim/scenario/types.js';
@@ -97,5 +98,46 @@ describe('generic clients', () => {
     expect(result.checks.liveness).toBe(false);
     expect(result.ok).toBe(false);
     expect(result.reason).toMatch(/^liveness: probe read of c/);
+  });
+});
+
+describe('client policy', () => {
+  /** Every node answers at once; n3 lies. With replyQuorum 2, only the honest answer can win. */
+  const liars: ProtocolDefinition<never> = {
+    name: 'liars',
+    description: 'test-only',
+    options: {},
+    bugs: [],
+    createNode: ({ env }: { env: NodeEnv<never> }) => ({
+      start: () => undefined,
+      onMessage: () => undefined,
+      onTimer: () => undefined,
+      onRequest: (client, reqId) =>
+        env.reply(client, reqId, { kind: 'result', result: { type: 'ok', value: env.id === 'n3' ? 'bad' : 'good' } }),
+      inspect: (): NodeView => ({ role: 'replica', term: 0, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0 }),
+    }),
+    clientPolicy: (): ClientPolicy => ({ replyQuorum: 2, retry: 'all', retryAfterMicros: 30_000 }),
+  };
+
+  it('accepts a result only from replyQuorum matching nodes, retrying to all nodes', () => {
+    const scenario = fixtureScenario({
+      protocol: 'liars',
+      checks: { linearizability: false, invariants: true, liveness: true },
+      workload: { clients: 2, keys: 1, mix: { read: 1, write: 0, cas: 0 }, intervalUs: 10_000, timeoutUs: 300_000 },
+    });
+    const { history, trace } = runScenario(scenario, { protocols: () => liars, collectTrace: true });
+    const oks = history.filter((e) => e.type === 'ok');
+    expect(oks.length).toBeGreaterThan(10);
+    expect(oks.every((e) => e.value === 'good')).toBe(true);
+    // the first send of an op goes to one node; a retry goes to all three
+    const sends = (trace as TraceEvent[]).filter((e) => e.kind === 'send' && e.from === 'c1');
+    const perReq = new Map<number, string[]>();
+    for (const e of sends) {
+      const reqId = (e.msg as { reqId: number }).reqId;
+      perReq.set(reqId, [...(perReq.get(reqId) ?? []), String(e.to)]);
+    }
+    const shapes = [...perReq.values()].map((to) => to.length);
+    expect(shapes.every((k) => k === 1 || k === 4)).toBe(true);
+    expect(shapes.some((k) => k === 4)).toBe(true);
   });
 });
