@@ -80,7 +80,9 @@ export class PartitionSearch {
   private depth = 0;
   private okDepth = 0;
   private bestOkDepth = 0;
-  private bestPrefix: number[] = [];
+  /** The longest linearization so far (slot numbers), kept without allocating on the hot path. */
+  private bestPrefix: Int32Array | null = null;
+  private bestLength = 0;
   private dirty = false;
   private state: number;
   private okHash = 0;
@@ -265,8 +267,8 @@ export class PartitionSearch {
       // Every candidate at this node is exhausted: backtrack.
       if (this.dirty) this.snapshot(depth);
       if (depth === 0) {
-        const unplaced = unplacedAfter(this.bestPrefix, this.slots, m);
-        return this.finish(steps, { verdict: false, prefix: this.bestPrefix, unplaced });
+        const prefix = Array.from(this.bestPrefix?.subarray(0, this.bestLength) ?? []);
+        return this.finish(steps, { verdict: false, prefix, unplaced: unplacedAfter(prefix, this.slots, m) });
       }
       depth--;
       const id = stackId[depth] as number;
@@ -340,14 +342,15 @@ export class PartitionSearch {
   private snapshot(depth: number): void {
     let end = depth;
     while (end > 0 && this.stackKind[end - 1] === INFO_OP) end--;
-    const prefix: number[] = [];
+    const prefix = (this.bestPrefix ??= new Int32Array(this.stackId.length));
     for (let d = 0; d < end; d++) {
       const id = this.stackId[d] as number;
-      prefix.push(this.stackKind[d] === OK_OP ? id : this.m + id);
+      prefix[d] = this.stackKind[d] === OK_OP ? id : this.m + id;
     }
-    this.bestPrefix = prefix;
+    this.bestLength = end;
     this.dirty = false;
   }
+
 }
 
 function link(next: Int32Array, prev: Int32Array, head: number, tail: number, order: readonly number[]): void {

@@ -11,15 +11,21 @@ import type { HistoryEvent } from './types.js';
 export type { HistoryEvent, HistoryF, HistoryType, HistoryValue } from './types.js';
 export { toEdn, toJsonLines };
 
-/** Control characters other than tab/newline/carriage return, and U+FFFD from undecodable bytes. */
-const BINARY = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD]/;
+/** Index of the first control character other than tab/newline/return, or U+FFFD (undecodable bytes); -1 if none. */
+function binaryAt(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f || c === 0xfffd) return i;
+  }
+  return -1;
+}
 
 /** Parses a history, telling JSON Lines (`{"…`) from EDN (`{:…`, `[`, `(`) by its first form. */
 export function parseHistory(text: string, file: string): HistoryEvent[] {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const junk = BINARY.exec(body);
-  if (junk !== null) {
-    const line = lineAt(body, junk.index);
+  const junk = binaryAt(body);
+  if (junk >= 0) {
+    const line = lineAt(body, junk);
     throw inputError(file, line, 0, '', 'binary data, not a history (expected JSON Lines or Jepsen EDN text)');
   }
   if (body.trim() === '') throw inputError(file, 1, 0, '', 'the file is empty: a history needs at least one event');
