@@ -8,7 +8,7 @@
  * so a crash forgets every promise and vote.
  */
 import type { DurableLog, DurableStore } from '../api.js';
-import { BALLOT_ZERO, compareBallots } from './ballot.js';
+import { assertSlot, BALLOT_ZERO, compareBallots } from './ballot.js';
 import type { AcceptedVote, Ballot, PromisedSlot, SlotValue } from './types.js';
 
 const PROMISED_KEY = 'paxos.promised';
@@ -70,6 +70,7 @@ export class Acceptor {
 
   /** Phase 2b: accept unless a higher ballot was promised (P1ᵃ, §2.2). True when accepted. */
   accept(ballot: Ballot, slot: number, value: SlotValue): boolean {
+    assertSlot(slot);
     if (compareBallots(ballot, this.promisedBallot) < 0) return false;
     if (compareBallots(ballot, this.promisedBallot) > 0) {
       // Accepting b also promises b: nothing lower may be accepted afterwards.

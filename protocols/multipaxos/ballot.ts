@@ -10,6 +10,13 @@ export const BALLOT_ZERO: Ballot = Object.freeze({ round: 0, node: 'n0' });
 
 export const NOOP: SlotValue = Object.freeze({ kind: 'noop' });
 
+/** Far beyond any simulated run: a slot number above it is a programming error, not a big log. */
+export const MAX_SLOT = 10_000_000;
+
+export function assertSlot(slot: number): void {
+  if (!Number.isInteger(slot) || slot < 0 || slot > MAX_SLOT) throw new Error(`multipaxos: slot ${slot} out of range`);
+}
+
 function nodeNumber(node: NodeId): number {
   return Number(node.slice(1));
 }

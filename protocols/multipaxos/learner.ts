@@ -6,6 +6,7 @@
  * crash loses is learned again from the leader (catch-up) or from Promises.
  */
 import type { DurableLog, DurableStore } from '../api.js';
+import { assertSlot } from './ballot.js';
 import type { SlotValue } from './types.js';
 
 const CHOSEN_LOG = 'paxos.chosen';
@@ -36,6 +37,7 @@ export class Learner {
 
   /** Record that `slot` chose `value`. False when it was already known (the first value stays). */
   learn(slot: number, value: SlotValue): boolean {
+    assertSlot(slot);
     if (this.get(slot) !== undefined) return false;
     while (this.log.length <= slot) this.log.append(null);
     this.log.set(slot, value);

@@ -289,7 +289,9 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
 
   /** Phase 2a for one slot: vote locally (persisted first), then ask every other acceptor. */
   private propose(slot: number, value: SlotValue): void {
-    const ballot = this.leaderBallot as Ballot;
+    const ballot = this.leaderBallot;
+    if (this.role !== 'leader' || ballot === null) throw new Error(`multipaxos: ${this.env.id} proposes without leading`);
+    if (this.proposals.has(slot) || this.learner.get(slot) !== undefined) throw new Error(`multipaxos: slot ${slot} proposed twice`);
     const proposal: Proposal = { value, acks: [] };
     this.proposals.set(slot, proposal);
     const selfAccepted = this.acceptor.accept(ballot, slot, value);
