@@ -4,11 +4,13 @@
  * failing seed reproduces, and runs are deterministic. The full 2,000-seed sweep is a shell job.
  */
 import { describe, expect, it } from 'vitest';
+import { vsr } from '../../protocols/vsr/index.js';
+import { VsrMonitor } from '../../protocols/vsr/monitor.js';
 import { runScenario } from '../../sim/index.js';
 import { withOverrides } from '../../sim/scenario/overrides.js';
 import { firstFailingSeed, run, scenario } from './run-helpers.js';
 
-const VSR_SCENARIOS = ['vsr-basic', 'vsr-nemesis', 'vsr-primary-crash-view-change', 'vsr-recovery', 'vsr-log-selection-trap'];
+const VSR_SCENARIOS = ['vsr-basic', 'vsr-nemesis', 'vsr-primary-crash-view-change', 'vsr-recovery', 'vsr-log-selection-trap', 'vsr-amnesiac-backup'];
 
 describe('correct VR passes bounded sweeps', () => {
   it('vsr-nemesis seeds 1..60', () => {
@@ -16,7 +18,7 @@ describe('correct VR passes bounded sweeps', () => {
   });
 
   it('the scripted VR scenarios, seeds 1..10 each', () => {
-    for (const name of ['vsr-basic', 'vsr-primary-crash-view-change', 'vsr-recovery', 'vsr-log-selection-trap']) {
+    for (const name of VSR_SCENARIOS.filter((n) => n !== 'vsr-nemesis')) {
       expect([name, firstFailingSeed(name, 1, 10, [])]).toEqual([name, null]);
     }
   });
@@ -36,6 +38,7 @@ describe('each bug variant is caught, and its failing seed reproduces', () => {
   const cases: readonly [bug: string, scenario: string, invariant: string][] = [
     ['vsr.rejoin-without-recovery', 'vsr-recovery', 'recovering-replica-silent'],
     ['vsr.rejoin-without-recovery', 'vsr-nemesis', 'recovering-replica-silent'],
+    ['vsr.rejoin-without-recovery', 'vsr-amnesiac-backup', 'recovering-replica-silent'],
     ['vsr.longest-log-wins', 'vsr-log-selection-trap', 'committed-op-kept'],
     ['vsr.ack-with-gap', 'vsr-nemesis', 'prepare-ok-holds-prefix'],
     ['vsr.ack-with-gap', 'vsr-basic', 'prepare-ok-holds-prefix'],
@@ -51,6 +54,18 @@ describe('each bug variant is caught, and its failing seed reproduces', () => {
       expect(first.repro).toContain(`--bug ${bug}`);
     });
   }
+});
+
+describe('what vsr.ack-with-gap does when the PrepareOk invariant is not watching', () => {
+  it('vsr-nemesis seed 147: a committed op is missing from a later StartView', () => {
+    const lenient = {
+      ...vsr,
+      createMonitor: (ctx: Parameters<NonNullable<typeof vsr.createMonitor>>[0]) => new VsrMonitor(ctx, new Set(['prepare-ok-holds-prefix'])),
+    };
+    const { result } = runScenario(scenario('vsr-nemesis'), { seed: 147, extraBugs: ['vsr.ack-with-gap'], protocols: () => lenient, hashTrace: false });
+    expect(result.checks.invariants[0]?.name).toBe('committed-op-kept');
+    expect(runScenario(scenario('vsr-nemesis'), { seed: 147, hashTrace: false }).result.ok).toBe(true);
+  });
 });
 
 describe('determinism', () => {

@@ -1,8 +1,11 @@
 /** VR Revisited §4.3, recovery: a restarted replica has no state and waits for f + 1 answers. */
 import { describe, expect, it } from 'vitest';
+import { vsr } from '../../protocols/vsr/index.js';
 import type { RecoveryResponse } from '../../protocols/vsr/messages.js';
+import { VsrMonitor } from '../../protocols/vsr/monitor.js';
+import { runScenario } from '../../sim/index.js';
 import { cmd, ofType, ScriptedReplica } from './harness.js';
-import { events, notes, roles, run } from './run-helpers.js';
+import { events, notes, roles, run, scenario } from './run-helpers.js';
 
 function response(nonce: number, view: number, log: RecoveryResponse['log'], commitNumber = 0): RecoveryResponse {
   return { type: 'RecoveryResponse', view, nonce, log, opNumber: log?.length ?? 0, commitNumber };
@@ -95,5 +98,28 @@ describe('VR §4.3 recovery while the primary crashes (vsr-recovery, S-V2)', () 
     }
     expect(restarts).toBeGreaterThan(5);
     expect(seen.size).toBe(restarts);
+  });
+});
+
+describe('VR §4.3 why recovery comes first (vsr-amnesiac-backup, tapir#15)', () => {
+  it('correct VR waits for the heal, then n1\'s full log wins and n2 recovers from it', () => {
+    for (const seed of [1, 2, 3]) {
+      const outcome = run('vsr-amnesiac-backup', seed, { trace: true });
+      expect(outcome.result.reason).toBeUndefined();
+      const started = notes(outcome, /starts: /);
+      expect(started).toHaveLength(1);
+      expect(started[0]?.t).toBeGreaterThan(4_500_000);
+      const n2 = roles(outcome, 'n2').filter((e) => e.t >= 3_500_000);
+      expect(n2[0]?.role).toBe('recovering');
+      expect(n2[1]?.t).toBeGreaterThan(started[0]?.t ?? Infinity);
+    }
+  });
+
+  it('with vsr.rejoin-without-recovery the monitor stops n2 voting; unchecked, the vote loses committed ops', () => {
+    const bugs = ['vsr.rejoin-without-recovery'];
+    expect(run('vsr-amnesiac-backup', 1, { bugs }).result.checks.invariants[0]?.name).toBe('recovering-replica-silent');
+    const lenient = { ...vsr, createMonitor: (ctx: Parameters<NonNullable<typeof vsr.createMonitor>>[0]) => new VsrMonitor(ctx, new Set(['recovering-replica-silent'])) };
+    const outcome = runScenario(scenario('vsr-amnesiac-backup'), { seed: 1, extraBugs: bugs, protocols: () => lenient });
+    expect(outcome.result.checks.invariants[0]?.name).toBe('committed-op-kept');
   });
 });
