@@ -110,17 +110,19 @@ export function createEnv(
 export function deepFreeze(value: unknown, depth = 0): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   if (depth > 64) throw new Error('message nests deeper than 64 levels (a cycle?)');
-  Object.freeze(value);
+  // Children first, then the object: measured faster in V8 than freezing on the way down
+  // (for-in over a not-yet-frozen object stays on the fast path, and no Object.values array).
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       if (typeof item === 'object' && item !== null) deepFreeze(item, depth + 1);
     }
-    return;
+  } else {
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      const field = record[key];
+      if (typeof field === 'object' && field !== null) deepFreeze(field, depth + 1);
+    }
   }
-  const fields = Object.values(value);
-  for (let i = 0; i < fields.length; i++) {
-    const field: unknown = fields[i];
-    if (typeof field === 'object' && field !== null) deepFreeze(field, depth + 1);
-  }
+  Object.freeze(value);
 }
