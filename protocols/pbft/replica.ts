@@ -269,6 +269,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private propose(cmd: Command): void {
     const key = commandKey(cmd);
+    // A primary that caught up by state transfer must not reuse numbers below the stable checkpoint.
+    this.nextSeq = Math.max(this.nextSeq, this.stable.seq + 1);
     if (this.proposed.has(key) || this.nextSeq > this.stable.seq + this.window) return;
     const seq = this.nextSeq++;
     const pp = sign(this.env, { type: 'pre-prepare', view: this.view, seq, digest: requestDigest(cmd), request: cmd });

@@ -43,3 +43,24 @@ describe('PBFT §4.2 normal-case operation (pbft-basic)', () => {
     }
   });
 });
+
+describe('PBFT §4.2 with an equivocating primary (S-B1, pbft-equivocating-primary)', () => {
+  const { result, trace } = run(scenario('pbft-equivocating-primary', { durationUs: 1_000_000, settleUs: 1_500_000 }), 1);
+
+  it('n1 sends the request to n2 and n3 and a null request to n4 for the same sequence number', () => {
+    const atOne = sends(trace, 'pre-prepare').filter((e) => e.msg['view'] === 0 && e.msg['seq'] === 1 && e.from === 'n1');
+    const digestTo = new Map(atOne.map((e) => [e.to, e.msg['digest']]));
+    expect(digestTo.get('n4')).toBe('null');
+    expect(digestTo.get('n2')).not.toBe('null');
+    expect(digestTo.get('n3')).toBe(digestTo.get('n2'));
+  });
+
+  it('only the request prepares; n4 never commits the null request and catches up from commit certificates', () => {
+    expect(result.reason).toBeUndefined();
+    const real = sends(trace, 'pre-prepare').find((e) => e.msg['seq'] === 1 && e.to === 'n2')?.msg['digest'];
+    const n4Commits = sends(trace, 'commit').filter((e) => e.from === 'n4' && e.msg['seq'] === 1);
+    expect(n4Commits.every((e) => e.msg['digest'] === real)).toBe(true);
+    expect(sends(trace, 'commit-certificates').some((e) => e.to === 'n4')).toBe(true);
+    expect(result.checks.liveness).toBe(true);
+  });
+});
