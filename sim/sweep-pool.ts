@@ -17,7 +17,7 @@ export type WorkerRequest = { readonly kind: 'job'; readonly job: SweepJob } | {
 
 const WORKER_FILE = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
 /** Seeds per batch at most: small enough for a live progress bar and an even spread. */
-const MAX_BATCH = 16;
+const MAX_BATCH = 4;
 
 export class SweepPool {
   private readonly workers: Worker[] = [];
