@@ -78,10 +78,12 @@ function convert(
   aliasDepth: number,
   counter: { nodes: number },
   field: string,
+  /** Where an empty value (`nodes:` with nothing after it) is reported: its key. */
+  emptyPos: Pos = { line: 1, column: 1 },
 ): LNode {
   counter.nodes++;
   if (counter.nodes > MAX_NODES) throw where.error({ line: 0, column: 0 }, '', `file too large (more than ${MAX_NODES} values)`);
-  if (node === null) return { t: 'scalar', value: null, pos: { line: 1, column: 1 } };
+  if (node === null) return { t: 'scalar', value: null, pos: emptyPos };
   const pos = where.at(node.range?.[0] ?? 0);
   if (isAlias(node)) {
     if (aliasDepth >= MAX_ALIAS_DEPTH) throw where.error(pos, field, 'aliases nested too deeply');
@@ -117,7 +119,7 @@ function mapEntries(
     }
     const name = String(key);
     const child = field ? `${field}.${name}` : name;
-    entries.push({ key: name, keyPos, value: convert(doc, pair.value as YamlNode | null, where, aliasDepth, counter, child) });
+    entries.push({ key: name, keyPos, value: convert(doc, pair.value as YamlNode | null, where, aliasDepth, counter, child, keyPos) });
   }
   return entries;
 }

@@ -184,6 +184,7 @@ describe('scenario loading: every error names file, line, column, field, expecte
     { what: 'YAML syntax error', text: 'protocol: alpha\nnodes: [3\n', line: 3, column: 1, field: '', message: /invalid YAML/ },
     { what: 'duplicate key', text: 'protocol: alpha\nprotocol: beta\n', line: 2, column: 1, field: '', message: /invalid YAML: Map keys must be unique/ },
     { what: 'not a mapping', text: '- protocol: alpha\n', line: 1, column: 1, field: '', message: /expected a mapping of scenario fields/ },
+    { what: 'empty value', text: 'protocol: alpha\nnodes:\n', line: 2, column: 7, field: 'nodes', message: /expected an integer from 1 to 64, found nothing \(null\)/ },
     { what: 'bad expect', text: 'protocol: alpha\nexpect: maybe\n', line: 2, column: 9, field: 'expect', message: /expected one of pass, fail/ },
   ];
 
