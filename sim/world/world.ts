@@ -25,7 +25,7 @@ import type {
 import type { KvOp } from '../../protocols/kv.js';
 import { stream, type Random } from '../random.js';
 import type { InvariantViolation } from '../result.js';
-import type { FaultAction, NemesisKind, Scenario } from '../scenario/types.js';
+import type { Scenario } from '../scenario/types.js';
 import { Client, type ClientServices, type ClientTimer } from '../workload/client.js';
 import { HistoryRecorder } from '../workload/history.js';
 import { AppliedLedger, TrackedMachine } from './applied.js';
@@ -33,7 +33,9 @@ import { NodeClock } from './clock.js';
 import { EventKind, EventQueue, type SimEvent } from './event-queue.js';
 import { createEnv, deepFreeze, Host, type HostServices } from './host.js';
 import { Network } from './network.js';
-import { minoritySize, range, resolvePartition, resolveSelector, resolveSelectors, type SelectorContext } from './selectors.js';
+import { applyFault, healLinks, type FaultSource, type FaultTarget } from './faults.js';
+import { Nemesis } from './nemesis.js';
+import { range, type SelectorContext } from './selectors.js';
 import { SignatureAuthority } from './signatures.js';
 import { MemoryStore } from './storage.js';
 import type { TraceSink } from './trace.js';
@@ -64,12 +66,7 @@ export interface WorldConfig {
 const FaultEndAction = { Restart: 0, Resume: 1 } as const;
 const Phase = { Settle: 0, End: 1 } as const;
 
-interface ActiveNemesis {
-  readonly kind: NemesisKind;
-  readonly nodes: readonly number[];
-}
-
-export class World implements HostServices, ClientServices {
+export class World implements HostServices, ClientServices, FaultTarget {
   now = 0;
   events = 0;
   readonly sent = { sent: 0, delivered: 0, dropped: 0, duplicated: 0 };
@@ -87,18 +84,18 @@ export class World implements HostServices, ClientServices {
   private readonly limits: WorldLimits;
   private readonly rethrow: boolean;
   private readonly queue = new EventQueue();
-  private readonly network: Network;
+  readonly network: Network;
   private readonly faultsRandom: Random;
   private readonly ledger: AppliedLedger | null;
   private readonly monitor: InvariantMonitor<unknown, NodeView> | null;
   private readonly signatures = new SignatureAuthority();
-  private readonly selectorContext: SelectorContext;
+  readonly selectors: SelectorContext;
   private readonly endUs: number;
   private readonly nodeIndices: ReadonlyMap<string, number>;
   private messageSeq = 0;
   private nextProcess: number;
   private nextValue = 0;
-  private nemesisActive: ActiveNemesis | null = null;
+  private readonly nemesis: Nemesis | null;
   /** The host whose code is running (for exceptions and violations). */
   private current: Host | null = null;
 
@@ -116,7 +113,10 @@ export class World implements HostServices, ClientServices {
     this.nodeIndices = new Map(this.nodes.map((id, i) => [id, i]));
     this.network = new Network(scenario.network, scenario.nodes, stream(seed, 'network'));
     this.faultsRandom = stream(seed, 'faults');
-    this.selectorContext = { n: scenario.nodes, leader: () => this.leaderIndex(), random: this.faultsRandom };
+    this.selectors = { n: scenario.nodes, leader: () => this.leaderIndex(), random: this.faultsRandom };
+    const nemesisSpec = scenario.nemesis;
+    this.nemesis =
+      nemesisSpec !== null && nemesisSpec.faults.length > 0 && nemesisSpec.everyUs > 0 ? new Nemesis(nemesisSpec, this.faultsRandom, this) : null;
     const checkInvariants = scenario.checks.invariants;
     this.ledger = checkInvariants ? new AppliedLedger((v) => this.violate(v.name, v.node, v.detail)) : null;
     this.monitor =
@@ -177,9 +177,8 @@ export class World implements HostServices, ClientServices {
     scenario.faults.forEach((fault, index) => {
       if (fault.atUs < scenario.durationUs) this.queue.push(fault.atUs, EventKind.Fault, -1).n1 = index;
     });
-    const nemesis = scenario.nemesis;
-    if (nemesis !== null && nemesis.faults.length > 0 && nemesis.everyUs > 0) {
-      const first = this.faultsRandom.between(Math.floor(nemesis.everyUs / 2), Math.floor((nemesis.everyUs * 3) / 2));
+    if (this.nemesis !== null) {
+      const first = this.nemesis.firstStartUs();
       if (first < scenario.durationUs) this.queue.push(first, EventKind.Nemesis, -1).n1 = 0;
     }
     this.queue.push(scenario.durationUs, EventKind.Phase, -1).n1 = Phase.Settle;
@@ -203,8 +202,7 @@ export class World implements HostServices, ClientServices {
         if (this.phase === 'safety') this.applyScripted(ev.n1);
         return true;
       case EventKind.Nemesis:
-        if (ev.n1 === 0) this.nemesisStart();
-        else this.nemesisEnd();
+        this.onNemesis(ev.n1);
         return true;
       case EventKind.FaultEnd:
         this.faultEnd(ev);
@@ -513,7 +511,7 @@ export class World implements HostServices, ClientServices {
     this.afterStep(host);
   }
 
-  crash(host: Host, amnesia: boolean, source: string): boolean {
+  crash(host: Host, amnesia: boolean, source: FaultSource): boolean {
     if (host.state === 'down') return false;
     host.state = 'down';
     host.node = null;
@@ -532,14 +530,14 @@ export class World implements HostServices, ClientServices {
     return true;
   }
 
-  restart(host: Host, source: string): boolean {
+  restart(host: Host, source: FaultSource): boolean {
     if (host.state !== 'down') return false;
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action: 'restart', source, nodes: [host.id] });
     this.guarded(host, () => this.boot(host));
     return true;
   }
 
-  pause(host: Host, forUs: number, source: string): boolean {
+  pause(host: Host, forUs: number, source: FaultSource): boolean {
     if (host.state !== 'up') return false;
     host.state = 'paused';
     const token = ++host.pauseToken;
@@ -550,7 +548,7 @@ export class World implements HostServices, ClientServices {
     return true;
   }
 
-  resume(host: Host, source: string): boolean {
+  resume(host: Host, source: FaultSource): boolean {
     if (host.state !== 'paused') return false;
     host.state = 'up';
     host.pauseToken++;
@@ -561,7 +559,7 @@ export class World implements HostServices, ClientServices {
     return true;
   }
 
-  private jumpClock(host: Host, jumpUs: number, source: string): void {
+  jumpClock(host: Host, jumpUs: number, source: FaultSource): void {
     host.clock.jump(jumpUs);
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action: 'clock', source, nodes: [host.id], jumpUs });
   }
@@ -590,169 +588,34 @@ export class World implements HostServices, ClientServices {
     return best;
   }
 
-  // ---------------------------------------------------------------- scripted faults
+  // ---------------------------------------------------------------- faults (FaultTarget)
 
   private applyScripted(index: number): void {
     const fault = this.scenario.faults[index];
     if (fault === undefined) throw new Error(`no scripted fault ${index}`);
-    this.applyAction(fault.action, 'script');
+    applyFault(this, fault.action, 'script');
   }
 
-  applyAction(action: FaultAction, source: string): void {
-    const ctx = this.selectorContext;
-    switch (action.kind) {
-      case 'partition': {
-        const groups = resolvePartition(action.groups, ctx);
-        this.network.partition(groups);
-        this.traceLinks('partition', source, groups.flat(), { groups: groups.map((g) => this.ids(g)) });
-        return;
-      }
-      case 'heal': {
-        if (action.target.kind === 'all') {
-          this.network.healAll();
-          this.traceLinks('heal', source, range(this.hosts.length), {});
-        } else {
-          const nodes = resolveSelector(action.target, ctx);
-          for (const i of nodes) this.network.healNode(i);
-          this.traceLinks('heal', source, nodes, {});
-        }
-        return;
-      }
-      case 'cut': {
-        const from = resolveSelector(action.from, ctx);
-        const to = resolveSelectors(action.to, ctx);
-        for (const f of from) this.network.cut(f, to);
-        this.traceLinks('cut', source, from, { to: this.ids(to) });
-        return;
-      }
-      case 'crash':
-        for (const i of this.select(action.target, 'crash', source)) {
-          const host = this.hosts[i] as Host;
-          if (this.crash(host, action.amnesia, source) && action.restartUs !== null) {
-            const ev = this.queue.push(this.now + action.restartUs, EventKind.FaultEnd, i);
-            ev.n1 = FaultEndAction.Restart;
-            ev.n2 = host.crashes;
-          }
-        }
-        return;
-      case 'restart':
-        for (const i of this.select(action.target, 'restart', source)) this.restart(this.hosts[i] as Host, source);
-        return;
-      case 'pause':
-        for (const i of this.select(action.target, 'pause', source)) this.pause(this.hosts[i] as Host, action.forUs, source);
-        return;
-      case 'clock':
-        for (const i of this.select(action.target, 'clock', source)) this.jumpClock(this.hosts[i] as Host, action.jumpUs, source);
-        return;
+  scheduleRestart(host: Host, afterUs: number): void {
+    const ev = this.queue.push(this.now + afterUs, EventKind.FaultEnd, host.index);
+    ev.n1 = FaultEndAction.Restart;
+    ev.n2 = host.crashes;
+  }
+
+  traceFault(action: string, source: FaultSource, nodes: readonly NodeId[], extra: Readonly<Record<string, unknown>>): void {
+    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action, source, nodes, ...extra });
+  }
+
+  /** Nemesis step 0 starts a fault, step 1 ends it; nothing once the safety phase is over. */
+  private onNemesis(step: number): void {
+    const nemesis = this.nemesis;
+    if (nemesis === null || this.phase !== 'safety') return;
+    if (step === 0) {
+      this.queue.push(this.now + nemesis.start(), EventKind.Nemesis, -1).n1 = 1;
+      return;
     }
-  }
-
-  /** Resolve a selector; when it names nobody (no leader yet), say so in the trace. */
-  private select(selector: Parameters<typeof resolveSelector>[0], action: string, source: string): number[] {
-    const nodes = resolveSelector(selector, this.selectorContext);
-    if (nodes.length === 0 && this.trace.enabled) {
-      this.trace.emit({ t: this.now, kind: 'fault', action, source, nodes: [], skipped: `no node matches ${selector.kind}` });
-    }
-    return nodes;
-  }
-
-  private traceLinks(action: string, source: string, nodes: readonly number[], extra: Record<string, unknown>): void {
-    if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action, source, nodes: this.ids(nodes), ...extra });
-  }
-
-  private ids(indices: readonly number[]): NodeId[] {
-    return indices.map((i) => this.nodes[i] as NodeId);
-  }
-
-  // ---------------------------------------------------------------- nemesis
-
-  private nemesisStart(): void {
-    const spec = this.scenario.nemesis;
-    if (spec === null || this.phase !== 'safety') return;
-    const r = this.faultsRandom;
-    const kind = r.pick(spec.faults);
-    const durationUs = r.between(Math.floor(spec.everyUs / 4), Math.floor((spec.everyUs * 3) / 4));
-    const nodes = this.nemesisFault(kind, durationUs);
-    this.nemesisActive = { kind, nodes };
-    this.queue.push(this.now + Math.max(1, durationUs), EventKind.Nemesis, -1).n1 = 1;
-  }
-
-  /** Start one random fault of `kind`; the nodes it touched. */
-  private nemesisFault(kind: NemesisKind, durationUs: number): number[] {
-    const r = this.faultsRandom;
-    const n = this.hosts.length;
-    const live = this.hosts.filter((h) => h.state === 'up').map((h) => h.index);
-    const leader = this.leaderIndex();
-    const victim = (): number => (leader >= 0 && r.chance(1 / 3) ? leader : live.length > 0 ? r.pick(live) : -1);
-    switch (kind) {
-      case 'partition': {
-        const side = leader >= 0 && r.chance(0.5) ? [leader] : r.shuffled(range(n)).slice(0, r.between(1, minoritySize(n))).sort((a, b) => a - b);
-        const rest = range(n).filter((i) => !side.includes(i));
-        if (rest.length === 0) return [];
-        this.network.partition([side, rest]);
-        this.traceLinks('partition', 'nemesis', [...side, ...rest], { groups: [this.ids(side), this.ids(rest)] });
-        return side;
-      }
-      case 'cut': {
-        if (n < 2) return [];
-        const from = r.int(n);
-        const others = range(n).filter((i) => i !== from);
-        const to = r.shuffled(others).slice(0, r.between(1, others.length)).sort((a, b) => a - b);
-        this.network.cut(from, to);
-        this.traceLinks('cut', 'nemesis', [from], { to: this.ids(to) });
-        return [from];
-      }
-      case 'crash':
-      case 'amnesia': {
-        const v = victim();
-        if (v < 0) return [];
-        this.crash(this.hosts[v] as Host, kind === 'amnesia', 'nemesis');
-        return [v];
-      }
-      case 'pause': {
-        const v = victim();
-        if (v < 0) return [];
-        this.pause(this.hosts[v] as Host, durationUs, 'nemesis');
-        return [v];
-      }
-      case 'clock': {
-        const v = r.int(n);
-        const magnitude = r.between(1000, Math.max(1000, Math.floor((this.scenario.nemesis?.everyUs ?? 0) / 2)));
-        this.jumpClock(this.hosts[v] as Host, r.chance(0.5) ? magnitude : -magnitude, 'nemesis');
-        return [v];
-      }
-    }
-  }
-
-  private nemesisEnd(): void {
-    this.endNemesisFault();
-    const spec = this.scenario.nemesis;
-    if (spec === null || this.phase !== 'safety') return;
-    const gap = this.faultsRandom.between(Math.floor(spec.everyUs / 4), Math.floor((spec.everyUs * 3) / 4));
-    const next = this.now + Math.max(1, gap);
+    const next = this.now + nemesis.end();
     if (next < this.scenario.durationUs) this.queue.push(next, EventKind.Nemesis, -1).n1 = 0;
-  }
-
-  private endNemesisFault(): void {
-    const active = this.nemesisActive;
-    if (active === null) return;
-    this.nemesisActive = null;
-    switch (active.kind) {
-      case 'partition':
-      case 'cut':
-        this.network.healAll();
-        this.traceLinks('heal', 'nemesis', range(this.hosts.length), {});
-        return;
-      case 'crash':
-      case 'amnesia':
-        for (const i of active.nodes) this.restart(this.hosts[i] as Host, 'nemesis');
-        return;
-      case 'pause':
-        for (const i of active.nodes) this.resume(this.hosts[i] as Host, 'nemesis');
-        return;
-      case 'clock':
-        return;
-    }
   }
 
   // ---------------------------------------------------------------- phases
@@ -760,11 +623,8 @@ export class World implements HostServices, ClientServices {
   private startSettle(): void {
     this.phase = 'settle';
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'phase', phase: 'settle' });
-    this.nemesisActive = null;
-    if (this.network.anyBlocked) {
-      this.network.healAll();
-      this.traceLinks('heal', 'settle', range(this.hosts.length), {});
-    }
+    this.nemesis?.stop();
+    if (this.network.anyBlocked) healLinks(this, { kind: 'all' }, 'settle');
     for (const host of this.hosts) {
       if (host.state === 'down') this.restart(host, 'settle');
       else if (host.state === 'paused') this.resume(host, 'settle');
