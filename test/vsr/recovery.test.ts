@@ -123,3 +123,22 @@ describe('VR §4.3 why recovery comes first (vsr-amnesiac-backup, tapir#15)', ()
     expect(outcome.result.checks.invariants[0]?.name).toBe('committed-op-kept');
   });
 });
+
+describe('VR §4.3 liveness limit: a majority crashing at once never recovers', () => {
+  it('stays safe but never makes progress again', () => {
+    const base = scenario('vsr-basic');
+    const crashMajority = {
+      ...base,
+      faults: [
+        { atUs: 3_000_000, line: 0, action: { kind: 'crash', target: { kind: 'node', node: 'n1' }, restartUs: 500_000, amnesia: false } },
+        { atUs: 3_000_000, line: 0, action: { kind: 'crash', target: { kind: 'node', node: 'n2' }, restartUs: 500_000, amnesia: false } },
+      ],
+    } as const;
+    const outcome = runScenario(crashMajority, { seed: 1, collectTrace: true });
+    expect(outcome.result.checks.invariants).toEqual([]);
+    expect(outcome.result.checks.linearizable).toBe(true);
+    expect(outcome.result.checks.liveness).toBe(false);
+    // Both restarted replicas stay recovering to the end: n3 alone cannot answer for the group.
+    for (const node of ['n1', 'n2']) expect(roles(outcome, node).at(-1)?.role).toBe('recovering');
+  });
+});
