@@ -113,8 +113,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       case 'catchup':
         return this.onCatchup(from, msg);
       case 'catchup-reply':
-        for (const entry of msg.slots) this.learn(entry.slot, entry.value);
-        return;
+        return this.onCatchupReply(from, msg);
       default:
         return assertNever(msg);
     }
@@ -403,6 +402,12 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private onCatchup(from: NodeId, msg: Msg<'catchup'>): void {
     const slots = this.learner.contiguousFrom(msg.fromSlot, CATCHUP_BATCH);
     if (slots.length > 0) this.env.send(from, { type: 'catchup-reply', slots });
+  }
+
+  private onCatchupReply(from: NodeId, msg: Msg<'catchup-reply'>): void {
+    for (const entry of msg.slots) this.learn(entry.slot, entry.value);
+    // A full batch means the sender may know more: ask for the next one without waiting.
+    if (msg.slots.length >= CATCHUP_BATCH) this.env.send(from, { type: 'catchup', fromSlot: this.learner.prefix });
   }
 
   private learn(slot: number, value: SlotValue): void {
