@@ -545,6 +545,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
     const ev = this.queue.push(this.now + forUs, EventKind.FaultEnd, host.index);
     ev.n1 = FaultEndAction.Resume;
     ev.n2 = token;
+    ev.name = source;
     return true;
   }
 
@@ -567,9 +568,9 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private faultEnd(ev: SimEvent): void {
     const host = this.hosts[ev.target] as Host;
     if (ev.n1 === FaultEndAction.Restart) {
-      if (host.state === 'down' && host.crashes === ev.n2) this.restart(host, 'script');
+      if (host.state === 'down' && host.crashes === ev.n2) this.restart(host, ev.name as FaultSource);
     } else if (host.state === 'paused' && host.pauseToken === ev.n2) {
-      this.resume(host, 'script');
+      this.resume(host, ev.name as FaultSource);
     }
   }
 
@@ -600,6 +601,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
     const ev = this.queue.push(this.now + afterUs, EventKind.FaultEnd, host.index);
     ev.n1 = FaultEndAction.Restart;
     ev.n2 = host.crashes;
+    ev.name = 'script';
   }
 
   traceFault(action: string, source: FaultSource, nodes: readonly NodeId[], extra: Readonly<Record<string, unknown>>): void {
