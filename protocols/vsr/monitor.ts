@@ -4,7 +4,7 @@
  * - one-primary-per-view: only primary(v) sends Prepare, Commit or StartView for view v.
  * - committed-op-kept: an op committed at op-number p stays at p forever: every replica's committed
  *   prefix agrees with every other's, and a StartView for view v holds every op that some replica
- *   saw committed in a view before v (§8, correctness of view changes).
+ *   saw committed in a view before v (what makes view changes correct, §4.2).
  * - recovering-replica-silent: a restarted replica sends no PrepareOk, StartViewChange or
  *   DoViewChange before f + 1 RecoveryResponses carrying its nonce were sent to it (§4.3). The
  *   monitor learns of restarts from `onCrash`, so it also catches a replica that skips recovery
