@@ -86,10 +86,10 @@ function benchPorcupine(dir: string): FileRow[] {
 
 /**
  * A linearizable kv history: `clients` processes run read/write/cas/append on `keys` keys of a
- * real map, each op taking effect at a random moment inside its interval; about 1% end in info
+ * real map, each op taking effect at a random moment inside its interval; `infoChance` end in info
  * (and then took effect or not), failed cas are recorded as fail.
  */
-export function generateKvHistory(random: Random, operations: number, keys: number, clients: number): HistoryEvent[] {
+export function generateKvHistory(random: Random, operations: number, keys: number, clients: number, infoChance = 0.01): HistoryEvent[] {
   const store = new Map<string, Value>();
   type Running = { f: HistoryF; key: string; value: HistoryValue; applied: boolean; failed: boolean; result: Value };
   const running = new Map<number, Running>();
@@ -122,7 +122,7 @@ export function generateKvHistory(random: Random, operations: number, keys: numb
     } else {
       running.delete(process);
       const base = { process, f: op.f, key: op.key, time: time++ };
-      if (random.chance(0.01)) {
+      if (random.chance(infoChance)) {
         if (!op.applied && random.chance(0.5)) apply(op);
         events.push({ ...base, type: 'info', value: op.value });
         continue;

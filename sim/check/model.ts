@@ -65,7 +65,15 @@ export class CompiledModel {
   private readonly pieceHash: number[] = [];
   private readonly piecePower: number[] = [];
 
+  /**
+   * Without appends, a value that no read returns and no cas expects can never be told apart from
+   * another such value, so they all share one state ("unobserved"); `observed` lists the others.
+   */
+  private readonly observed: ReadonlySet<Value> | null;
+  private unobservedId = -1;
+
   constructor(ops: readonly Operation[], init: Value) {
+    this.observed = ops.some((op) => op.f === 'append') ? null : observedValues(ops);
     const n = ops.length;
     this.slotCount = n;
     this.kind = new Uint8Array(n);
@@ -112,6 +120,10 @@ export class CompiledModel {
 
   /** The state id of a value. */
   id(value: Value): number {
+    if (this.observed !== null && !this.observed.has(value)) {
+      if (this.unobservedId < 0) this.unobservedId = this.newState(false, -1, -1, undefined, 0, 0);
+      return this.unobservedId;
+    }
     if (typeof value === 'string') return this.stringId(value);
     let id = this.scalarIds.get(value);
     if (id === undefined) {
@@ -246,6 +258,31 @@ export class CompiledModel {
     for (let i = pieces.length - 1; i >= 0; i--) out += pieces[i] as string;
     return out;
   }
+}
+
+/** Values some operation can observe: what ok reads returned and what cas operations expected. */
+export function observedValues(ops: readonly Operation[]): Set<Value> {
+  const observed = new Set<Value>();
+  for (const op of ops) {
+    if (op.f === 'read' && op.status === 'ok') observed.add(scalar(op.output));
+    if (op.f === 'cas' && Array.isArray(op.value)) observed.add(scalar(op.value[0] as HistoryValue));
+  }
+  return observed;
+}
+
+/**
+ * Info operations that can matter. An info op is optional; if the value it leaves is never
+ * observed (no append on the key, no read returns it, no cas expects it), then whatever follows it
+ * either overwrites that value or fails on it, so dropping it never loses a linearization.
+ */
+export function usefulInfoOps(ops: readonly Operation[]): Operation[] {
+  if (ops.some((op) => op.f === 'append')) return ops.filter((op) => op.status !== 'ok');
+  const observed = observedValues(ops);
+  return ops.filter((op) => {
+    if (op.status === 'ok') return false;
+    const result = op.f === 'cas' && Array.isArray(op.value) ? op.value[1] : op.value;
+    return observed.has(scalar(result as HistoryValue));
+  });
 }
 
 function scalar(value: HistoryValue): Value {

@@ -16,10 +16,16 @@
  * common linearization first), never block anything, and are skipped when their step would not
  * change the state (then leaving them pending is at least as good). The history is linearizable
  * as soon as every ok operation is linearized: the pending info ops can all be "never".
+ *
+ * One more sound restriction: right after an info op, the next op must depend on the state (a
+ * read, cas or append), never a write. If a write came next, the info op's value was never seen
+ * and dropping the info op leaves a valid linearization; so some valid linearization (if any
+ * exists) has every info op immediately followed by an op that observes it. Configurations reached
+ * right after an info op ("fresh") are cached apart from the others, since they explore less.
  */
 import { wallNowMs } from '../wallclock.js';
 import { ConfigCache } from './cache.js';
-import { APPEND, CAS, CompiledModel, ILLEGAL, READ, WRITE, type Value } from './model.js';
+import { APPEND, CAS, CompiledModel, ILLEGAL, READ, usefulInfoOps, WRITE, type Value } from './model.js';
 import type { Operation } from './operations.js';
 
 export interface PartitionOutcome {
@@ -89,11 +95,13 @@ export class PartitionSearch {
   private phase = 0; // 0: scanning ok entries; 1: scanning info calls before `boundary`
   private boundary = 0;
   private cursor: number;
+  /** True right after an info op: then the next op must observe the state (see `run`). */
+  private fresh = false;
   private outcome: PartitionOutcome | null = null;
 
   constructor(ops: readonly Operation[], init: Value) {
     const okOps = ops.filter((op) => op.status === 'ok');
-    const infoOps = ops.filter((op) => op.status !== 'ok');
+    const infoOps = usefulInfoOps(ops);
     this.slots = okOps.concat(infoOps);
     const m = okOps.length;
     const q = infoOps.length;
@@ -172,7 +180,7 @@ export class PartitionSearch {
     const { stackKind, stackId, stackState, stackBoundary, stackReadPointer, readsByCompletion, appendPrune } = this;
     const TI = infoPosition.length + 1;
     const HI = infoPosition.length;
-    let { depth, okDepth, state, okHash, phase, boundary, cursor, readPointer } = this;
+    let { depth, okDepth, state, okHash, phase, boundary, cursor, readPointer, fresh } = this;
     let steps = 0;
 
     for (;;) {
@@ -185,21 +193,23 @@ export class PartitionSearch {
         this.boundary = boundary;
         this.cursor = cursor;
         this.readPointer = readPointer;
+        this.fresh = fresh;
         this.stepsUsed = steps - 1;
         return null;
       }
       if (phase === 0) {
         if (cursor < m) {
           const j = cursor;
-          let nextState = model.step(state, j);
+          let nextState = fresh && model.kind[j] === WRITE ? ILLEGAL : model.step(state, j);
           if (appendPrune && nextState !== ILLEGAL && model.kind[j] === APPEND && !this.appendFeasible(nextState, readPointer)) {
             nextState = ILLEGAL;
           }
           if (nextState !== ILLEGAL) {
             okBits[j >>> 5] = (okBits[j >>> 5] as number) ^ (1 << (j & 31));
             okHash ^= zobrist[j] as number;
-            const hash = mix32(okHash ^ Math.imul(nextState + 1, 0x9e3779b1));
-            if (!cache.seenOrAdd(hash, nextState, okBits, infoBits)) {
+            const key = nextState * 2; // not fresh
+            const hash = mix32(okHash ^ Math.imul(key + 1, 0x9e3779b1));
+            if (!cache.seenOrAdd(hash, key, okBits, infoBits)) {
               if (cache.full) return this.finish(steps, { verdict: 'unknown', prefix: [], unplaced: [] });
               stackKind[depth] = OK_OP;
               stackId[depth] = j;
@@ -220,6 +230,7 @@ export class PartitionSearch {
               next[prev[r] as number] = next[r] as number;
               prev[next[r] as number] = prev[r] as number;
               state = nextState;
+              fresh = false;
               cursor = next[H] as number;
               continue;
             }
@@ -237,14 +248,15 @@ export class PartitionSearch {
       }
       if (cursor !== TI && (infoPosition[cursor] as number) < boundary) {
         const i = cursor;
-        let nextState = model.step(state, m + i);
+        let nextState = fresh && model.kind[m + i] === WRITE ? ILLEGAL : model.step(state, m + i);
         if (appendPrune && nextState !== ILLEGAL && model.kind[m + i] === APPEND && !this.appendFeasible(nextState, readPointer)) {
           nextState = ILLEGAL;
         }
         if (nextState !== ILLEGAL && nextState !== state) {
           infoBits[i >>> 5] = (infoBits[i >>> 5] as number) ^ (1 << (i & 31));
-          const hash = mix32(okHash ^ Math.imul(nextState + 1, 0x9e3779b1));
-          if (!cache.seenOrAdd(hash, nextState, okBits, infoBits)) {
+          const key = nextState * 2 + 1; // fresh
+          const hash = mix32(okHash ^ Math.imul(key + 1, 0x9e3779b1));
+          if (!cache.seenOrAdd(hash, key, okBits, infoBits)) {
             if (cache.full) return this.finish(steps, { verdict: 'unknown', prefix: [], unplaced: [] });
             stackKind[depth] = INFO_OP;
             stackId[depth] = i;
@@ -255,6 +267,7 @@ export class PartitionSearch {
             nextInfo[prevInfo[i] as number] = nextInfo[i] as number;
             prevInfo[nextInfo[i] as number] = prevInfo[i] as number;
             state = nextState;
+            fresh = true;
             phase = 0;
             cursor = next[H] as number;
             continue;
@@ -274,6 +287,7 @@ export class PartitionSearch {
       const id = stackId[depth] as number;
       state = stackState[depth] as number;
       readPointer = stackReadPointer[depth] as number;
+      fresh = depth > 0 && stackKind[depth - 1] === INFO_OP;
       if (stackKind[depth] === OK_OP) {
         // Unlift in reverse order of lifting: the return, then the call.
         const r = m + id;
