@@ -182,6 +182,28 @@ describe('consensim sweep', () => {
   });
 });
 
+describe('consensim sweep-all (npm start)', () => {
+  it('sweeps every bundled scenario; the exit status follows the verdicts', () => {
+    const r = cli('sweep-all', '--seeds', '1..1', '--workers', '2', '--json');
+    const out = JSON.parse(r.stdout) as { scenarios: { file: string; expect: string; verdict: string; result: { scenario: string; seeds: { count: number } } | null }[] };
+    const listed = (JSON.parse(cli('list', '--json').stdout) as { scenarios: { file: string }[] }).scenarios.map((s) => s.file);
+    expect(out.scenarios.map((row) => row.file)).toEqual(listed);
+    for (const row of out.scenarios) {
+      expect(['passed', 'FAILED', 'caught (expected)', 'NOT CAUGHT']).toContain(row.verdict);
+      expect(row.verdict === 'caught (expected)' || row.verdict === 'NOT CAUGHT').toBe(row.expect === 'fail');
+      expect(row.result?.seeds.count).toBe(1);
+    }
+    const unexpected = out.scenarios.some((row) => row.verdict === 'FAILED' || row.verdict === 'NOT CAUGHT');
+    expect(r.status).toBe(unexpected ? 1 : 0);
+  });
+
+  it('prints a summary table', () => {
+    const r = cli('sweep-all', '--seeds', '1..1', '--workers', '1');
+    expect(r.stdout).toMatch(/^Sweeping \d+ bundled scenarios, seeds 1\.\.1\nscenario +protocol +seeds +passed +failed +seeds\/s +verdict/);
+    expect(r.stdout).toMatch(/\nraft-basic +raft +1 +1 +0 +[0-9.]+ +passed/);
+  });
+});
+
 describe('bad input: exit 2, one line on stderr, no stack trace', () => {
   it('a missing scenario file', () => expectUsageError(cli('run', 'scenarios/nope.yaml'), /scenarios\/nope\.yaml: no such file/));
 
