@@ -204,6 +204,8 @@ export class Client {
 
   private invoke(op: KvOp, f: HistoryF, invokeValue: HistoryValue, probe: boolean): void {
     const reqId = ++this.reqId;
+    // Frozen before any node sees it: nodes get this very object in onRequest.
+    Object.freeze(op);
     this.current = { reqId, op, f, invokeValue, probe, results: new Map(), redirects: 0, sends: 0 };
     this.history.invoke(this.services.clientNow(), this.id, this.process, reqId, f, op.key, invokeValue);
     if (!probe) this.services.setClientTimer(this, ClientTimer.Timeout, this.spec.timeoutUs, reqId);

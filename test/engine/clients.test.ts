@@ -141,3 +141,29 @@ describe('client policy', () => {
     expect(shapes.some((k) => k === 4)).toBe(true);
   });
 });
+
+describe('request immutability', () => {
+  it('hands nodes a frozen op', () => {
+    const seen: boolean[] = [];
+    const probe: ProtocolDefinition<never> = {
+      name: 'probe',
+      description: 'test-only',
+      options: {},
+      bugs: [],
+      createNode: ({ env }: { env: NodeEnv<never> }) => ({
+        start: () => undefined,
+        onMessage: () => undefined,
+        onTimer: () => undefined,
+        onRequest: (client, reqId, op) => {
+          seen.push(Object.isFrozen(op));
+          env.reply(client, reqId, { kind: 'result', result: { type: 'ok', value: null } });
+        },
+        inspect: (): NodeView => ({ role: 'r', term: 0, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0 }),
+      }),
+      clientPolicy: (): ClientPolicy => ({ replyQuorum: 1, retry: 'next', retryAfterMicros: 30_000 }),
+    };
+    runScenario(fixtureScenario({ protocol: 'probe', durationUs: 200_000, settleUs: 100_000 }), { protocols: () => probe });
+    expect(seen.length).toBeGreaterThan(3);
+    expect(seen.every(Boolean)).toBe(true);
+  });
+});
