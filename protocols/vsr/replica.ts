@@ -643,15 +643,17 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
  * The bug variant compares op-numbers first.
  */
 export function chooseLog(messages: readonly DoViewChange[], longestWins: boolean): DoViewChange {
+  const rank = (m: DoViewChange): readonly [number, number] =>
+    longestWins ? [m.opNumber, m.lastNormalView] : [m.lastNormalView, m.opNumber];
   let best: DoViewChange | undefined;
   for (const m of messages) {
-    if (best === undefined) best = m;
-    else if (longestWins ? better(m.opNumber, m.lastNormalView, best.opNumber, best.lastNormalView) : better(m.lastNormalView, m.opNumber, best.lastNormalView, best.opNumber)) best = m;
+    if (best === undefined || outranks(rank(m), rank(best))) best = m;
   }
   if (best === undefined) throw new Error('vsr: no DoViewChange to choose from');
   return best;
 }
 
-function better(a1: number, a2: number, b1: number, b2: number): boolean {
-  return a1 > b1 || (a1 === b1 && a2 > b2);
+/** Lexicographic: first key, then second; equal ranks keep the earlier message. */
+function outranks(a: readonly [number, number], b: readonly [number, number]): boolean {
+  return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
 }
