@@ -157,6 +157,8 @@ export class PartitionSearch {
     this.appendPrune = slotKind.includes(APPEND) && reads.length > 0 && resets.length <= MAX_RESETS_FOR_PRUNING;
     this.cursor = this.next[H] as number;
     if (m === 0) this.outcome = { verdict: true, prefix: [], unplaced: [] };
+    const impossible = this.impossibleOp();
+    if (impossible >= 0) this.outcome = { verdict: false, prefix: [], unplaced: [impossible] };
   }
 
   /** Configurations stored in the cache so far. */
@@ -309,6 +311,28 @@ export class PartitionSearch {
         cursor = nextInfo[id] as number;
       }
     }
+  }
+
+  /**
+   * Without appends, an ok read (or cas) that needs a value no write, cas or the initial value can
+   * produce can never be linearized: the key fails at once, with that op as the culprit, instead
+   * of after a search of every order of everything before it. Returns its slot, or -1.
+   */
+  private impossibleOp(): number {
+    const { kind, a, b } = this.model;
+    if (kind.includes(APPEND)) return -1;
+    const producible = new Set<number>([this.model.init]);
+    for (let slot = 0; slot < kind.length; slot++) {
+      if (kind[slot] === WRITE) producible.add(a[slot] as number);
+      if (kind[slot] === CAS) producible.add(b[slot] as number);
+    }
+    let culprit = -1;
+    for (let slot = 0; slot < this.m; slot++) {
+      if ((kind[slot] === READ || kind[slot] === CAS) && !producible.has(a[slot] as number)) {
+        if (culprit < 0 || (this.slots[slot] as Operation).completeIndex < (this.slots[culprit] as Operation).completeIndex) culprit = slot;
+      }
+    }
+    return culprit;
   }
 
   private linearized(slot: number): boolean {
