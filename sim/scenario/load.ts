@@ -7,7 +7,7 @@
  * the CLI prints as one sentence with exit status 2. Every omitted section gets the default from
  * `defaults.ts` (listed in docs/scenarios.md).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import type { NodeId, ProtocolDefinition, ProtocolOptions } from '../../protocols/api.js';
 import { PROTOCOLS } from '../../protocols/registry.js';
@@ -35,19 +35,31 @@ const TOP_KEYS = [
 ] as const;
 const NEMESIS_KINDS: readonly NemesisKind[] = ['partition', 'crash', 'pause', 'clock', 'cut', 'amnesia'];
 const CHECK_NAMES = ['linearizability', 'invariants', 'liveness'] as const;
-const MAX_SEED = 2 ** 32 - 1;
+/** The same range `--seed` accepts. */
+const MAX_SEED = Number.MAX_SAFE_INTEGER;
+/** A scenario is a page of YAML; anything this large is the wrong file. */
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 /** Read and validate the scenario file at `path`. */
 export function loadScenario(path: string, protocols: readonly ProtocolDefinition<any, any>[] = PROTOCOLS): Scenario {
-  let text: string;
+  return parseScenario(readScenarioText(path), path, protocols);
+}
+
+function readScenarioText(path: string): string {
+  let size: number;
   try {
-    text = readFileSync(path, 'utf8');
+    size = statSync(path).size;
+    if (size <= MAX_FILE_BYTES) return readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a scenario file' : `cannot be read (${code ?? 'unknown error'})`;
     throw inputError(path, 0, 0, '', why);
   }
-  return parseScenario(text, path, protocols);
+  return tooLarge(path);
+}
+
+function tooLarge(path: string): never {
+  throw inputError(path, 0, 0, '', `too large for a scenario file (more than ${MAX_FILE_BYTES / 1024 / 1024} MB)`);
 }
 
 /** Validate scenario `text` (YAML or JSON); `file` names it in errors and gives the default name. */

@@ -211,3 +211,13 @@ describe('scenario loading: every error names file, line, column, field, expecte
     expect([p.file, p.line, p.column, p.field]).toEqual(['x.json', 3, 24, 'network.loss']);
   });
 });
+
+describe('scenario files on disk', () => {
+  it('a directory or an oversized file is an input error, not a crash', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'consensim-load-'));
+    expect(inputProblem(() => loadScenario(dir, FIXTURE_PROTOCOLS)).message).toMatch(/is a directory/);
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, `protocol: alpha\ndescription: "${'x'.repeat(5 * 1024 * 1024)}"\n`);
+    expect(inputProblem(() => loadScenario(big, FIXTURE_PROTOCOLS)).message).toMatch(/too large for a scenario file/);
+  });
+});
