@@ -462,6 +462,10 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
     if (leader.epoch === null) {
       leader.promised.set(from, msg.acceptedEpoch);
       this.maybeChooseEpoch();
+    } else if (msg.acceptedEpoch > leader.epoch) {
+      // It promised a later epoch (to a leader that failed): it can never join ours, and if we keep
+      // a quorum without it, it would stay out for good. Re-elect; the next epoch exceeds its promise.
+      this.becomeLooking(`${from} promised epoch ${msg.acceptedEpoch} > ${leader.epoch}`);
     } else {
       // Step l.3.3: a server joining an established (or establishing) leader.
       this.sendToFollower(link, { type: 'NEWEPOCH', epoch: leader.epoch });
