@@ -25,6 +25,7 @@ export function renderCounterexample(counterexample: Counterexample, init: Value
     tail.forEach((op, i) => lines.push(`    ${chalk.green(`#${start + i + 1}`.padStart(5))}  ${describeOp(op)}`));
   }
   lines.push(`  state after it: ${formatValue(replayPrefix(prefix, init))}`);
+  if (counterexample.reason !== undefined) lines.push(`  why: ${counterexample.reason}`);
   lines.push('  could not be placed:');
   for (const op of unplaced) lines.push(`    ${chalk.red.bold('    ✗')}  ${describeOp(op)}`);
   return lines;

@@ -50,6 +50,8 @@ export interface Counterexample {
   readonly prefix: readonly OpSummary[];
   /** The operations that were next in line after the prefix; none of them could go next. */
   readonly unplaced: readonly OpSummary[];
+  /** A one-line explanation, when there is one simpler than "no order works". */
+  readonly reason?: string;
 }
 
 export interface CheckResult {
@@ -104,6 +106,7 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
           key: entry.key,
           prefix: outcome.prefix.map(summarize),
           unplaced: outcome.unplaced.map(summarize),
+          ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
         };
         return { linearizable: false, ...base, counterexample, failedKey: entry.key };
       }

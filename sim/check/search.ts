@@ -34,6 +34,8 @@ export interface PartitionOutcome {
   /** When false: the longest linearization found (slot numbers), and the ops that were next in line. */
   readonly prefix: readonly number[];
   readonly unplaced: readonly number[];
+  /** Why, when it is simpler than "no order works". */
+  readonly reason?: string;
 }
 
 const OK_OP = 0;
@@ -158,7 +160,12 @@ export class PartitionSearch {
     this.cursor = this.next[H] as number;
     if (m === 0) this.outcome = { verdict: true, prefix: [], unplaced: [] };
     const impossible = this.impossibleOp();
-    if (impossible >= 0) this.outcome = { verdict: false, prefix: [], unplaced: [impossible] };
+    if (impossible >= 0) {
+      const op = this.slots[impossible] as Operation;
+      const needs = JSON.stringify(op.f === 'read' ? op.output : Array.isArray(op.value) ? op.value[0] : null);
+      const reason = `no operation can leave ${needs} in this key (it is not the initial value, and nothing that may have taken effect writes it), yet this ${op.f} ${op.f === 'read' ? 'returned' : 'expected'} it`;
+      this.outcome = { verdict: false, prefix: [], unplaced: [impossible], reason };
+    }
   }
 
   /** Configurations stored in the cache so far. */
