@@ -33,9 +33,17 @@ function firstFailingSeed(name: string, bug: string, seeds: number): number | nu
   return null;
 }
 
-type RoleEvent = Extract<TraceEvent, { kind: 'role' }>;
+/** A `role` trace event (docs/engine.md): after a step that changed role, term or leader. */
+interface RoleEvent {
+  readonly t: number;
+  readonly node: string;
+  readonly role: string;
+  readonly term: number;
+}
 function roles(trace: readonly TraceEvent[] | null): RoleEvent[] {
-  return (trace ?? []).filter((e): e is RoleEvent => e.kind === 'role');
+  return (trace ?? [])
+    .filter((e) => e.kind === 'role')
+    .map((e) => ({ t: e.t, node: String(e['node']), role: String(e['role']), term: Number(e['term']) }));
 }
 
 describe('correct Raft passes every bundled Raft scenario', () => {
