@@ -94,6 +94,23 @@ describe('multipaxos-dueling-proposers (PMS §2.4: progress needs a distinguishe
     expect(preemptions.length).toBeGreaterThan(100);
   });
 
+  it('§3 "safety is preserved" without a leader: dueling proposers under the nemesis never break an invariant', () => {
+    const nemesis = load('multipaxos-nemesis');
+    const duel: Scenario = {
+      ...nemesis,
+      durationUs: 4_000_000,
+      protocolOptions: { ...nemesis.protocolOptions, leader: 'none', duelRetry: 40_000 },
+      checks: { ...nemesis.checks, liveness: false },
+    };
+    let completed = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const { result } = runScenario(duel, { seed, hashTrace: false });
+      expect(result.reason, `seed ${seed}`).toBeUndefined();
+      completed += result.stats.ops.ok;
+    }
+    expect(completed).toBeGreaterThan(0); // values do get chosen now and then, and stay chosen
+  });
+
   it('with leader: stable, the same scenario passes', () => {
     const stable = { ...scenario, protocolOptions: { ...scenario.protocolOptions, leader: 'stable' } };
     const { result } = runScenario(stable);
