@@ -6,8 +6,14 @@ import type { ClientId } from '../../protocols/api.js';
 import type { HistoryEvent, HistoryF, HistoryType, HistoryValue } from '../history/types.js';
 import type { TraceSink } from '../world/trace.js';
 
+/** Events recorded within one virtual microsecond are spaced by this much, in the order they happened. */
+const TIE_STEP = 0.001;
+const MAX_TIES = 999;
+
 export class HistoryRecorder {
   readonly events: HistoryEvent[] = [];
+  private lastMicros = -1;
+  private ties = 0;
   ok = 0;
   fail = 0;
   info = 0;
@@ -18,7 +24,7 @@ export class HistoryRecorder {
   }
 
   invoke(time: number, client: ClientId, process: number, reqId: number, f: HistoryF, key: string, value: HistoryValue): void {
-    this.push({ process, type: 'invoke', f, key, value, time });
+    this.push({ process, type: 'invoke', f, key, value, time: this.stamp(time) });
     if (this.trace.enabled) this.trace.emit({ t: time, kind: 'invoke', client, process, reqId, f, key, value });
   }
 
@@ -32,11 +38,27 @@ export class HistoryRecorder {
     key: string,
     value: HistoryValue,
   ): void {
-    this.push({ process, type, f, key, value, time });
+    this.push({ process, type, f, key, value, time: this.stamp(time) });
     if (type === 'ok') this.ok++;
     else if (type === 'fail') this.fail++;
     else this.info++;
     if (this.trace.enabled) this.trace.emit({ t: time, kind: 'complete', client, process, reqId, type, f, key, value });
+  }
+
+  /**
+   * History times must strictly increase (Contract 3; the history reader insists), but several
+   * events can happen in one virtual microsecond: the 2nd, 3rd, ... get `t + 0.001`, `t + 0.002`,
+   * ... (still in µs, still in the order they happened). The trace keeps the integer time.
+   */
+  private stamp(micros: number): number {
+    if (micros < this.lastMicros) throw new Error(`history time went back from ${this.lastMicros} to ${micros}`);
+    if (micros > this.lastMicros) {
+      this.lastMicros = micros;
+      this.ties = 0;
+      return micros;
+    }
+    if (++this.ties > MAX_TIES) throw new Error(`more than ${MAX_TIES + 1} history events in virtual microsecond ${micros}`);
+    return Math.round((micros + this.ties * TIE_STEP) * 1000) / 1000;
   }
 
   private push(event: HistoryEvent): void {

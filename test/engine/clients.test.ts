@@ -167,3 +167,16 @@ describe('request immutability', () => {
     expect(seen.every(Boolean)).toBe(true);
   });
 });
+
+describe('history times', () => {
+  it('strictly increase (ties within a microsecond are spaced by 0.001) and read back through the history parser', async () => {
+    const { parseHistory, toJsonLines } = await import('../../sim/history/index.js');
+    // zero think time: a client's next invoke happens in the microsecond its last op completed
+    const scenario = fixtureScenario({ workload: { clients: 4, keys: 2, mix: { read: 0.5, write: 0.5, cas: 0 }, intervalUs: 0, timeoutUs: 300_000 } });
+    const { history } = runScenario(scenario, { protocols: fixtureProtocols, hashTrace: false });
+    for (let i = 1; i < history.length; i++) expect((history[i] as HistoryEvent).time).toBeGreaterThan((history[i - 1] as HistoryEvent).time);
+    expect(history.some((e) => !Number.isInteger(e.time))).toBe(true);
+    expect(history.every((e) => Math.abs(e.time * 1000 - Math.round(e.time * 1000)) < 1e-6)).toBe(true);
+    expect(parseHistory(toJsonLines(history), 'mem.jsonl')).toEqual(history);
+  });
+});
