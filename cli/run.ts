@@ -8,11 +8,13 @@ import { extname } from 'node:path';
 import { checkHistory, type Counterexample } from '../sim/check/index.js';
 import { toEdn, toJsonLines } from '../sim/history/index.js';
 import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
+import type { Scenario } from '../sim/scenario/types.js';
 import { sweepJob } from '../sim/sweep.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
 import { printLine, setExitCode } from './output.js';
 import { renderReport } from './report.js';
 import { renderCounterexample } from './timeline.js';
+import { count } from './format.js';
 import { banner, counterexampleText, summaryLines } from './summary.js';
 
 interface RunFlags {
@@ -57,19 +59,32 @@ function runCommand(file: string, flags: RunFlags): void {
     hashTrace: true,
   });
   const { result } = outcome;
-  if (flags.trace !== undefined) writeOutput(flags.trace, traceToJsonLines(outcome.trace ?? []), '--trace');
-  if (flags.history !== undefined) {
-    const text = extname(flags.history).toLowerCase() === '.edn' ? toEdn(outcome.history) : toJsonLines(outcome.history);
-    writeOutput(flags.history, text, '--history');
-  }
   const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
+  const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample);
+  if (flags.json === true) printLine(JSON.stringify(result));
+  else for (const line of summaryLines(result, counterexample === null ? null : renderCounterexample(counterexample, null).join('\n'), written)) printLine(line);
+  setExitCode(result.ok ? 0 : 1);
+}
+
+/** Write the files asked for; returns one note per file written ("trace t.jsonl (1,234 events)"). */
+function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, counterexample: Counterexample | null): string[] {
+  const notes: string[] = [];
+  if (flags.trace !== undefined) {
+    const trace = outcome.trace ?? [];
+    writeOutput(flags.trace, traceToJsonLines(trace), '--trace');
+    notes.push(`trace ${flags.trace} (${count(trace.length)} events)`);
+  }
+  if (flags.history !== undefined) {
+    const edn = extname(flags.history).toLowerCase() === '.edn';
+    writeOutput(flags.history, edn ? toEdn(outcome.history) : toJsonLines(outcome.history), '--history');
+    notes.push(`history ${flags.history} (${count(outcome.history.length)} events, ${edn ? 'EDN' : 'JSON Lines'})`);
+  }
   if (flags.report !== undefined) {
     const text = counterexample === null ? null : counterexampleText(counterexample);
-    writeOutput(flags.report, renderReport({ scenario: { ...scenario, seed }, outcome, counterexample: text }), '--report');
+    writeOutput(flags.report, renderReport({ scenario, outcome, counterexample: text }), '--report');
+    notes.push(`report ${flags.report}`);
   }
-  if (flags.json === true) printLine(JSON.stringify(result));
-  else for (const line of summaryLines(result, counterexample === null ? null : renderCounterexample(counterexample, null).join('\n'))) printLine(line);
-  setExitCode(result.ok ? 0 : 1);
+  return notes;
 }
 
 /** Budget for re-checking a failed history to show why it is not linearizable. */

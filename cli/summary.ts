@@ -21,7 +21,7 @@ function verdict(value: boolean | 'unknown' | null): string {
 }
 
 /** Every line after the banner. */
-export function summaryLines(result: RunResult, counterexample: string | null = null): string[] {
+export function summaryLines(result: RunResult, counterexample: string | null = null, written: readonly string[] = []): string[] {
   const { checks, stats } = result;
   const lines: string[] = [];
   lines.push(`  linearizable  ${verdict(checks.linearizable)}`);
@@ -35,6 +35,7 @@ export function summaryLines(result: RunResult, counterexample: string | null = 
   lines.push(chalk.dim(`  ${count(stats.events)} events · messages ${count(m.sent)} sent, ${count(m.delivered)} delivered, ${count(m.dropped)} dropped, ${count(m.duplicated)} duplicated`));
   lines.push(chalk.dim(`  ops ${count(stats.ops.ok)} ok, ${count(stats.ops.fail)} fail, ${count(stats.ops.info)} info · ${virtualTime(stats.virtualMs)} virtual in ${count(Math.round(stats.wallMs))}ms${ratio}`));
   if (result.traceHash !== '') lines.push(chalk.dim(`  traceHash ${result.traceHash}`));
+  for (const note of written) lines.push(chalk.dim(`  wrote ${note}`));
   if (result.ok) {
     lines.push(chalk.green('PASS'));
   } else {
