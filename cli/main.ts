@@ -23,7 +23,7 @@ program
   .exitOverride();
 
 // Each command registers itself here (one module per command).
-const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerList, registerSweepAll, registerCheck];
+const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerCheck, registerList, registerSweepAll];
 
 for (const register of registrations) register(program);
 
