@@ -564,7 +564,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.viewChangeTimerView = -1;
     this.persistView();
     this.sendViewChange();
-    this.viewChangeProgress();
+    if (!this.joinHigherView()) this.viewChangeProgress();
   }
 
   private sendViewChange(): void {
@@ -591,22 +591,27 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private onViewChange(vc: Signed<ViewChangeBody>): void {
     if (vc.replica === this.env.id || vc.view < this.view || (vc.view === this.view && !this.viewChanging)) return;
-    if (this.viewChanges.get(vc.replica)?.some((v) => v.view === vc.view)) return;
-    if (!this.verifyViewChange(vc)) return;
-    this.storeViewChange(vc);
-    // §4.5.2: f+1 replicas want a higher view — join the smallest of those views now.
+    const known = this.viewChanges.get(vc.replica)?.some((v) => v.view === vc.view) ?? false;
+    if (!known) {
+      if (!this.verifyViewChange(vc)) return;
+      this.storeViewChange(vc);
+    }
+    // A retransmission changes nothing stored, but our own view may have moved since: re-check.
+    if (!this.joinHigherView()) this.viewChangeProgress();
+  }
+
+  /** §4.5.2: f+1 other replicas want a higher view — join the smallest of those views now. */
+  private joinHigherView(): boolean {
     const higher: number[] = [];
     for (const [replica, list] of this.viewChanges) {
       const above = list.filter((v) => v.view > this.view);
       if (replica !== this.env.id && above.length > 0) higher.push(Math.min(...above.map((v) => v.view)));
     }
-    if (higher.length >= this.f + 1) {
-      const target = Math.min(...higher);
-      this.env.note(`joining view change to ${target}: ${higher.length} replicas asked for a higher view`);
-      this.startViewChange(target);
-      return;
-    }
-    this.viewChangeProgress();
+    if (higher.length < this.f + 1) return false;
+    const target = Math.min(...higher);
+    this.env.note(`joining view change to ${target}: ${higher.length} replicas asked for a higher view`);
+    this.startViewChange(target);
+    return true;
   }
 
   private storeViewChange(vc: Signed<ViewChangeBody>): void {
