@@ -34,6 +34,18 @@ describe('correct VR passes bounded sweeps', () => {
   });
 });
 
+describe('scenarios of disk-based protocols that crash a majority', () => {
+  it('stay safe under VR and fail only liveness (the diskless limit)', () => {
+    for (const name of ['raft-crash-restart', 'zab-crash-storm', 'zab-leader-crash-during-sync']) {
+      const switched = withOverrides(scenario(name), { protocol: 'vsr' });
+      for (let seed = 1; seed <= 3; seed++) {
+        const { checks } = runScenario(switched, { seed, hashTrace: false }).result;
+        expect([name, seed, checks.invariants, checks.linearizable, checks.liveness]).toEqual([name, seed, [], true, false]);
+      }
+    }
+  });
+});
+
 describe('each bug variant is caught, and its failing seed reproduces', () => {
   const cases: readonly [bug: string, scenario: string, invariant: string][] = [
     ['vsr.rejoin-without-recovery', 'vsr-recovery', 'recovering-replica-silent'],
