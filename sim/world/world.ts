@@ -162,7 +162,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
       if (ev === undefined) break;
       if (ev.t > this.endUs) break;
       this.now = ev.t;
-      if (this.dispatch(ev)) this.events++;
+      if (this.dispatchGuarded(ev)) this.events++;
       if (this.events > maxEvents) {
         this.violate('limit:events', null, `more than ${maxEvents} events (a livelock, or raise the limit)`);
       } else if (queue.size > maxQueue) {
@@ -183,6 +183,21 @@ export class World implements HostServices, ClientServices, FaultTarget {
     }
     this.queue.push(scenario.durationUs, EventKind.Phase, -1).n1 = Phase.Settle;
     this.queue.push(this.endUs, EventKind.Phase, -1).n1 = Phase.End;
+  }
+
+  /**
+   * Protocol code also runs outside node steps (inspect() for the leader selector, a monitor's
+   * onCrash); if it throws there, the run fails the same way as for a throwing node.
+   */
+  private dispatchGuarded(ev: SimEvent): boolean {
+    try {
+      return this.dispatch(ev);
+    } catch (error) {
+      if (this.rethrow) throw error;
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.violate('exception', null, `protocol code threw ${message}`);
+      return true;
+    }
   }
 
   /** Handle one event; false for stale events that do not count. */

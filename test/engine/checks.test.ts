@@ -110,3 +110,24 @@ describe('byzantine wrappers', () => {
     expect(t.some((e) => e.kind === 'send' && e.from === 'n1' && e.to === 'n2')).toBe(true);
   });
 });
+
+describe('protocol code outside node steps', () => {
+  it('reports a monitor that throws in onCrash as a failed run', () => {
+    const brittle: ProtocolDefinition<FixtureMessage> = {
+      ...fixtureProtocol,
+      createMonitor: () => ({
+        afterStep: () => null,
+        onCrash: () => {
+          throw new Error('monitor broke');
+        },
+      }),
+    };
+    const scenario = fixtureScenario({
+      faults: [{ atUs: 100_000, action: { kind: 'crash', target: { kind: 'node', node: 'n2' }, restartUs: null, amnesia: false }, line: 0 }],
+    });
+    const { result } = runScenario(scenario, { protocols: () => brittle });
+    expect(result.ok).toBe(false);
+    expect(result.checks.invariants[0]).toMatchObject({ name: 'exception', time: 100_000 });
+    expect(result.reason).toContain('monitor broke');
+  });
+});
