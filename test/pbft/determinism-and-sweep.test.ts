@@ -29,6 +29,11 @@ describe('PBFT determinism, cluster sizes and a bounded nemesis sweep', () => {
     expect(result.reason).toBeUndefined();
   });
 
+  it('regression: nemesis seed 932 (replicas stuck at views 7, 8 and 9 until the join rule re-ran on retransmissions)', () => {
+    const { result } = runScenario(scenario('pbft-nemesis'), { seed: 932, hashTrace: false });
+    expect(result.reason).toBeUndefined();
+  });
+
   it('pbft-nemesis passes seeds 1..16', () => {
     const s = scenario('pbft-nemesis');
     const failed: string[] = [];
