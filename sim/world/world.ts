@@ -96,8 +96,6 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private nextProcess: number;
   private nextValue = 0;
   private readonly nemesis: Nemesis | null;
-  /** The host whose code is running (for exceptions and violations). */
-  private current: Host | null = null;
 
   constructor(config: WorldConfig) {
     const { scenario, seed } = config;
@@ -233,16 +231,10 @@ export class World implements HostServices, ClientServices, FaultTarget {
 
   /** Run node code; an exception becomes a violation (unless rethrow is set). */
   private guarded(host: Host, body: () => void): void {
-    const previous = this.current;
-    this.current = host;
     try {
       body();
     } catch (error) {
-      if (this.rethrow) throw error;
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      this.violate('exception', host.id, `${host.id} threw ${message}`);
-    } finally {
-      this.current = previous;
+      this.nodeThrew(host, error);
     }
   }
 
@@ -257,14 +249,12 @@ export class World implements HostServices, ClientServices, FaultTarget {
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'deliver', id: ev.n1, from: ev.from, to: host.id });
     const node = host.node;
     if (node === null) throw new Error(`${host.id} is up without a node`);
-    this.current = host;
     try {
       node.onMessage(ev.from as NodeId, ev.payload);
       this.afterStep(host);
     } catch (error) {
       this.nodeThrew(host, error);
     }
-    this.current = null;
     return true;
   }
 
@@ -276,14 +266,12 @@ export class World implements HostServices, ClientServices, FaultTarget {
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'deliver', id: ev.n1, from: ev.from, to: host.id });
     const node = host.node;
     if (node === null) throw new Error(`${host.id} is up without a node`);
-    this.current = host;
     try {
       node.onRequest(ev.from as ClientId, ev.n2, ev.payload as KvOp);
       this.afterStep(host);
     } catch (error) {
       this.nodeThrew(host, error);
     }
-    this.current = null;
     return true;
   }
 
@@ -295,7 +283,6 @@ export class World implements HostServices, ClientServices, FaultTarget {
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'timer', node: host.id, name: ev.name });
     const node = host.node;
     if (node === null) throw new Error(`${host.id} is up without a node`);
-    this.current = host;
     try {
       const hooks = host.hooks;
       if (hooks !== null && hooks.onTimer !== undefined && ev.name.startsWith('byz:')) hooks.onTimer(ev.name);
@@ -304,7 +291,6 @@ export class World implements HostServices, ClientServices, FaultTarget {
     } catch (error) {
       this.nodeThrew(host, error);
     }
-    this.current = null;
     return true;
   }
 
