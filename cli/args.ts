@@ -70,3 +70,14 @@ export function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
+
+/**
+ * `consensim list --json | head` closes stdout early: that is not an error, so stop quietly with
+ * the status so far instead of dying on EPIPE with a stack trace.
+ */
+export function stopQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { loadCatalogue } from '../sim/catalogue.js';
 import type { SweepResult } from '../sim/result.js';
 import { sweep, SweepPool } from '../sim/sweep.js';
-import { displayPath, parsePositive, parseSeedRange } from './args.js';
+import { displayPath, parsePositive, parseSeedRange, stopQuietlyOnClosedPipe } from './args.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
 import { progressBar } from './progress.js';
 
@@ -44,6 +44,7 @@ export function registerSweepAll(program: Command): void {
 }
 
 async function sweepAll(flags: SweepAllFlags): Promise<void> {
+  stopQuietlyOnClosedPipe();
   // One set of worker threads for every scenario: starting threads costs more than a short sweep.
   const workers = flags.workers ?? availableParallelism();
   const pool = workers > 1 && SweepPool.available() ? new SweepPool(workers) : null;

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { SweepResult } from '../sim/result.js';
 import { sweep } from '../sim/sweep.js';
-import { collect, parsePositive, parseSeedRange, parseShard } from './args.js';
+import { collect, parsePositive, parseSeedRange, parseShard, stopQuietlyOnClosedPipe } from './args.js';
 import { chalk, printLine, setExitCode } from './output.js';
 import { progressBar } from './progress.js';
 import { count } from './format.js';
@@ -41,6 +41,7 @@ export function registerSweep(program: Command): void {
 }
 
 async function sweepCommand(file: string, flags: SweepFlags): Promise<void> {
+  stopQuietlyOnClosedPipe();
   const bar = progressBar('sweep', flags.json !== true);
   const { result } = await sweep(file, {
     from: flags.seeds.from,
@@ -64,10 +65,21 @@ export function sweepLines(result: SweepResult): string[] {
     chalk.bold(`${result.scenario} · ${result.protocol} · seeds ${seeds.from}..${seeds.to} (${count(seeds.count)} run)`),
     `${count(result.passed)} passed, ${result.failed.length === 0 ? chalk.green('0 failed') : chalk.red(`${result.failed.length} failed`)} in ${(result.wallMs / 1000).toFixed(1)}s (${result.seedsPerSec} seeds/s)`,
   ];
+  if (result.failed.length > 1) lines.push(`failures by kind: ${failureKinds(result.failed.map((f) => f.reason))}`);
   for (const f of result.failed.slice(0, MAX_LISTED)) {
     lines.push(`${chalk.red(`seed ${f.seed}`)}: ${f.reason}`);
     lines.push(`  reproduce: ${f.repro}`);
   }
   if (result.failed.length > MAX_LISTED) lines.push(chalk.dim(`... and ${result.failed.length - MAX_LISTED} more (use --json for all)`));
   return lines;
+}
+
+/** "30× invariant applied-prefix violated, 4× history is not linearizable": reasons without their details. */
+export function failureKinds(reasons: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const reason of reasons) {
+    const kind = reason.split(/ at | \(|: /)[0] ?? reason;
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${n}× ${kind}`).join(', ');
 }

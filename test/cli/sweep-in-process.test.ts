@@ -11,6 +11,7 @@ import { PROTOCOLS } from '../../protocols/registry.js';
 import { InputError } from '../../sim/errors.js';
 import type { SweepResult } from '../../sim/result.js';
 import { sweep, sweepSeeds } from '../../sim/sweep.js';
+import { failureKinds } from '../../cli/sweep.js';
 import { fixtureProtocol } from '../fixtures/primary.js';
 
 let file = '';
@@ -73,5 +74,16 @@ describe('sweep in this thread', () => {
   it('a shard runs only its seeds', async () => {
     const { result } = await sweep(file, { from: 1, to: 9, workers: 1, shard: { k: 2, n: 3 }, extraBugs: ['fixture.monitor'] });
     expect(result.failed.map((f) => f.seed)).toEqual([2, 5, 8]);
+  });
+});
+
+describe('sweep output', () => {
+  it('groups failure reasons by kind, most frequent first', () => {
+    expect(failureKinds([
+      'history is not linearizable (key k1)',
+      'invariant applied-prefix violated at 5.8ms on n1: n1 applied c2#85',
+      'invariant applied-prefix violated at 1.2ms on n3: n3 applied c1#4',
+      'liveness: probe read of c1 did not complete',
+    ])).toBe('2× invariant applied-prefix violated, 1× history is not linearizable, 1× liveness');
   });
 });
