@@ -38,6 +38,12 @@ export interface PartitionOutcome {
   readonly reason?: string;
 }
 
+// Status codes of `search`.
+const SEARCHING = 0;
+const LINEARIZABLE = 1;
+const NOT_LINEARIZABLE = 2;
+const OUT_OF_MEMORY = 3;
+
 const OK_OP = 0;
 /** Above this many writes/cas on one key, the append prune would cost more than it saves. */
 const MAX_RESETS_FOR_PRUNING = 64;
@@ -159,6 +165,9 @@ export class PartitionSearch {
     this.appendPrune = slotKind.includes(APPEND) && reads.length > 0 && resets.length <= MAX_RESETS_FOR_PRUNING;
     this.cursor = this.next[H] as number;
     if (m === 0) this.outcome = { verdict: true, prefix: [], unplaced: [] };
+    // One zero-step call runs the loop's single exit, so its stores have type feedback before the
+    // loop gets optimized (otherwise the first exit deoptimizes it).
+    if (m > 0) this.search(0, Infinity);
     const impossible = this.impossibleOp();
     if (impossible >= 0) {
       const op = this.slots[impossible] as Operation;
@@ -183,28 +192,40 @@ export class PartitionSearch {
       this.stepsUsed = 0;
       return this.outcome;
     }
+    switch (this.search(maxSteps, deadlineMs)) {
+      case SEARCHING:
+        return null;
+      case LINEARIZABLE:
+        return (this.outcome = { verdict: true, prefix: [], unplaced: [] });
+      case NOT_LINEARIZABLE: {
+        const prefix = Array.from(this.bestPrefix?.subarray(0, this.bestLength) ?? []);
+        return (this.outcome = { verdict: false, prefix, unplaced: unplacedAfter(prefix, this.slots, this.m) });
+      }
+      default:
+        return (this.outcome = { verdict: 'unknown', prefix: [], unplaced: [] });
+    }
+  }
+
+  /**
+   * The search loop. It keeps its position in locals and leaves through one exit that stores them,
+   * with a status code: rarely taken exits that allocate or call would each cost a deoptimization
+   * of this hot function the first time they run.
+   */
+  private search(maxSteps: number, deadlineMs: number): number {
     const m = this.m;
     const H = 2 * m;
     const { model, next, prev, position, nextInfo, prevInfo, infoPosition, okBits, infoBits, zobrist, cache } = this;
     const { stackKind, stackId, stackState, stackBoundary, stackReadPointer, readsByCompletion, appendPrune } = this;
     const TI = infoPosition.length + 1;
     const HI = infoPosition.length;
-    let { depth, okDepth, state, okHash, phase, boundary, cursor, readPointer, fresh } = this;
+    let { depth, okDepth, bestOkDepth, dirty, state, okHash, phase, boundary, cursor, readPointer, fresh } = this;
     let steps = 0;
+    let status = SEARCHING;
 
     for (;;) {
       if (++steps > maxSteps || ((steps & 4095) === 0 && wallNowMs() > deadlineMs)) {
-        this.depth = depth;
-        this.okDepth = okDepth;
-        this.state = state;
-        this.okHash = okHash;
-        this.phase = phase;
-        this.boundary = boundary;
-        this.cursor = cursor;
-        this.readPointer = readPointer;
-        this.fresh = fresh;
-        this.stepsUsed = steps - 1;
-        return null;
+        steps--;
+        break;
       }
       if (phase === 0) {
         if (cursor < m) {
@@ -219,7 +240,10 @@ export class PartitionSearch {
             const key = nextState * 2; // not fresh
             const hash = mix32(okHash ^ Math.imul(key + 1, 0x9e3779b1));
             if (!cache.seenOrAdd(hash, key, okBits, infoBits)) {
-              if (cache.full) return this.finish(steps, { verdict: 'unknown', prefix: [], unplaced: [] });
+              if (cache.full) {
+                status = OUT_OF_MEMORY;
+                break;
+              }
               stackKind[depth] = OK_OP;
               stackId[depth] = j;
               stackState[depth] = state;
@@ -227,10 +251,13 @@ export class PartitionSearch {
               depth++;
               if (readsByCompletion[readPointer] === j) readPointer = this.advanceReads(readPointer);
               okDepth++;
-              if (okDepth === m) return this.finish(steps, { verdict: true, prefix: [], unplaced: [] });
-              if (okDepth > this.bestOkDepth) {
-                this.bestOkDepth = okDepth;
-                this.dirty = true;
+              if (okDepth === m) {
+                status = LINEARIZABLE;
+                break;
+              }
+              if (okDepth > bestOkDepth) {
+                bestOkDepth = okDepth;
+                dirty = true;
               }
               // Lift: unlink the call and its return (dancing links: they keep their own pointers).
               const r = m + j;
@@ -266,7 +293,10 @@ export class PartitionSearch {
           const key = nextState * 2 + 1; // fresh
           const hash = mix32(okHash ^ Math.imul(key + 1, 0x9e3779b1));
           if (!cache.seenOrAdd(hash, key, okBits, infoBits)) {
-            if (cache.full) return this.finish(steps, { verdict: 'unknown', prefix: [], unplaced: [] });
+            if (cache.full) {
+              status = OUT_OF_MEMORY;
+              break;
+            }
             stackKind[depth] = INFO_OP;
             stackId[depth] = i;
             stackState[depth] = state;
@@ -287,10 +317,13 @@ export class PartitionSearch {
         continue;
       }
       // Every candidate at this node is exhausted: backtrack.
-      if (this.dirty) this.snapshot(depth);
+      if (dirty) {
+        this.snapshot(depth);
+        dirty = false;
+      }
       if (depth === 0) {
-        const prefix = Array.from(this.bestPrefix?.subarray(0, this.bestLength) ?? []);
-        return this.finish(steps, { verdict: false, prefix, unplaced: unplacedAfter(prefix, this.slots, m) });
+        status = NOT_LINEARIZABLE;
+        break;
       }
       depth--;
       const id = stackId[depth] as number;
@@ -318,6 +351,19 @@ export class PartitionSearch {
         cursor = nextInfo[id] as number;
       }
     }
+    this.depth = depth;
+    this.okDepth = okDepth;
+    this.bestOkDepth = bestOkDepth;
+    this.dirty = dirty;
+    this.state = state;
+    this.okHash = okHash;
+    this.phase = phase;
+    this.boundary = boundary;
+    this.cursor = cursor;
+    this.readPointer = readPointer;
+    this.fresh = fresh;
+    this.stepsUsed = steps;
+    return status;
   }
 
   /**
@@ -365,8 +411,8 @@ export class PartitionSearch {
    * certainly not a prefix.)
    */
   private appendFeasible(state: number, readPointer: number): boolean {
-    const read = this.readsByCompletion[readPointer];
-    if (read === undefined) return true;
+    if (readPointer >= this.readsByCompletion.length) return true;
+    const read = this.readsByCompletion[readPointer] as number;
     const deadline = (this.slots[read] as Operation).completeIndex;
     for (let r = 0; r < this.resets.length && (this.resetInvoke[r] as number) < deadline; r++) {
       if (!this.linearized(this.resets[r] as number)) return true;
@@ -376,12 +422,6 @@ export class PartitionSearch {
 
   /** Steps the last `run` took. */
   stepsUsed = 0;
-
-  private finish(steps: number, outcome: PartitionOutcome): PartitionOutcome {
-    this.stepsUsed = steps;
-    this.outcome = outcome;
-    return outcome;
-  }
 
   /** Records the stack as the longest linearization so far (trailing info ops explain nothing). */
   private snapshot(depth: number): void {
@@ -393,7 +433,6 @@ export class PartitionSearch {
       prefix[d] = this.stackKind[d] === OK_OP ? id : this.m + id;
     }
     this.bestLength = end;
-    this.dirty = false;
   }
 
 }
