@@ -18,9 +18,12 @@ export class HistoryRecorder {
   fail = 0;
   info = 0;
   private readonly trace: TraceSink;
+  private readonly onLimit: (detail: string) => void;
 
-  constructor(trace: TraceSink) {
+  /** `onLimit` hears of a microsecond with more events than the time stamps can tell apart. */
+  constructor(trace: TraceSink, onLimit: (detail: string) => void) {
     this.trace = trace;
+    this.onLimit = onLimit;
   }
 
   invoke(time: number, client: ClientId, process: number, reqId: number, f: HistoryF, key: string, value: HistoryValue): void {
@@ -57,7 +60,10 @@ export class HistoryRecorder {
       this.ties = 0;
       return micros;
     }
-    if (++this.ties > MAX_TIES) throw new Error(`more than ${MAX_TIES + 1} history events in virtual microsecond ${micros}`);
+    if (++this.ties > MAX_TIES) {
+      this.onLimit(`more than ${MAX_TIES + 1} history events at ${micros}µs: virtual time stopped advancing (zero latency and zero think time?)`);
+      this.ties = MAX_TIES;
+    }
     return Math.round((micros + this.ties * TIE_STEP) * 1000) / 1000;
   }
 

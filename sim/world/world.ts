@@ -45,11 +45,13 @@ export interface WorldLimits {
   readonly maxEvents: number;
   /** Events waiting in the queue before the run is stopped as a failure. */
   readonly maxQueue: number;
+  /** Events at one virtual microsecond before the run is stopped (time stopped advancing). */
+  readonly maxEventsPerInstant: number;
 }
 
 export function defaultLimits(scenario: Scenario): WorldLimits {
   const virtualMs = Math.ceil((scenario.durationUs + scenario.settleUs) / 1000);
-  return { maxEvents: 1_000_000 + 200 * virtualMs, maxQueue: 1_000_000 };
+  return { maxEvents: 1_000_000 + 200 * virtualMs, maxQueue: 1_000_000, maxEventsPerInstant: 100_000 };
 }
 
 export interface WorldConfig {
@@ -127,7 +129,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
           })
         : null;
     this.hosts = this.createHosts(seed);
-    this.history = new HistoryRecorder(config.trace);
+    this.history = new HistoryRecorder(config.trace, (detail) => this.violate('limit:instant', null, detail));
     const policy = config.protocol.clientPolicy(scenario.nodes, scenario.protocolOptions, config.bugs);
     this.clients = range(scenario.workload.clients).map(
       (i) =>
@@ -154,17 +156,21 @@ export class World implements HostServices, ClientServices, FaultTarget {
     for (const host of this.hosts) this.guarded(host, () => this.boot(host));
     for (const client of this.clients) client.start();
     const queue = this.queue;
-    const { maxEvents, maxQueue } = this.limits;
+    const { maxEvents, maxQueue, maxEventsPerInstant } = this.limits;
+    let atThisInstant = 0;
     while (this.violation === null && this.phase !== 'ended') {
       const ev = queue.pop();
       if (ev === undefined) break;
       if (ev.t > this.endUs) break;
+      atThisInstant = ev.t === this.now ? atThisInstant + 1 : 1;
       this.now = ev.t;
       if (this.dispatchGuarded(ev)) this.events++;
       if (this.events > maxEvents) {
         this.violate('limit:events', null, `more than ${maxEvents} events (a livelock, or raise the limit)`);
       } else if (queue.size > maxQueue) {
         this.violate('limit:queue', null, `more than ${maxQueue} events queued at once`);
+      } else if (atThisInstant > maxEventsPerInstant) {
+        this.violate('limit:instant', null, `more than ${maxEventsPerInstant} events at ${this.now}µs: virtual time stopped advancing (zero latency and zero think time, or a zero-delay timer loop)`);
       }
     }
     if (this.phase !== 'ended' && this.violation === null) this.now = Math.max(this.now, this.endUs);
