@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkHistory, type Model } from '../../sim/check/index.js';
+import { pairOperations } from '../../sim/check/operations.js';
+import { PartitionSearch } from '../../sim/check/search.js';
 import { toEdn, toJsonLines, parseHistory } from '../../sim/history/index.js';
 import { stream } from '../../sim/random.js';
 import { bruteForceLinearizable } from './brute-force.js';
@@ -23,13 +25,18 @@ const CASES: readonly Case[] = [
   { name: 'kv, two keys', model: 'kv', seeds: 1500, shape: { processes: 3, ops: 7, keys: ['x', 'y'], functions: ['read', 'write', 'cas', 'append'], init: null } },
   { name: 'info-heavy register', model: 'cas-register', seeds: 1500, shape: { processes: 3, ops: 8, keys: [null], functions: ['read', 'write', 'write', 'cas'], init: null, infoChance: 0.4 } },
   { name: 'kv appends', model: 'kv', seeds: 1000, shape: { processes: 4, ops: 6, keys: ['k'], functions: ['read', 'append', 'append', 'write'], init: '' } },
+  { name: 'kv appends with info', model: 'kv', seeds: 800, shape: { processes: 3, ops: 7, keys: ['k'], functions: ['read', 'append', 'append', 'cas'], init: '', infoChance: 0.35 } },
 ];
+
+/** `PROPERTY_SCALE=20 npx vitest run test/check/property.test.ts` for a one-off deep sweep. */
+const SCALE = Math.max(1, Number(process.env['PROPERTY_SCALE'] ?? 1) || 1);
 
 describe('fast checker agrees with brute force', () => {
   for (const c of CASES) {
-    it(`${c.name}: ${c.seeds} random histories`, () => {
+    const seeds = c.seeds * SCALE;
+    it(`${c.name}: ${seeds} random histories`, () => {
       const verdicts = { true: 0, false: 0 };
-      for (let seed = 1; seed <= c.seeds; seed++) {
+      for (let seed = 1; seed <= seeds; seed++) {
         const events = randomHistory(stream(seed, `property:${c.name}`), c.shape);
         if (events.length === 0) continue;
         const expected = bruteForceLinearizable(events, c.shape.init);
@@ -44,8 +51,8 @@ describe('fast checker agrees with brute force', () => {
         }
       }
       // Both verdicts must be well represented, or the test proves little.
-      expect(verdicts.true).toBeGreaterThan(c.seeds / 20);
-      expect(verdicts.false).toBeGreaterThan(c.seeds / 20);
+      expect(verdicts.true).toBeGreaterThan(seeds / 20);
+      expect(verdicts.false).toBeGreaterThan(seeds / 20);
     });
   }
 
@@ -55,6 +62,25 @@ describe('fast checker agrees with brute force', () => {
       if (events.length === 0) continue;
       expect(parseHistory(toJsonLines(events), 'h.jsonl')).toEqual(events);
       expect(parseHistory(toEdn(events), 'h.edn')).toEqual(events);
+    }
+  });
+});
+
+describe('the search is resumable', () => {
+  it('run a few steps at a time, it reaches the same outcome as in one go', () => {
+    const shape = CASES[3]!.shape;
+    for (let seed = 1; seed <= 400; seed++) {
+      const events = randomHistory(stream(seed, 'property:resume'), { ...shape, ops: 8, infoChance: 0.25 });
+      for (const ops of pairOperations(events).partitions.values()) {
+        const whole = new PartitionSearch(ops, shape.init).run(Infinity, Infinity);
+        const pieces = new PartitionSearch(ops, shape.init);
+        let outcome = null;
+        for (let round = 0; outcome === null; round++) {
+          expect(round).toBeLessThan(100_000);
+          outcome = pieces.run(1 + (round % 3), Infinity);
+        }
+        expect(outcome).toEqual(whole);
+      }
     }
   });
 });
