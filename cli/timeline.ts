@@ -27,8 +27,26 @@ export function renderCounterexample(counterexample: Counterexample, init: Value
   lines.push(`  state after it: ${formatValue(replayPrefix(prefix, init))}`);
   if (counterexample.reason !== undefined) lines.push(`  why: ${counterexample.reason}`);
   lines.push('  could not be placed:');
-  for (const op of unplaced) lines.push(`    ${chalk.red.bold('    ✗')}  ${describeOp(op)}`);
+  for (const op of unplaced) {
+    lines.push(`    ${chalk.red.bold('    ✗')}  ${describeOp(op)}`);
+    const origin = op.f === 'read' && op.output !== undefined ? whoWrote(prefix, op.output) : null;
+    if (origin !== null) lines.push(`           ${chalk.dim(origin)}`);
+  }
   return lines;
+}
+
+/** Where a value read by a culprit came from in the prefix, and what replaced it. */
+function whoWrote(prefix: readonly OpSummary[], value: HistoryValue): string | null {
+  const writes = (op: OpSummary): HistoryValue | undefined =>
+    op.f === 'write' ? op.value : op.f === 'cas' && Array.isArray(op.value) ? (op.value[1] as HistoryValue) : undefined;
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const op = prefix[i] as OpSummary;
+    if (writes(op) !== value) continue;
+    const after = prefix.findIndex((later, k) => k > i && (writes(later) !== undefined || later.f === 'append'));
+    const replaced = after < 0 ? '' : `, replaced by #${after + 1} (process ${(prefix[after] as OpSummary).process}: ${label(prefix[after] as OpSummary)})`;
+    return `${formatValue(value)} was written by #${i + 1} (process ${op.process}: ${label(op)})${replaced}`;
+  }
+  return null;
 }
 
 function describeOp(op: OpSummary): string {
