@@ -111,10 +111,6 @@ export class Client {
     this.services.setClientTimer(this, ClientTimer.Think, this.random.int(this.spec.intervalUs + 1), 0);
   }
 
-  get busy(): boolean {
-    return this.current !== null;
-  }
-
   /** The safety phase ended: finish the current op, then probe. */
   finish(): void {
     this.finishing = true;
