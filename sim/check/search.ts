@@ -84,6 +84,7 @@ export class PartitionSearch {
   private readonly stackState: Int32Array;
   private readonly stackBoundary: Int32Array;
   private readonly stackReadPointer: Int32Array;
+  private readonly stackHi: Int32Array;
   // Append pruning (see `appendFeasible`): ok reads by completion, writes/cas by invoke.
   private readonly appendPrune: boolean;
   private readonly readsByCompletion: Int32Array;
@@ -100,6 +101,9 @@ export class PartitionSearch {
   private dirty = false;
   private state: number;
   private okHash = 0;
+  /** Every ok op below `lo` is linearized; `hi` is the highest linearized one (-1: none). */
+  private lo = 0;
+  private hi = -1;
   private phase = 0; // 0: scanning ok entries; 1: scanning info calls before `boundary`
   private boundary = 0;
   private cursor: number;
@@ -148,12 +152,13 @@ export class PartitionSearch {
     this.infoBits = new Uint32Array(Math.max(infoWords, 1));
     this.zobrist = new Uint32Array(m);
     for (let j = 0; j < m; j++) this.zobrist[j] = mix32(j * 0x9e3779b9 + 0x7f4a7c15);
-    this.cache = new ConfigCache(okWords, infoWords);
+    this.cache = new ConfigCache(infoWords);
     this.stackKind = new Uint8Array(m + q);
     this.stackId = new Int32Array(m + q);
     this.stackState = new Int32Array(m + q);
     this.stackBoundary = new Int32Array(m + q);
     this.stackReadPointer = new Int32Array(m + q);
+    this.stackHi = new Int32Array(m + q);
     const slotKind = this.model.kind;
     const reads = this.slots.map((_, slot) => slot).filter((slot) => slot < m && slotKind[slot] === READ);
     reads.sort((x, y) => (this.slots[x] as Operation).completeIndex - (this.slots[y] as Operation).completeIndex);
@@ -215,10 +220,10 @@ export class PartitionSearch {
     const m = this.m;
     const H = 2 * m;
     const { model, next, prev, position, nextInfo, prevInfo, infoPosition, okBits, infoBits, zobrist, cache } = this;
-    const { stackKind, stackId, stackState, stackBoundary, stackReadPointer, readsByCompletion, appendPrune } = this;
+    const { stackKind, stackId, stackState, stackBoundary, stackReadPointer, stackHi, readsByCompletion, appendPrune } = this;
     const TI = infoPosition.length + 1;
     const HI = infoPosition.length;
-    let { depth, okDepth, bestOkDepth, dirty, state, okHash, phase, boundary, cursor, readPointer, fresh } = this;
+    let { depth, okDepth, bestOkDepth, dirty, state, okHash, lo, hi, phase, boundary, cursor, readPointer, fresh } = this;
     let steps = 0;
     let status = SEARCHING;
 
@@ -237,9 +242,16 @@ export class PartitionSearch {
           if (nextState !== ILLEGAL) {
             okBits[j >>> 5] = (okBits[j >>> 5] as number) ^ (1 << (j & 31));
             okHash ^= zobrist[j] as number;
+            let nextLo = lo;
+            if (j === lo) {
+              nextLo++;
+              while (nextLo < m && ((okBits[nextLo >>> 5] as number) & (1 << (nextLo & 31))) !== 0) nextLo++;
+            }
+            const nextHi = j > hi ? j : hi;
+            const from = nextLo >>> 5;
             const key = nextState * 2; // not fresh
             const hash = mix32(okHash ^ Math.imul(key + 1, 0x9e3779b1));
-            if (!cache.seenOrAdd(hash, key, okBits, infoBits)) {
+            if (!cache.seenOrAdd(hash, key, nextLo, okBits, from, nextHi >= nextLo ? (nextHi >>> 5) + 1 : from, infoBits)) {
               if (cache.full) {
                 status = OUT_OF_MEMORY;
                 break;
@@ -248,7 +260,10 @@ export class PartitionSearch {
               stackId[depth] = j;
               stackState[depth] = state;
               stackReadPointer[depth] = readPointer;
+              stackHi[depth] = hi;
               depth++;
+              lo = nextLo;
+              hi = nextHi;
               if (readsByCompletion[readPointer] === j) readPointer = this.advanceReads(readPointer);
               okDepth++;
               if (okDepth === m) {
@@ -292,7 +307,8 @@ export class PartitionSearch {
           infoBits[i >>> 5] = (infoBits[i >>> 5] as number) ^ (1 << (i & 31));
           const key = nextState * 2 + 1; // fresh
           const hash = mix32(okHash ^ Math.imul(key + 1, 0x9e3779b1));
-          if (!cache.seenOrAdd(hash, key, okBits, infoBits)) {
+          const from = lo >>> 5;
+          if (!cache.seenOrAdd(hash, key, lo, okBits, from, hi >= lo ? (hi >>> 5) + 1 : from, infoBits)) {
             if (cache.full) {
               status = OUT_OF_MEMORY;
               break;
@@ -302,6 +318,7 @@ export class PartitionSearch {
             stackState[depth] = state;
             stackReadPointer[depth] = readPointer;
             stackBoundary[depth] = boundary;
+            stackHi[depth] = hi;
             depth++;
             nextInfo[prevInfo[i] as number] = nextInfo[i] as number;
             prevInfo[nextInfo[i] as number] = prevInfo[i] as number;
@@ -340,6 +357,8 @@ export class PartitionSearch {
         okBits[id >>> 5] = (okBits[id >>> 5] as number) ^ (1 << (id & 31));
         okHash ^= zobrist[id] as number;
         okDepth--;
+        if (id < lo) lo = id;
+        hi = stackHi[depth] as number;
         phase = 0;
         cursor = next[id] as number;
       } else {
@@ -357,6 +376,8 @@ export class PartitionSearch {
     this.dirty = dirty;
     this.state = state;
     this.okHash = okHash;
+    this.lo = lo;
+    this.hi = hi;
     this.phase = phase;
     this.boundary = boundary;
     this.cursor = cursor;
