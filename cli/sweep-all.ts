@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { loadCatalogue } from '../sim/catalogue.js';
+import { loadCatalogue, type CatalogueEntry } from '../sim/catalogue.js';
 import type { SweepResult } from '../sim/result.js';
 import { sweep, SweepPool } from '../sim/sweep.js';
 import { displayPath, parsePositive, parseSeedRange, stopQuietlyOnClosedPipe } from './args.js';
@@ -45,45 +45,45 @@ export function registerSweepAll(program: Command): void {
 
 async function sweepAll(flags: SweepAllFlags): Promise<void> {
   stopQuietlyOnClosedPipe();
+  const catalogue = loadCatalogue();
+  const table = flags.json === true ? null : new Table(catalogue);
+  table?.start(flags.seeds);
   // One set of worker threads for every scenario: starting threads costs more than a short sweep.
   const workers = flags.workers ?? availableParallelism();
   const pool = workers > 1 && SweepPool.available() ? new SweepPool(workers) : null;
-  let rows: Row[];
+  const rows: Row[] = [];
   try {
-    rows = await sweepEach(flags, pool);
+    for (const entry of catalogue) {
+      const row = await sweepOne(entry, flags, pool);
+      rows.push(row);
+      table?.row(row);
+    }
   } finally {
     await pool?.close();
   }
-  if (flags.json === true) printLine(JSON.stringify({ scenarios: rows }));
-  else printTable(rows, flags.seeds);
+  if (table === null) printLine(JSON.stringify({ scenarios: rows }));
+  else table.finish(rows);
   for (const row of rows) {
     if (row.verdict === 'invalid') setExitCode(2);
     if (row.verdict === 'FAILED' || row.verdict === 'NOT CAUGHT') setExitCode(1);
   }
 }
 
-async function sweepEach(flags: SweepAllFlags, pool: SweepPool | null): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const entry of loadCatalogue()) {
-    const file = displayPath(entry.file);
-    if (entry.scenario === null) {
-      rows.push({ file, expect: 'pass', verdict: 'invalid', result: null, error: entry.error ?? '' });
-      continue;
-    }
-    const expect = entry.scenario.expect ?? 'pass';
-    const bar = progressBar(entry.scenario.name.padEnd(28), flags.json !== true);
-    // Relative file names keep the reproduce commands short and copyable.
-    const { result } = await sweep({ ...entry.scenario, file }, {
-      from: flags.seeds.from,
-      to: flags.seeds.to,
-      failFast: expect === 'fail',
-      onProgress: (p) => bar.update(p.done, p.total, p.failed),
-      ...(pool === null ? { workers: 1 } : { pool }),
-    });
-    bar.finish();
-    rows.push({ file, expect, verdict: verdictOf(expect, result), result });
-  }
-  return rows;
+async function sweepOne(entry: CatalogueEntry, flags: SweepAllFlags, pool: SweepPool | null): Promise<Row> {
+  const file = displayPath(entry.file);
+  if (entry.scenario === null) return { file, expect: 'pass', verdict: 'invalid', result: null, error: entry.error ?? '' };
+  const expect = entry.scenario.expect ?? 'pass';
+  const bar = progressBar(entry.scenario.name, flags.json !== true);
+  // Relative file names keep the reproduce commands short and copyable.
+  const { result } = await sweep({ ...entry.scenario, file }, {
+    from: flags.seeds.from,
+    to: flags.seeds.to,
+    failFast: expect === 'fail',
+    onProgress: (p) => bar.update(p.done, p.total, p.failed),
+    ...(pool === null ? { workers: 1 } : { pool }),
+  });
+  bar.finish();
+  return { file, expect, verdict: verdictOf(expect, result), result };
 }
 
 function verdictOf(expect: 'pass' | 'fail', result: SweepResult): Verdict {
@@ -105,24 +105,49 @@ function paint(verdict: Verdict): (text: string) => string {
   }
 }
 
-function printTable(rows: readonly Row[], seeds: { from: number; to: number }): void {
-  const header = ['scenario', 'protocol', 'seeds', 'passed', 'failed', 'seeds/s', 'verdict'];
-  const cells = rows.map((r) => {
+const HEADER = ['scenario', 'protocol', 'seeds', 'passed', 'failed', 'seeds/s', 'verdict'];
+/** Columns 2..5 are numbers: right-aligned. */
+const NUMERIC = [false, false, true, true, true, true, false];
+
+/** The summary table, printed a row at a time as each scenario's sweep ends. */
+class Table {
+  private readonly widths: number[];
+  private readonly count: number;
+
+  constructor(catalogue: readonly CatalogueEntry[]) {
+    const names = catalogue.map((e) => e.scenario?.name ?? displayPath(e.file));
+    const protocols = catalogue.map((e) => e.scenario?.protocol ?? '-');
+    this.widths = [Math.max(8, ...names.map((n) => n.length)), Math.max(8, ...protocols.map((p) => p.length)), 5, 6, 6, 7, 0];
+    this.count = catalogue.length;
+  }
+
+  start(seeds: { from: number; to: number }): void {
+    printLine(chalk.bold(`Sweeping ${this.count} bundled scenarios, seeds ${seeds.from}..${seeds.to}`));
+    printLine(chalk.bold(this.line(HEADER)));
+  }
+
+  row(r: Row): void {
     const res = r.result;
-    const name = res?.scenario ?? r.file;
-    if (res === null) return [name, '-', '-', '-', '-', '-', r.verdict];
+    if (res === null) {
+      printLine(paint(r.verdict)(this.line([r.file, '-', '-', '-', '-', '-', r.verdict])));
+      return;
+    }
     const caughtAt = r.verdict === 'caught (expected)' ? ` at seed ${res.failed[0]?.seed}` : '';
-    return [name, res.protocol, String(res.seeds.count), String(res.passed), String(res.failed.length), String(res.seedsPerSec), r.verdict + caughtAt];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: readonly string[]): string => c.map((v, i) => (i >= 2 && i <= 5 ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0))).join('  ');
-  printLine(chalk.bold(`Sweeping ${rows.length} bundled scenarios, seeds ${seeds.from}..${seeds.to}`));
-  printLine(chalk.bold(line(header)));
-  rows.forEach((r, i) => printLine(paint(r.verdict)(line(cells[i] ?? []))));
-  for (const r of rows) {
-    if (r.verdict === 'invalid') printError(`${r.file}: ${r.error ?? ''}`);
-    if (r.verdict === 'NOT CAUGHT') printLine(chalk.red(`${r.result?.scenario}: expected a failure, but every seed passed`));
-    if (r.verdict !== 'FAILED' || r.result === null) continue;
-    for (const f of r.result.failed.slice(0, 5)) printLine(`${chalk.red(`${r.result.scenario} seed ${f.seed}`)}: ${f.reason}\n  reproduce: ${f.repro}`);
+    const cells = [res.scenario, res.protocol, String(res.seeds.count), String(res.passed), String(res.failed.length), String(res.seedsPerSec), r.verdict + caughtAt];
+    printLine(paint(r.verdict)(this.line(cells)));
+  }
+
+  /** Below the table: what went wrong, with reproduce commands. */
+  finish(rows: readonly Row[]): void {
+    for (const r of rows) {
+      if (r.verdict === 'invalid') printError(`${r.file}: ${r.error ?? ''}`);
+      if (r.verdict === 'NOT CAUGHT') printLine(chalk.red(`${r.result?.scenario}: expected a failure, but every seed passed`));
+      if (r.verdict !== 'FAILED' || r.result === null) continue;
+      for (const f of r.result.failed.slice(0, 5)) printLine(`${chalk.red(`${r.result.scenario} seed ${f.seed}`)}: ${f.reason}\n  reproduce: ${f.repro}`);
+    }
+  }
+
+  private line(cells: readonly string[]): string {
+    return cells.map((v, i) => (NUMERIC[i] === true ? v.padStart(this.widths[i] ?? 0) : v.padEnd(this.widths[i] ?? 0))).join('  ').trimEnd();
   }
 }
