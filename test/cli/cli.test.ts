@@ -120,8 +120,8 @@ describe('consensim run', () => {
 
   it('--protocol runs a protocol-agnostic scenario with another protocol and says so in repro', () => {
     const list = JSON.parse(cli('list', '--json').stdout) as { protocols: string[] };
-    const other = list.protocols.find((p) => p !== 'raft' && p !== 'pbft');
-    if (other === undefined) return; // only raft registered: nothing to switch to
+    const other = list.protocols.find((p) => p !== 'raft' && p !== 'pbft') as string;
+    expect(other).toBeDefined();
     const r = cli('run', BASIC, '--seed', '1', '--protocol', other, '--json');
     const result = JSON.parse(r.stdout) as { protocol: string; repro: string; ok: boolean };
     expect(result.protocol).toBe(other);
