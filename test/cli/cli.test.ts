@@ -225,5 +225,8 @@ describe('bad input: exit 2, one line on stderr, no stack trace', () => {
     expectUsageError(cli('run', BASIC, '--protocol', 'nope'), /--protocol: unknown protocol "nope"; expected one of .*raft/);
     expectUsageError(cli('run', BASIC, '--bug', 'raft.nope'), /--bug: unknown bug "raft.nope" for raft/);
     expectUsageError(cli('run', BASIC, '--trace', join(dir, 'no-such-dir', 't.jsonl')), /--trace: cannot write the file \(no directory/);
+    const specific = join(dir, 'raft-specific.yaml');
+    writeFileSync(specific, 'protocol: raft\nbugs: [raft.forget-vote]\n');
+    expectUsageError(cli('run', specific, '--protocol', 'vsr'), /--protocol: raft-specific cannot switch from raft to vsr because it uses raft-specific bugs \(raft.forget-vote\)/);
   });
 });
