@@ -98,6 +98,8 @@ export class PartitionSearch {
   /** The longest linearization so far (slot numbers), kept without allocating on the hot path. */
   private bestPrefix: Int32Array | null = null;
   private bestLength = 0;
+  /** The stack's first `unchanged` entries are still those of the last snapshot. */
+  private unchanged = 0;
   private dirty = false;
   private state: number;
   private okHash = 0;
@@ -223,7 +225,7 @@ export class PartitionSearch {
     const { stackKind, stackId, stackState, stackBoundary, stackReadPointer, stackHi, readsByCompletion, appendPrune } = this;
     const TI = infoPosition.length + 1;
     const HI = infoPosition.length;
-    let { depth, okDepth, bestOkDepth, dirty, state, okHash, lo, hi, phase, boundary, cursor, readPointer, fresh } = this;
+    let { depth, okDepth, bestOkDepth, dirty, unchanged, state, okHash, lo, hi, phase, boundary, cursor, readPointer, fresh } = this;
     let steps = 0;
     let status = SEARCHING;
 
@@ -335,7 +337,8 @@ export class PartitionSearch {
       }
       // Every candidate at this node is exhausted: backtrack.
       if (dirty) {
-        this.snapshot(depth);
+        this.snapshot(depth, unchanged);
+        unchanged = this.bestLength;
         dirty = false;
       }
       if (depth === 0) {
@@ -343,6 +346,7 @@ export class PartitionSearch {
         break;
       }
       depth--;
+      if (depth < unchanged) unchanged = depth;
       const id = stackId[depth] as number;
       state = stackState[depth] as number;
       readPointer = stackReadPointer[depth] as number;
@@ -374,6 +378,7 @@ export class PartitionSearch {
     this.okDepth = okDepth;
     this.bestOkDepth = bestOkDepth;
     this.dirty = dirty;
+    this.unchanged = unchanged;
     this.state = state;
     this.okHash = okHash;
     this.lo = lo;
@@ -444,12 +449,15 @@ export class PartitionSearch {
   /** Steps the last `run` took. */
   stepsUsed = 0;
 
-  /** Records the stack as the longest linearization so far (trailing info ops explain nothing). */
-  private snapshot(depth: number): void {
+  /**
+   * Records the stack as the longest linearization so far (trailing info ops explain nothing).
+   * Only entries from `unchanged` on are copied, so long histories do not make this quadratic.
+   */
+  private snapshot(depth: number, unchanged: number): void {
     let end = depth;
     while (end > 0 && this.stackKind[end - 1] === INFO_OP) end--;
     const prefix = (this.bestPrefix ??= new Int32Array(this.stackId.length));
-    for (let d = 0; d < end; d++) {
+    for (let d = Math.min(unchanged, end); d < end; d++) {
       const id = this.stackId[d] as number;
       prefix[d] = this.stackKind[d] === OK_OP ? id : this.m + id;
     }

@@ -3,7 +3,7 @@
  * failed cas, never-completed invokes, lying servers included): they must never disagree.
  */
 import { describe, expect, it } from 'vitest';
-import { checkHistory, type Model } from '../../sim/check/index.js';
+import { checkHistory, replayPrefix, type Model, type OpSummary, type Value } from '../../sim/check/index.js';
 import { pairOperations } from '../../sim/check/operations.js';
 import { PartitionSearch } from '../../sim/check/search.js';
 import { toEdn, toJsonLines, parseHistory } from '../../sim/history/index.js';
@@ -28,6 +28,19 @@ const CASES: readonly Case[] = [
   { name: 'kv appends with info', model: 'kv', seeds: 800, shape: { processes: 3, ops: 7, keys: ['k'], functions: ['read', 'append', 'append', 'cas'], init: '', infoChance: 0.35 } },
 ];
 
+/** The prefix respects real time and is a correct sequential execution from `init`. */
+function legalPrefix(prefix: readonly OpSummary[], init: Value): boolean {
+  let state: Value = init;
+  for (const [i, op] of prefix.entries()) {
+    const before = prefix.slice(0, i);
+    if (before.some((earlier) => op.completeTime !== null && op.type === 'ok' && op.completeTime < earlier.invokeTime)) return false;
+    if (op.f === 'read' && op.output !== state) return false;
+    if (op.f === 'cas' && Array.isArray(op.value) && op.value[0] !== state) return false;
+    state = replayPrefix([op], state);
+  }
+  return true;
+}
+
 /** `PROPERTY_SCALE=20 npx vitest run test/check/property.test.ts` for a one-off deep sweep. */
 const SCALE = Math.max(1, Number(process.env['PROPERTY_SCALE'] ?? 1) || 1);
 
@@ -46,8 +59,10 @@ describe('fast checker agrees with brute force', () => {
         }
         verdicts[expected ? 'true' : 'false']++;
         if (!expected) {
-          // A counterexample names a key and at least one operation that could not be placed.
+          // A counterexample names a key and at least one operation that could not be placed,
+          // after a prefix that is itself a legal linearization.
           expect(result.counterexample?.unplaced.length ?? 0).toBeGreaterThan(0);
+          expect(legalPrefix(result.counterexample?.prefix ?? [], c.shape.init)).toBe(true);
         }
       }
       // Both verdicts must be well represented, or the test proves little.
