@@ -44,10 +44,12 @@ const LINEARIZABLE = 1;
 const NOT_LINEARIZABLE = 2;
 const OUT_OF_MEMORY = 3;
 
+// What a stack entry holds.
 const OK_OP = 0;
+const INFO_OP = 1;
+
 /** Above this many writes/cas on one key, the append prune would cost more than it saves. */
 const MAX_RESETS_FOR_PRUNING = 64;
-const INFO_OP = 1;
 
 /** 32-bit mixing (murmur3's finalizer): a fixed Zobrist key per operation, no randomness. */
 function mix32(x: number): number {
@@ -161,27 +163,28 @@ export class PartitionSearch {
     this.stackBoundary = new Int32Array(m + q);
     this.stackReadPointer = new Int32Array(m + q);
     this.stackHi = new Int32Array(m + q);
-    const slotKind = this.model.kind;
-    const reads = this.slots.map((_, slot) => slot).filter((slot) => slot < m && slotKind[slot] === READ);
-    reads.sort((x, y) => (this.slots[x] as Operation).completeIndex - (this.slots[y] as Operation).completeIndex);
-    this.readsByCompletion = Int32Array.from(reads);
-    const resets = this.slots.map((_, slot) => slot).filter((slot) => slotKind[slot] === WRITE || slotKind[slot] === CAS);
-    resets.sort((x, y) => (this.slots[x] as Operation).invokeIndex - (this.slots[y] as Operation).invokeIndex);
-    this.resets = Int32Array.from(resets);
-    this.resetInvoke = Int32Array.from(resets.map((slot) => (this.slots[slot] as Operation).invokeIndex));
-    this.appendPrune = slotKind.includes(APPEND) && reads.length > 0 && resets.length <= MAX_RESETS_FOR_PRUNING;
+    const prune = appendPruneTables(this.slots, this.model.kind, m);
+    this.readsByCompletion = prune.readsByCompletion;
+    this.resets = prune.resets;
+    this.resetInvoke = prune.resetInvoke;
+    this.appendPrune = prune.enabled;
     this.cursor = this.next[H] as number;
     if (m === 0) this.outcome = { verdict: true, prefix: [], unplaced: [] };
     // One zero-step call runs the loop's single exit, so its stores have type feedback before the
     // loop gets optimized (otherwise the first exit deoptimizes it).
     if (m > 0) this.search(0, Infinity);
+    this.refuteImpossible();
+  }
+
+  /** Fails the key at once when an ok read or cas needs a value nothing can produce. */
+  private refuteImpossible(): void {
     const impossible = this.impossibleOp();
-    if (impossible >= 0) {
-      const op = this.slots[impossible] as Operation;
-      const needs = JSON.stringify(op.f === 'read' ? op.output : Array.isArray(op.value) ? op.value[0] : null);
-      const reason = `no operation can leave ${needs} in this key (it is not the initial value, and nothing that may have taken effect writes it), yet this ${op.f} ${op.f === 'read' ? 'returned' : 'expected'} it`;
-      this.outcome = { verdict: false, prefix: [], unplaced: [impossible], reason };
-    }
+    if (impossible < 0) return;
+    const op = this.slots[impossible] as Operation;
+    const needs = JSON.stringify(op.f === 'read' ? op.output : Array.isArray(op.value) ? op.value[0] : null);
+    const verb = op.f === 'read' ? 'returned' : 'expected';
+    const reason = `no operation can leave ${needs} in this key (it is not the initial value, and nothing that may have taken effect writes it), yet this ${op.f} ${verb} it`;
+    this.outcome = { verdict: false, prefix: [], unplaced: [impossible], reason };
   }
 
   /** Configurations stored in the cache so far. */
@@ -464,6 +467,21 @@ export class PartitionSearch {
     this.bestLength = end;
   }
 
+}
+
+/** What `appendFeasible` needs: ok reads by completion, writes and cas by invoke. */
+function appendPruneTables(slots: readonly Operation[], kind: Uint8Array, m: number) {
+  const all = slots.map((_, slot) => slot);
+  const reads = all.filter((slot) => slot < m && kind[slot] === READ);
+  reads.sort((x, y) => (slots[x] as Operation).completeIndex - (slots[y] as Operation).completeIndex);
+  const resets = all.filter((slot) => kind[slot] === WRITE || kind[slot] === CAS);
+  resets.sort((x, y) => (slots[x] as Operation).invokeIndex - (slots[y] as Operation).invokeIndex);
+  return {
+    enabled: kind.includes(APPEND) && reads.length > 0 && resets.length <= MAX_RESETS_FOR_PRUNING,
+    readsByCompletion: Int32Array.from(reads),
+    resets: Int32Array.from(resets),
+    resetInvoke: Int32Array.from(resets.map((slot) => (slots[slot] as Operation).invokeIndex)),
+  };
 }
 
 function link(next: Int32Array, prev: Int32Array, head: number, tail: number, order: readonly number[]): void {
