@@ -1,5 +1,5 @@
 /**
- * Fast leader election (FLE), ZooKeeper's phase 0 (the paper leaves election open, §IV-A; this is
+ * Fast leader election (FLE), ZooKeeper's phase 0 (the paper leaves the choice of a prospective leader open; this is
  * the algorithm ZooKeeper ships, as modelled in apache/zookeeper's FastLeaderElection spec).
  *
  * Each LOOKING server votes for itself, then adopts any better vote it hears in its round, where

@@ -6,7 +6,7 @@
  * Zab orders the state changes of a primary-backup system. One primary (the leader) at a time
  * proposes transactions, each named by a zxid = (epoch, counter); a transaction commits once a
  * quorum has it on disk, and every server delivers committed transactions in zxid order. What Zab
- * adds over "just a leader" is what happens when primaries change (paper §IV):
+ * adds over "just a leader" is what happens when primaries change (the paper's phases; step names l.x.y/f.x.y as there):
  *
  *  Phase 0, election (election.ts). Fast leader election: servers exchange votes
  *    (epoch, zxid, id) and settle on the server with the most recent history. A guess, not a

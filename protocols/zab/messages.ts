@@ -1,5 +1,5 @@
 /**
- * Zab's messages, named as in the paper (Junqueira, Reed, Serafini, DSN 2011, §IV) with
+ * Zab's messages, named as in the paper (Junqueira, Reed, Serafini, DSN 2011, phases 1-3) with
  * ZooKeeper's names in comments. Election notifications travel on their own; everything a
  * follower and its leader exchange travels on a session (`sid`, `seq`; see session.ts), which is
  * how this simulator gives Zab the FIFO channel it assumes.

@@ -1,7 +1,7 @@
 /**
  * One Zab server: election, discovery, synchronization and broadcast (see index.ts for the tour).
  *
- * Durable state (paper §IV, "persistent variables"): the history (a DurableLog of transactions),
+ * Durable state (the paper's h_f, f.p and f.a): the history (a DurableLog of transactions),
  * acceptedEpoch (f.p, the last NEWEPOCH promised) and currentEpoch (f.a, the last NEWLEADER
  * accepted), each written to disk and synced before any message that depends on it leaves.
  * Everything else is volatile and rebuilt after a restart: the committed prefix is learned again

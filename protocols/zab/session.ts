@@ -3,7 +3,7 @@
  * reorders.
  *
  * Zab is specified over FIFO channels with no loss, duplication or reordering inside a connection
- * (paper §III; ZooKeeper uses TCP). Each session has an id chosen by the follower, and each
+ * (the paper's system model; ZooKeeper uses TCP). Each session has an id chosen by the follower, and each
  * direction numbers its messages 0, 1, 2, ... The receiver:
  *  - delivers messages strictly in sequence order, holding early ones (a reorder is not visible);
  *  - drops anything it already delivered or holds (a duplicate is not visible, as in TCP);

@@ -1,7 +1,7 @@
 /**
  * Zab's transaction identifier and history entries.
  *
- * A zxid is the pair (epoch, counter) (paper §III, "zxid"): the epoch of the primary that proposed
+ * A zxid is the pair (epoch, counter) (as in the paper): the epoch of the primary that proposed
  * the transaction and a counter that this primary increments for each proposal, starting again at
  * 1 in every epoch. Zxids are totally ordered lexicographically, and a history is always sorted by
  * zxid, so "the same zxid" means "the same transaction" and (because only one primary owns an

@@ -1,5 +1,5 @@
 /**
- * The four phases of Zab (paper §IV; ZooKeeper's FLE for phase 0) as they show in the trace of
+ * The four phases of Zab (the paper's phases 1-3; ZooKeeper's FLE for phase 0) as they show in the trace of
  * zab-basic: election, discovery (CEPOCH → NEWEPOCH → ACK-E), synchronization (NEWLEADER →
  * ACK-LD → COMMIT-LD) and broadcast (PROPOSE → ACK → COMMIT in zxid order).
  */

@@ -1,5 +1,5 @@
 /**
- * The pure pieces, checked in isolation: FLE's vote order (§ phase 0), the zxid order (paper §III),
+ * The pure pieces, checked in isolation: FLE's vote order (phase 0), the zxid order,
  * DIFF/TRUNC/SNAP planning (phase 2) and the FIFO session that stands in for TCP.
  */
 import { describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ describe('phase 0: fast leader election vote order', () => {
   });
 });
 
-describe('§III zxids', () => {
+describe('zxids (epoch, counter)', () => {
   it('order lexicographically by (epoch, counter) and are found by binary search', () => {
     expect(compareZxid({ epoch: 2, counter: 1 }, { epoch: 1, counter: 99 })).toBeGreaterThan(0);
     const h = history([1, 1], [1, 2], [2, 1], [3, 1], [3, 2]);
