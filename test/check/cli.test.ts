@@ -117,6 +117,32 @@ describe('consensim check', () => {
     expect(run(cas, '--model', 'cas-register').status).toBe(0);
   });
 
+  it('gives every kind of malformed file one clear error naming file and line, and exit 2', () => {
+    const line = (fields: Record<string, unknown>): string =>
+      JSON.stringify({ process: 0, type: 'invoke', f: 'write', key: null, value: 1, time: 0, ...fields }) + '\n';
+    const cases: [string, string | Buffer, RegExp][] = [
+      ['truncated.jsonl', line({}).slice(0, 30), /:1: malformed JSON/],
+      ['wrong-type.jsonl', line({ process: 'p0' }), /:1: process: expected an integer/],
+      ['dangling.jsonl', line({ type: 'ok' }), /:1: ok write on process 0 has no open invoke/],
+      ['two-open.jsonl', line({}) + line({ time: 1 }), /:2: process 0 invokes write while/],
+      ['time.jsonl', line({ time: 3 }) + line({ process: 1, time: 2 }), /:2: time: time must increase/],
+      ['unknown-f.jsonl', line({ f: 'incr' }), /:1: f: expected one of/],
+      ['unknown-type.jsonl', line({ type: 'timeout' }), /:1: type: expected one of/],
+      ['empty.jsonl', '', /:1: the file is empty/],
+      ['junk.bin', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]), /:1: binary data/],
+    ];
+    for (const [name, text, says] of cases) {
+      const file = join(DIR, name);
+      writeFileSync(file, text);
+      const result = run(file, '--json');
+      expect(result.status, name).toBe(2);
+      expect(result.stdout, name).toBe('');
+      const errors = result.stderr.trim().split('\n');
+      expect(errors, name).toHaveLength(1);
+      expect(errors[0], name).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${says.source}`));
+    }
+  });
+
   it('says "unknown" and exits 1 when --timeout runs out', () => {
     const hard = hardHistory();
     const result = run(hard, '--timeout', '1', '--json');
