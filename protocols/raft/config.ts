@@ -66,6 +66,8 @@ export const LIMITS = {
   maxUncommitted: 10_000,
   /** Reads waiting for a ReadIndex round. */
   maxPendingReads: 1_000,
+  /** Entries sent to a follower beyond what it acknowledged before the leader waits for answers. */
+  maxInFlightEntries: 1_024,
 } as const;
 
 export interface RaftConfig {

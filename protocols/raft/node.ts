@@ -80,6 +80,14 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   // Volatile state on leaders, reinitialized after each election (Figure 2).
   private nextIndex = new Map<NodeId, number>();
   private matchIndex = new Map<NodeId, number>();
+  /**
+   * Followers whose last answer was a success (etcd's "replicate" state): entries go to them as
+   * soon as they are appended and nextIndex moves on optimistically, so several requests can be
+   * in flight. Any refusal puts a follower back to probing, one request per answer.
+   */
+  private replicating = new Set<NodeId>();
+  /** Each follower's matchIndex at the previous heartbeat: no progress in between means loss. */
+  private matchAtHeartbeat = new Map<NodeId, number>();
   /** Highest heartbeat round each follower answered in this term (ReadIndex). */
   private ackedReadSeq = new Map<NodeId, number>();
   private readSeq = 0;
@@ -268,6 +276,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.env.cancelTimer(ELECTION_TIMER);
     this.env.cancelTimer(VOTE_RETRY_TIMER);
     const next = this.state.lastIndex + 1;
+    this.replicating.clear();
+    this.matchAtHeartbeat.clear();
     for (const peer of this.env.peers) {
       this.nextIndex.set(peer, next);
       this.matchIndex.set(peer, 0);
@@ -303,6 +313,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.unapplied.clear();
     this.nextIndex.clear();
     this.matchIndex.clear();
+    this.replicating.clear();
     this.ackedReadSeq.clear();
   }
 
@@ -490,8 +501,33 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   // ---------------------------------------------------------------- AppendEntries, leader side
 
+  /** Heartbeat everyone (§5.2): new entries where nothing is in flight, else just the commit index. */
   private broadcastAppend(): void {
-    for (const peer of this.env.peers) this.sendAppend(peer);
+    for (const peer of this.env.peers) this.heartbeatTo(peer);
+  }
+
+  /**
+   * A follower with entries in flight gets an empty AppendEntries anchored at what it has
+   * acknowledged: it confirms leadership and the commit index without sending the same entries
+   * twice, and a follower that is catching up keeps getting one batch per answer.
+   */
+  private heartbeatTo(peer: NodeId): void {
+    const match = this.matchIndex.get(peer) ?? 0;
+    const next = this.nextIndex.get(peer) ?? this.state.lastIndex + 1;
+    if (!this.replicating.has(peer) || next <= match + 1) {
+      this.sendAppend(peer);
+      return;
+    }
+    this.env.send(peer, {
+      type: 'AppendEntries',
+      term: this.state.currentTerm,
+      leader: this.env.id,
+      prevLogIndex: match,
+      prevLogTerm: this.state.termAt(match),
+      entries: [],
+      leaderCommit: this.commitIndex,
+      readSeq: this.readSeq,
+    });
   }
 
   private sendAppend(peer: NodeId): void {
@@ -509,11 +545,25 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       readSeq: this.readSeq,
     };
     this.env.send(peer, msg);
+    const inFlight = prevLogIndex - (this.matchIndex.get(peer) ?? 0);
+    if (last >= next && this.replicating.has(peer) && inFlight < LIMITS.maxInFlightEntries) this.nextIndex.set(peer, last + 1);
   }
 
   private tickHeartbeat(timer: string): void {
     if (timer !== HEARTBEAT_TIMER) return;
-    this.broadcastAppend();
+    for (const peer of this.env.peers) {
+      const match = this.matchIndex.get(peer) ?? 0;
+      const inFlight = this.replicating.has(peer) && (this.nextIndex.get(peer) ?? 0) > match + 1;
+      const stalled = inFlight && match === this.matchAtHeartbeat.get(peer);
+      this.matchAtHeartbeat.set(peer, match);
+      if (stalled) {
+        // Nothing acknowledged for a whole interval with entries in flight: assume they were
+        // lost and probe again from the last acknowledged entry.
+        this.replicating.delete(peer);
+        this.nextIndex.set(peer, match + 1);
+      }
+      this.heartbeatTo(peer);
+    }
     this.env.setTimer(HEARTBEAT_TIMER, this.config.heartbeatIntervalUs);
   }
 
@@ -526,13 +576,17 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       const match = this.matchIndex.get(from) ?? 0;
       if (msg.matchIndex <= match) return; // duplicate or reordered acknowledgement
       this.matchIndex.set(from, msg.matchIndex);
-      this.nextIndex.set(from, Math.max(this.nextIndex.get(from) ?? 1, msg.matchIndex + 1));
+      this.replicating.add(from);
+      const next = Math.max(this.nextIndex.get(from) ?? 1, msg.matchIndex + 1);
+      this.nextIndex.set(from, next);
       this.advanceCommit();
-      if (this.handlers === this.leaderRole && msg.matchIndex < this.state.lastIndex) this.sendAppend(from);
+      // A follower still behind gets its next batch as each answer returns.
+      if (this.handlers === this.leaderRole && next <= this.state.lastIndex) this.sendAppend(from);
       return;
     }
-    const next = this.nextIndex.get(from) ?? 1;
-    if (msg.rejectedPrev !== next - 1) return; // answers a probe we already moved past
+    // Stale: the follower has since acknowledged more, or we already backed off past this probe.
+    if (msg.rejectedPrev <= (this.matchIndex.get(from) ?? 0) || msg.rejectedPrev >= (this.nextIndex.get(from) ?? 1)) return;
+    this.replicating.delete(from);
     this.nextIndex.set(from, this.backOff(from, msg));
     this.sendAppend(from);
   }
@@ -637,7 +691,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.unapplied.set(key, index);
     this.pending.set(command.client, command.reqId);
     this.state.sync();
-    // Followers already caught up get the entry now; the others get it as their acks return.
+    // Followers caught up (or pipelined up to here) get the entry now; the others as answers return.
     for (const peer of this.env.peers) if (this.nextIndex.get(peer) === index) this.sendAppend(peer);
     this.advanceCommit();
   }
