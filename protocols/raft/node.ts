@@ -18,6 +18,9 @@
  *   `maxBatch`), with the index and term of the entry before them. A follower accepts only if it
  *   holds that entry (Log Matching), deletes a conflicting suffix, and otherwise answers with a
  *   hint (the conflicting term and its first index) so the leader skips back a term at a time.
+ *   A follower in sync is sent new entries at once, several requests in flight (etcd's
+ *   "replicate" state); one that is behind gets a batch per answer; a heartbeat never resends
+ *   entries still in flight, and a follower silent for a whole heartbeat is probed again.
  * - Commitment (§5.4.2). The leader commits index N once a majority stores it AND entry N is of
  *   its current term; older entries commit indirectly. Figure 8 shows why counting replicas of an
  *   older entry is unsafe. A new leader therefore appends a no-op at the start of its term (§8).
