@@ -56,6 +56,11 @@ function listLines(result: ListResult, invalid: { file: string; error: string }[
   for (const i of invalid) lines.push(chalk.yellow(`  ${i.file}: not loadable: ${i.error}`));
   lines.push('', chalk.bold('Protocols'));
   for (const p of PROTOCOLS) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${firstSentence(p.description)}`);
+  const byzantine = PROTOCOLS.filter((p) => p.byzantine !== undefined && Object.keys(p.byzantine).length > 0);
+  if (byzantine.length > 0) {
+    lines.push('', chalk.bold('Byzantine behaviours (scenario key byzantine: { n1: NAME })'));
+    for (const p of byzantine) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${Object.keys(p.byzantine ?? {}).join(', ')}`);
+  }
   lines.push('', chalk.bold('Bug variants (run with --bug NAME)'));
   const bugWidth = Math.max(0, ...result.bugs.map((b) => b.name.length));
   for (const b of result.bugs) lines.push(`  ${b.name.padEnd(bugWidth)}  ${firstSentence(b.description)}`);
