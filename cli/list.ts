@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { PROTOCOLS } from '../protocols/registry.js';
 import { loadCatalogue } from '../sim/catalogue.js';
-import { displayPath, stopQuietlyOnClosedPipe } from './args.js';
+import { displayPath } from './args.js';
 import { chalk, printLine } from './output.js';
 
 export interface ListResult {
@@ -33,7 +33,6 @@ export function registerList(program: Command): void {
     .showHelpAfterError(false)
     .option('--json', 'print one JSON object')
     .action((flags: { json?: boolean }) => {
-      stopQuietlyOnClosedPipe();
       const { result, invalid } = listing();
       if (flags.json === true) {
         printLine(JSON.stringify(result));

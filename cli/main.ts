@@ -13,6 +13,7 @@ import { registerRun } from './run.js';
 import { registerSweep } from './sweep.js';
 import { registerSweepAll } from './sweep-all.js';
 import { registerCheck } from './check.js';
+import { stopQuietlyOnClosedPipe } from './args.js';
 
 const program = new Command();
 program
@@ -26,6 +27,9 @@ program
 const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerCheck, registerList, registerSweepAll];
 
 for (const register of registrations) register(program);
+
+// `consensim ... | head` closes stdout early; every command stops quietly then.
+stopQuietlyOnClosedPipe();
 
 async function main(argv: string[]): Promise<void> {
   try {

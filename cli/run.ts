@@ -10,7 +10,7 @@ import { toEdn, toJsonLines } from '../sim/history/index.js';
 import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import { sweepJob } from '../sim/sweep.js';
-import { checkOutputPath, collect, parseSeed, stopQuietlyOnClosedPipe, writeOutput } from './args.js';
+import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
 import { printLine, setExitCode } from './output.js';
 import { renderReport } from './report.js';
 import { renderCounterexample } from './timeline.js';
@@ -44,7 +44,6 @@ export function registerRun(program: Command): void {
 }
 
 function runCommand(file: string, flags: RunFlags): void {
-  stopQuietlyOnClosedPipe();
   const job = sweepJob(file, { ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }), extraBugs: flags.bug });
   const scenario = job.scenario;
   const seed = flags.seed ?? scenario.seed;

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { loadCatalogue, type CatalogueEntry } from '../sim/catalogue.js';
 import type { SweepResult } from '../sim/result.js';
 import { sweep, SweepPool } from '../sim/sweep.js';
-import { displayPath, parsePositive, parseSeedRange, stopQuietlyOnClosedPipe } from './args.js';
+import { displayPath, parsePositive, parseSeedRange } from './args.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
 import { progressBar } from './progress.js';
 
@@ -44,7 +44,6 @@ export function registerSweepAll(program: Command): void {
 }
 
 async function sweepAll(flags: SweepAllFlags): Promise<void> {
-  stopQuietlyOnClosedPipe();
   const catalogue = loadCatalogue();
   const table = flags.json === true ? null : new Table(catalogue);
   table?.start(flags.seeds);

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { SweepResult } from '../sim/result.js';
 import { sweep } from '../sim/sweep.js';
-import { collect, parsePositive, parseSeedRange, parseShard, stopQuietlyOnClosedPipe } from './args.js';
+import { collect, parsePositive, parseSeedRange, parseShard } from './args.js';
 import { chalk, printLine, setExitCode } from './output.js';
 import { progressBar } from './progress.js';
 import { count } from './format.js';
@@ -41,7 +41,6 @@ export function registerSweep(program: Command): void {
 }
 
 async function sweepCommand(file: string, flags: SweepFlags): Promise<void> {
-  stopQuietlyOnClosedPipe();
   const bar = progressBar('sweep', flags.json !== true);
   const { result } = await sweep(file, {
     from: flags.seeds.from,
