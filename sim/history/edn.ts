@@ -32,7 +32,9 @@ interface Located {
   readonly line: number;
 }
 
-const DELIMITERS = new Set(['(', ')', '[', ']', '{', '}', '"', ';', ',']);
+/** Characters that end a token: whitespace, commas and the delimiters `()[]{}";`. */
+const ENDS_TOKEN = new Uint8Array(128);
+for (const c of ' \t\r\n,()[]{}";') ENDS_TOKEN[c.charCodeAt(0)] = 1;
 const MAX_DEPTH = 64;
 
 /** A small recursive-descent EDN reader with line tracking; enough for Jepsen histories. */
@@ -62,19 +64,22 @@ class EdnReader {
 
   private skipSpace(): void {
     const text = this.text;
-    while (this.pos < text.length) {
-      const c = text[this.pos];
-      if (c === '\n') {
+    let pos = this.pos;
+    while (pos < text.length) {
+      const c = text.charCodeAt(pos);
+      if (c === 10) {
         this.line++;
-        this.pos++;
-      } else if (c === ' ' || c === '\t' || c === '\r' || c === ',') {
-        this.pos++;
-      } else if (c === ';') {
-        while (this.pos < text.length && text[this.pos] !== '\n') this.pos++;
+        pos++;
+      } else if (c === 32 || c === 44 || c === 9 || c === 13) {
+        pos++;
+      } else if (c === 59) {
+        const end = text.indexOf('\n', pos);
+        pos = end < 0 ? text.length : end;
       } else {
-        return;
+        break;
       }
     }
+    this.pos = pos;
   }
 
   private read(depth: number): Edn | typeof DISCARDED {
@@ -141,14 +146,19 @@ class EdnReader {
     let out = '';
     this.pos++;
     for (;;) {
+      // Copy the plain run up to the next quote or backslash in one slice.
+      let end = this.pos;
+      while (end < text.length) {
+        const code = text.charCodeAt(end);
+        if (code === 34 || code === 92) break;
+        if (code === 10) this.line++;
+        end++;
+      }
+      out += text.slice(this.pos, end);
+      this.pos = end;
       const c = text[this.pos++];
       if (c === undefined) this.fail('unterminated string');
       if (c === '"') return out;
-      if (c === '\n') this.line++;
-      if (c !== '\\') {
-        out += c;
-        continue;
-      }
       const e = text[this.pos++];
       if (e === 'n') out += '\n';
       else if (e === 't') out += '\t';
@@ -198,12 +208,14 @@ class EdnReader {
   private readToken(): string {
     const start = this.pos;
     const text = this.text;
-    while (this.pos < text.length) {
-      const c = text[this.pos] as string;
-      if (c === ' ' || c === '\n' || c === '\t' || c === '\r' || DELIMITERS.has(c)) break;
-      this.pos++;
+    let pos = start;
+    while (pos < text.length) {
+      const code = text.charCodeAt(pos);
+      if (code < 128 && ENDS_TOKEN[code] === 1) break;
+      pos++;
     }
-    return text.slice(start, this.pos);
+    this.pos = pos;
+    return text.slice(start, pos);
   }
 
   private readAtom(): Edn {
