@@ -36,14 +36,19 @@ function entryKey(entry: LogEntry): string {
   return entry.command === null ? `noop@${entry.term}` : `${commandKey(entry.command)}@${entry.term}`;
 }
 
+/** Replicated entries are usually the very same frozen object on every node: compare that first. */
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
+  return a === b || (a.term === b.term && entryKey(a) === entryKey(b));
+}
+
 function finding(name: string, detail: string, nodes: readonly NodeId[]): InvariantFinding {
   return { name, detail, nodes };
 }
 
 export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
   private readonly leaders = new Map<number, NodeId>();
-  /** Index i-1 → the key of the entry committed at index i, and who committed it first. */
-  private readonly committed: string[] = [];
+  /** Index i-1 → the entry committed at index i, and who committed it first. */
+  private readonly committed: LogEntry[] = [];
   private readonly committedBy: NodeId[] = [];
   /** Index i-1 → the lowest term in which some node was seen holding index i committed. */
   private readonly committedInTerm: number[] = [];
@@ -99,20 +104,20 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
   private checkCommitted(node: NodeId, view: RaftView, record: NodeRecord): InvariantFinding | null {
     const upTo = Math.min(view.commitIndex, view.log.length);
     for (let index = record.checkedCommit + 1; index <= upTo; index++) {
-      const key = entryKey(view.log[index - 1] as LogEntry);
+      const entry = view.log[index - 1] as LogEntry;
       const known = this.committed[index - 1];
       if (known === undefined) {
-        this.committed.push(key);
+        this.committed.push(entry);
         this.committedBy.push(node);
         this.committedInTerm.push(view.term);
-      } else if (known === key) {
+      } else if (sameEntry(known, entry)) {
         if (view.term < (this.committedInTerm[index - 1] as number)) this.committedInTerm[index - 1] = view.term;
       } else {
         const first = this.committedBy[index - 1] as NodeId;
         record.checkedCommit = index;
         return finding(
           'state machine safety',
-          `index ${index} committed as ${known} by ${first} but as ${key} by ${node}`,
+          `index ${index} committed as ${entryKey(known)} by ${first} but as ${entryKey(entry)} by ${node}`,
           [first, node],
         );
       }
@@ -147,7 +152,7 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
     for (let index = 1; index <= this.committed.length; index++) {
       if ((this.committedInTerm[index - 1] as number) >= term) continue;
       const entry = log[index - 1];
-      if (entry === undefined || entryKey(entry) !== this.committed[index - 1]) return index;
+      if (entry === undefined || !sameEntry(entry, this.committed[index - 1] as LogEntry)) return index;
     }
     return 0;
   }
