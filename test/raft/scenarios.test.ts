@@ -66,6 +66,24 @@ describe('correct Raft passes every bundled Raft scenario', () => {
   }
 });
 
+describe('the options keep raft-nemesis passing', () => {
+  const variants: Record<string, Record<string, number | boolean | string>> = {
+    'preVote (thesis §9.6)': { preVote: true },
+    'readPath readindex (thesis §6.4)': { readPath: 'readindex' },
+    'readindex + preVote + maxBatch 2': { readPath: 'readindex', preVote: true, maxBatch: 2 },
+  };
+  for (const [title, options] of Object.entries(variants)) {
+    it(`${title}: seeds 1..10`, () => {
+      const base = scenario('raft-nemesis');
+      const variant: Scenario = { ...base, protocolOptions: { ...base.protocolOptions, ...options } };
+      for (let seed = 1; seed <= 10; seed++) {
+        const { result } = runScenario(variant, { seed });
+        expect({ seed, reason: result.reason ?? null }).toEqual({ seed, reason: null });
+      }
+    });
+  }
+});
+
 describe('each bug variant is caught by its scenario', () => {
   it('raft.commit-previous-term: Figure 8 (d), a leader without an entry the bug committed', () => {
     const { result } = run('raft-figure-8', 1, ['raft.commit-previous-term']);
