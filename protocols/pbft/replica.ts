@@ -293,7 +293,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private onPrePrepare(pp: Signed<PrePrepareBody>): void {
-    this.noteView(pp.view);
+    this.noteView(pp.view, pp.seq);
     if (pp.view !== this.view || this.isPrimary()) return;
     if (!this.inWindow(pp.seq) || !this.verify(pp, this.primary())) return;
     if (this.viewChanging) {
@@ -329,7 +329,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private onPrepare(prepare: Signed<PrepareBody>): void {
-    this.noteView(prepare.view);
+    this.noteView(prepare.view, prepare.seq);
     if (prepare.view !== this.view || !this.inWindow(prepare.seq)) return;
     if (prepare.replica === this.primary() || !this.verify(prepare, prepare.replica)) return;
     const slot = this.slotFor(prepare.seq);
@@ -339,7 +339,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private onCommit(commit: Signed<CommitBody>): void {
-    this.noteView(commit.view);
+    this.noteView(commit.view, commit.seq);
     if (commit.view !== this.view || !this.inWindow(commit.seq) || !this.verify(commit, commit.replica)) return;
     const slot = this.slotFor(commit.seq);
     if (slot === null) return;
@@ -347,8 +347,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.checkCommitted(slot);
   }
 
-  private noteView(view: number): void {
-    if (view > this.view) this.behindHint = true;
+  /** A message from a later view, or beyond our high water mark: we may have missed something. */
+  private noteView(view: number, seq = 0): void {
+    if (view > this.view || seq > this.stable.seq + this.window) this.behindHint = true;
   }
 
   private recordVote<B extends PrepareBody | CommitBody>(votes: Map<string, Signed<B>>, vote: Signed<B>): void {
@@ -444,6 +445,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private onCheckpoint(vote: Signed<CheckpointBody>): void {
     const k = this.config.checkpointInterval;
+    if (vote.seq > this.lastExecuted) this.behindHint = true;
     if (vote.seq <= this.stable.seq || vote.seq % k !== 0 || vote.seq > this.stable.seq + 16 * this.window) return;
     if (!this.verify(vote, vote.replica)) return;
     this.recordCheckpoint(vote);
@@ -510,9 +512,15 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** Install a snapshot that 2f+1 replicas vouched for, if it is ahead of what we executed. */
   private onState(msg: Extract<PbftMessage, { type: 'state' }>): void {
-    if (msg.seq <= this.lastExecuted) return;
+    if (msg.seq <= this.stable.seq && msg.seq <= this.lastExecuted) return;
     const stable = { seq: msg.seq, digest: msg.digest, proof: msg.proof };
     if (checkpointDigest(msg.snapshot) !== msg.digest || !validCheckpointProof(this.checker, stable)) return;
+    if (msg.seq <= this.lastExecuted) {
+      // We executed past it (from commit certificates) but missed its CHECKPOINTs: the proof
+      // still moves our water marks.
+      this.becomeStable(stable);
+      return;
+    }
     this.env.machine.restore(msg.snapshot);
     this.lastExecuted = msg.seq;
     this.env.note(`state transfer: installed checkpoint ${msg.seq}`);
@@ -749,7 +757,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private onStatus(from: NodeId, status: StatusMessage): void {
     const behindView = status.view < this.view || (status.view === this.view && status.viewChanging);
     if (behindView && !this.viewChanging && this.newViewMessage !== null) this.env.send(from, this.newViewMessage);
-    if (status.executed < this.stable.seq) this.onFetchState(from, status.executed + 1);
+    if (status.stableSeq < this.stable.seq) this.onFetchState(from, status.stableSeq + 1);
     const certificates: CommitCertificate[] = [];
     const top = Math.min(this.lastExecuted, status.executed + 2 * this.window);
     for (let seq = status.executed + 1; seq <= top; seq++) {
@@ -772,12 +780,12 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   /** 2f+1 signed COMMITs prove a request committed: a lagging replica may execute it (any view). */
   private onCommitCertificates(certificates: readonly CommitCertificate[]): void {
     for (const cert of certificates.slice(0, 2 * this.window)) {
-      const commits = cert.commits[0];
-      if (commits === undefined || commits.seq <= this.lastExecuted || commits.seq > this.lastExecuted + 2 * this.window) continue;
-      const slot = this.slotFor(commits.seq, true);
-      if (slot === null || slot.decision !== null) continue;
+      const first = cert.commits[0];
+      if (first === undefined || first.seq <= this.lastExecuted || first.seq > this.lastExecuted + 2 * this.window) continue;
+      if ((this.slots.get(first.seq)?.decision ?? null) !== null) continue;
       const proven = validCommitCertificate(this.checker, cert);
-      if (proven === null) continue;
+      const slot = proven === null ? null : this.slotFor(proven.seq, true);
+      if (proven === null || slot === null) continue;
       slot.decision = { view: proven.view, digest: proven.digest, request: cert.request, commits: cert.commits };
       this.journal.push({ kind: 'committed', view: proven.view, seq: proven.seq, digest: proven.digest, via: 'certificate' });
     }
