@@ -74,6 +74,12 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private leader: NodeId | null = null;
   private commitIndex = 0;
   private lastApplied = 0;
+  /**
+   * The election timer is re-armed lazily: resets only move this local deadline, and the host
+   * timer is set again only when it would fire too late, or when it fires before the deadline.
+   */
+  private electionDueAt = 0;
+  private electionFiresAt: number | null = null;
   /** Local time this node last heard from the leader of its term (pre-vote refusals, §9.6). */
   private leaderContactAt = -Infinity;
   /** Granted votes (or pre-votes) in the current campaign, and every peer that answered it. */
@@ -99,6 +105,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   /** Command key → log index, for commands in the log that are not yet applied. */
   private unapplied = new Map<string, number>();
   private readonly reads = new ReadIndexQueue(LIMITS.maxPendingReads);
+  /** Reused by quorumValue (one slot per node). */
+  private readonly scratch: number[] = [];
 
   private readonly followerRole: RoleHandlers;
   private readonly preCandidateRole: RoleHandlers;
@@ -216,6 +224,12 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     if (timer === VOTE_RETRY_TIMER) {
       this.retryVotes();
     } else if (timer === ELECTION_TIMER) {
+      this.electionFiresAt = null;
+      const remaining = this.electionDueAt - this.env.now();
+      if (remaining > 0) {
+        this.armElection(remaining);
+        return;
+      }
       if (this.config.preVote) this.startPreVote();
       else this.startElection();
     }
@@ -277,6 +291,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.handlers = this.leaderRole;
     this.leader = this.env.id;
     this.env.cancelTimer(ELECTION_TIMER);
+    this.electionFiresAt = null;
     this.env.cancelTimer(VOTE_RETRY_TIMER);
     const next = this.state.lastIndex + 1;
     this.replicating.clear();
@@ -322,7 +337,14 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   private resetElectionTimer(): void {
     const base = this.config.electionTimeoutUs;
-    this.env.setTimer(ELECTION_TIMER, base + Math.floor(this.env.random() * base));
+    const wait = base + Math.floor(this.env.random() * base);
+    this.electionDueAt = this.env.now() + wait;
+    if (this.electionFiresAt === null || this.electionFiresAt > this.electionDueAt) this.armElection(wait);
+  }
+
+  private armElection(wait: number): void {
+    this.env.setTimer(ELECTION_TIMER, wait);
+    this.electionFiresAt = this.env.now() + wait;
   }
 
   // ---------------------------------------------------------------- role step functions
@@ -615,10 +637,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   /** §5.3–5.4.2: commit the highest index a majority stores, if it is of the current term. */
   private advanceCommit(): void {
-    const matches = this.env.peers.map((peer) => this.matchIndex.get(peer) ?? 0);
-    matches.push(this.state.lastIndex);
-    matches.sort((a, b) => b - a);
-    const candidate = matches[this.quorum - 1] ?? 0;
+    const candidate = this.quorumValue(this.matchIndex, this.state.lastIndex);
     if (candidate <= this.commitIndex) return;
     // Figure 8: a majority storing an entry of an older term does not make it safe.
     if (!this.config.bugs.commitPreviousTerm && this.state.termAt(candidate) !== this.state.currentTerm) return;
@@ -721,12 +740,30 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   private serveReads(): void {
     if (this.handlers !== this.leaderRole || this.reads.size === 0) return;
-    const acked = this.env.peers.map((peer) => this.ackedReadSeq.get(peer) ?? 0);
-    acked.push(this.readSeq);
-    acked.sort((a, b) => b - a);
-    const confirmed = acked[this.quorum - 1] ?? 0;
+    const confirmed = this.quorumValue(this.ackedReadSeq, this.readSeq);
     for (const read of this.reads.takeReady(confirmed, this.lastApplied)) {
       this.answer(read.client, read.reqId, this.env.machine.peek(read.key));
     }
+  }
+
+  /**
+   * The highest value at least `quorum` nodes have reached: the quorum-th largest of every peer's
+   * value (missing = 0) and this node's own. An insertion sort into a reused scratch array: on a
+   * hot path (every acknowledgement), and cheaper than map + sort with a comparator.
+   */
+  private quorumValue(perPeer: ReadonlyMap<NodeId, number>, own: number): number {
+    const values = this.scratch;
+    const peers = this.env.peers;
+    values[0] = own;
+    for (let i = 0; i < peers.length; i++) {
+      const v = perPeer.get(peers[i] as NodeId) ?? 0;
+      let j = i + 1;
+      while (j > 0 && (values[j - 1] as number) < v) {
+        values[j] = values[j - 1] as number;
+        j--;
+      }
+      values[j] = v;
+    }
+    return values[this.quorum - 1] ?? 0;
   }
 }
