@@ -74,12 +74,6 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private leader: NodeId | null = null;
   private commitIndex = 0;
   private lastApplied = 0;
-  /**
-   * The election timer is re-armed lazily: resets only move this local deadline, and the host
-   * timer is set again only when it would fire too late, or when it fires before the deadline.
-   */
-  private electionDueAt = 0;
-  private electionFiresAt: number | null = null;
   /** Local time this node last heard from the leader of its term (pre-vote refusals, §9.6). */
   private leaderContactAt = -Infinity;
   /** Granted votes (or pre-votes) in the current campaign, and every peer that answered it. */
@@ -224,12 +218,6 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     if (timer === VOTE_RETRY_TIMER) {
       this.retryVotes();
     } else if (timer === ELECTION_TIMER) {
-      this.electionFiresAt = null;
-      const remaining = this.electionDueAt - this.env.now();
-      if (remaining > 0) {
-        this.armElection(remaining);
-        return;
-      }
       if (this.config.preVote) this.startPreVote();
       else this.startElection();
     }
@@ -291,7 +279,6 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.handlers = this.leaderRole;
     this.leader = this.env.id;
     this.env.cancelTimer(ELECTION_TIMER);
-    this.electionFiresAt = null;
     this.env.cancelTimer(VOTE_RETRY_TIMER);
     const next = this.state.lastIndex + 1;
     this.replicating.clear();
@@ -337,14 +324,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   private resetElectionTimer(): void {
     const base = this.config.electionTimeoutUs;
-    const wait = base + Math.floor(this.env.random() * base);
-    this.electionDueAt = this.env.now() + wait;
-    if (this.electionFiresAt === null || this.electionFiresAt > this.electionDueAt) this.armElection(wait);
-  }
-
-  private armElection(wait: number): void {
-    this.env.setTimer(ELECTION_TIMER, wait);
-    this.electionFiresAt = this.env.now() + wait;
+    this.env.setTimer(ELECTION_TIMER, base + Math.floor(this.env.random() * base));
   }
 
   // ---------------------------------------------------------------- role step functions
