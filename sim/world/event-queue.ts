@@ -47,6 +47,8 @@ export class SimEvent {
   /** Kind-specific integers: message id, timer generation, incarnation, request id, ... */
   n1: number;
   n2: number;
+  /** Set while the event waits in a paused node's parked list (it must not be recycled). */
+  parked: boolean;
 
   constructor(t: number, seq: number, kind: EventKind, target: number) {
     this.t = t;
@@ -59,27 +61,54 @@ export class SimEvent {
     this.payload = null;
     this.n1 = 0;
     this.n2 = 0;
+    this.parked = false;
   }
 }
 
-function before(a: SimEvent, b: SimEvent): boolean {
-  return a.t < b.t || (a.t === b.t && a.seq < b.seq);
-}
-
+/**
+ * The heap keeps its keys apart from the records: times and sequence numbers in typed arrays (the
+ * comparisons of a sift read contiguous numbers, not one object each), records in a parallel array.
+ */
 export class EventQueue {
-  private readonly heap: SimEvent[] = [];
+  private times = new Float64Array(1024);
+  private seqs = new Float64Array(1024);
+  private events: (SimEvent | undefined)[] = [];
+  private count = 0;
   private nextSeq = 0;
+  /** Handled events, reused by `push` (most events live a few virtual ms: less garbage). */
+  private readonly free: SimEvent[] = [];
 
   get size(): number {
-    return this.heap.length;
+    return this.count;
   }
 
   /** Create and enqueue an event; the caller fills in the fields it needs before the next pop. */
   push(t: number, kind: EventKind, target: number): SimEvent {
     if (!Number.isInteger(t) || t < 0) throw new Error(`event time must be a non-negative integer, got ${t}`);
-    const ev = new SimEvent(t, this.nextSeq++, kind, target);
+    const free = this.free;
+    let ev: SimEvent;
+    if (free.length > 0) {
+      ev = free.pop() as SimEvent;
+      ev.t = t;
+      ev.seq = this.nextSeq++;
+      ev.kind = kind;
+      ev.target = target;
+      ev.source = -1;
+      ev.from = '';
+      ev.name = '';
+      ev.n1 = 0;
+      ev.n2 = 0;
+    } else {
+      ev = new SimEvent(t, this.nextSeq++, kind, target);
+    }
     this.insert(ev);
     return ev;
+  }
+
+  /** Hand back a popped event nothing refers to any more (the world calls it after dispatch). */
+  release(ev: SimEvent): void {
+    ev.payload = null;
+    if (this.free.length < 4096) this.free.push(ev);
   }
 
   /** Put an already-made event back (it gets a new sequence number and time). */
@@ -90,51 +119,82 @@ export class EventQueue {
   }
 
   peek(): SimEvent | undefined {
-    return this.heap[0];
+    return this.count > 0 ? this.events[0] : undefined;
   }
 
   pop(): SimEvent | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    if (top === undefined) return undefined;
-    const last = heap.pop() as SimEvent;
-    if (heap.length > 0) {
-      heap[0] = last;
-      this.siftDown(0);
-    }
+    const n = this.count;
+    if (n === 0) return undefined;
+    const events = this.events;
+    const top = events[0];
+    const last = n - 1;
+    this.count = last;
+    if (last > 0) this.siftDown(this.times[last] as number, this.seqs[last] as number, events[last] as SimEvent, last);
+    events[last] = undefined;
     return top;
   }
 
   private insert(ev: SimEvent): void {
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(ev);
+    if (this.count === this.times.length) this.grow();
+    const times = this.times;
+    const seqs = this.seqs;
+    const events = this.events;
+    const t = ev.t;
+    const seq = ev.seq;
+    let i = this.count++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const p = heap[parent] as SimEvent;
-      if (!before(ev, p)) break;
-      heap[i] = p;
+      const pt = times[parent] as number;
+      if (pt < t || (pt === t && (seqs[parent] as number) < seq)) break;
+      times[i] = pt;
+      seqs[i] = seqs[parent] as number;
+      events[i] = events[parent];
       i = parent;
     }
-    heap[i] = ev;
+    times[i] = t;
+    seqs[i] = seq;
+    events[i] = ev;
   }
 
-  private siftDown(start: number): void {
-    const heap = this.heap;
-    const n = heap.length;
-    const ev = heap[start] as SimEvent;
-    let i = start;
+  /** Place (t, seq, ev) from the root down in a heap of `n` entries. */
+  private siftDown(t: number, seq: number, ev: SimEvent, n: number): void {
+    const times = this.times;
+    const seqs = this.seqs;
+    const events = this.events;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
       let c = l;
-      if (r < n && before(heap[r] as SimEvent, heap[l] as SimEvent)) c = r;
-      const child = heap[c] as SimEvent;
-      if (!before(child, ev)) break;
-      heap[i] = child;
+      let ct = times[l] as number;
+      let cs = seqs[l] as number;
+      const r = l + 1;
+      if (r < n) {
+        const rt = times[r] as number;
+        const rs = seqs[r] as number;
+        if (rt < ct || (rt === ct && rs < cs)) {
+          c = r;
+          ct = rt;
+          cs = rs;
+        }
+      }
+      if (t < ct || (t === ct && seq < cs)) break;
+      times[i] = ct;
+      seqs[i] = cs;
+      events[i] = events[c];
       i = c;
     }
-    heap[i] = ev;
+    times[i] = t;
+    seqs[i] = seq;
+    events[i] = ev;
+  }
+
+  private grow(): void {
+    const times = new Float64Array(this.times.length * 2);
+    times.set(this.times);
+    this.times = times;
+    const seqs = new Float64Array(this.seqs.length * 2);
+    seqs.set(this.seqs);
+    this.seqs = seqs;
   }
 }

@@ -165,6 +165,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
       atThisInstant = ev.t === this.now ? atThisInstant + 1 : 1;
       this.now = ev.t;
       if (this.dispatchGuarded(ev)) this.events++;
+      if (!ev.parked) queue.release(ev);
       if (this.events > maxEvents) {
         this.violate('limit:events', null, `more than ${maxEvents} events (a livelock, or raise the limit)`);
       } else if (queue.size > maxQueue) {
@@ -310,6 +311,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
     if (host.parked.length >= this.limits.maxQueue) {
       this.violate('limit:queue', host.id, `more than ${this.limits.maxQueue} events waiting for paused ${host.id}`);
     }
+    ev.parked = true;
     host.parked.push(ev);
     return false;
   }
@@ -563,7 +565,10 @@ export class World implements HostServices, ClientServices, FaultTarget {
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action: 'resume', source, nodes: [host.id] });
     const parked = host.parked;
     host.parked = [];
-    for (const ev of parked) this.queue.repush(ev, this.now);
+    for (const ev of parked) {
+      ev.parked = false;
+      this.queue.repush(ev, this.now);
+    }
     return true;
   }
 
