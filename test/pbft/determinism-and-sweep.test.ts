@@ -34,13 +34,21 @@ describe('PBFT determinism, cluster sizes and a bounded nemesis sweep', () => {
     expect(result.reason).toBeUndefined();
   });
 
-  it('pbft-nemesis passes seeds 1..16', () => {
-    const s = scenario('pbft-nemesis');
+  function failures(byzantine: Record<string, string>, from: number, to: number): string[] {
+    const s = scenario('pbft-nemesis', { byzantine });
     const failed: string[] = [];
-    for (let seed = 1; seed <= 16; seed++) {
+    for (let seed = from; seed <= to; seed++) {
       const { result } = runScenario(s, { seed, hashTrace: false });
       if (!result.ok) failed.push(`${seed}: ${result.reason ?? ''}`);
     }
-    expect(failed).toEqual([]);
+    return failed;
+  }
+
+  it('pbft-nemesis (n2 byzantine) passes seeds 1..100', () => {
+    expect(failures({ n2: 'random' }, 1, 100)).toEqual([]);
+  });
+
+  it('pbft-nemesis with the first primary byzantine (n1) passes seeds 1..50', () => {
+    expect(failures({ n1: 'random' }, 1, 50)).toEqual([]);
   });
 });
