@@ -15,25 +15,33 @@
  */
 import { majority } from '../api.js';
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
-import { compareBallots, formatBallot, valueKey } from './ballot.js';
+import { compareBallots, formatBallot, sameBallot, valueKey } from './ballot.js';
 import type { Ballot, MultiPaxosMessage, MultiPaxosView, SlotValue } from './types.js';
 
 interface Tally {
   readonly ballot: Ballot;
   readonly value: string;
+  /** The value object first seen (messages of one proposal share it: compared before the key). */
+  readonly valueObj: SlotValue;
   readonly acceptors: NodeId[];
 }
 
 interface Choice {
   readonly ballot: Ballot;
   readonly value: string;
+  readonly valueObj: SlotValue;
   readonly acceptors: readonly NodeId[];
+}
+
+/** Same value as the record's: the same object (the usual case) without building the key. */
+function sameAs(record: { readonly value: string; readonly valueObj: SlotValue }, value: SlotValue): boolean {
+  return record.valueObj === value || record.value === valueKey(value);
 }
 
 export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, MultiPaxosView> {
   private readonly quorum: number;
-  /** slot → "round.node" → who accepted what at that ballot. */
-  private readonly tallies = new Map<number, Map<string, Tally>>();
+  /** slot → who accepted what, one tally per ballot (a slot sees few ballots: a list, no string keys). */
+  private readonly tallies = new Map<number, Tally[]>();
   /** slot → the first value seen chosen there. */
   private readonly chosen = new Map<number, Choice>();
   /** acceptor → highest promised ballot seen in its views, across incarnations. */
@@ -68,9 +76,9 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
 
   /** The proposal itself: P2ᵇ and ballot uniqueness. */
   private checkAccept(from: NodeId, ballot: Ballot, slot: number, value: SlotValue): InvariantFinding | null {
-    const key = valueKey(value);
     const choice = this.chosen.get(slot);
-    if (choice !== undefined && compareBallots(ballot, choice.ballot) > 0 && choice.value !== key) {
+    if (choice !== undefined && compareBallots(ballot, choice.ballot) > 0 && !sameAs(choice, value)) {
+      const key = valueKey(value);
       return {
         name: 'p2b',
         detail:
@@ -79,11 +87,11 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
         nodes: [from, ...choice.acceptors],
       };
     }
-    const tally = this.tallies.get(slot)?.get(formatBallot(ballot));
-    if (tally !== undefined && tally.value !== key) {
+    const tally = findTally(this.tallies.get(slot), ballot);
+    if (tally !== undefined && !sameAs(tally, value)) {
       return {
         name: 'unique-ballot',
-        detail: `two proposals at ballot ${formatBallot(ballot)} in slot ${slot}: ${tally.value} and ${key} (from ${from})`,
+        detail: `two proposals at ballot ${formatBallot(ballot)} in slot ${slot}: ${tally.value} and ${valueKey(value)} (from ${from})`,
         nodes: [from],
       };
     }
@@ -91,22 +99,20 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   }
 
   private vote(acceptor: NodeId, ballot: Ballot, slot: number, value: SlotValue): InvariantFinding | null {
-    const key = valueKey(value);
     let bySlot = this.tallies.get(slot);
     if (bySlot === undefined) {
-      bySlot = new Map();
+      bySlot = [];
       this.tallies.set(slot, bySlot);
     }
-    const ballotKey = formatBallot(ballot);
-    let tally = bySlot.get(ballotKey);
+    let tally = findTally(bySlot, ballot);
     if (tally === undefined) {
-      tally = { ballot, value: key, acceptors: [] };
-      bySlot.set(ballotKey, tally);
+      tally = { ballot, value: valueKey(value), valueObj: value, acceptors: [] };
+      bySlot.push(tally);
     }
-    if (tally.value !== key) {
+    if (!sameAs(tally, value)) {
       return {
         name: 'unique-ballot',
-        detail: `${acceptor} accepted ${key} in slot ${slot} at ballot ${ballotKey}, where others accepted ${tally.value}`,
+        detail: `${acceptor} accepted ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, where others accepted ${tally.value}`,
         nodes: [acceptor],
       };
     }
@@ -119,7 +125,7 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private choose(slot: number, tally: Tally): InvariantFinding | null {
     const earlier = this.chosen.get(slot);
     if (earlier === undefined) {
-      this.chosen.set(slot, { ballot: tally.ballot, value: tally.value, acceptors: [...tally.acceptors] });
+      this.chosen.set(slot, { ballot: tally.ballot, value: tally.value, valueObj: tally.valueObj, acceptors: [...tally.acceptors] });
       return null;
     }
     if (earlier.value === tally.value) return null;
@@ -131,4 +137,10 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
       nodes: [...new Set([...earlier.acceptors, ...tally.acceptors])].sort(),
     };
   }
+}
+
+function findTally(tallies: readonly Tally[] | undefined, ballot: Ballot): Tally | undefined {
+  if (tallies === undefined) return undefined;
+  for (const tally of tallies) if (sameBallot(tally.ballot, ballot)) return tally;
+  return undefined;
 }
