@@ -12,7 +12,7 @@
  * - prepare-ok-holds-prefix: PrepareOk(v, n) means the sender holds ops 1..n in view v (§4.1).
  */
 import { majority, type InvariantFinding, type InvariantMonitor, type MonitorContext, type NodeId } from '../api.js';
-import { commandKey } from '../kv.js';
+import { commandKey, type Command } from '../kv.js';
 import type { Log, VsrMessage } from './messages.js';
 import type { VsrView } from './replica.js';
 
@@ -25,16 +25,19 @@ interface CheckedPrefix {
 export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
   private readonly nodes: readonly NodeId[];
   private readonly quorum: number;
-  /** Key of the op committed at each position, and the earliest view any replica saw it committed in. */
-  private readonly committedKeys: string[] = [];
+  /**
+   * The op committed at each position (replicas normally hold the very same frozen op object, so
+   * keys are built only on a mismatch), and the earliest view any replica saw it committed in.
+   */
+  private readonly committedOps: Command[] = [];
   private readonly committedViews: number[] = [];
   private readonly checked = new Map<NodeId, CheckedPrefix>();
   /** Restarted replicas that have not been shown f + 1 RecoveryResponses yet. */
   private readonly mustRecover = new Set<NodeId>();
   private readonly recoveryNonce = new Map<NodeId, number>();
   private readonly responders = new Map<NodeId, Set<NodeId>>();
-  /** PrepareOks sent during the step being handled: node → (view, highest op-number). */
-  private readonly pendingAcks = new Map<NodeId, { view: number; opNumber: number }>();
+  /** PrepareOks sent during the step being handled (`live`): node → (view, highest op-number). */
+  private readonly pendingAcks = new Map<NodeId, { view: number; opNumber: number; live: boolean }>();
 
   /** Invariants to skip: tests switch one off to show what a bug does next (never in runs). */
   private readonly disabled: ReadonlySet<string>;
@@ -62,9 +65,14 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
       case 'StartView':
         return this.checkPrimary(from, msg.view, msg.type) ?? this.checkStartView(from, msg.view, msg.log);
       case 'PrepareOk': {
+        // One record per node, reused step after step (checkAck marks it consumed).
         const pending = this.pendingAcks.get(from);
-        if (pending === undefined || pending.view !== msg.view || pending.opNumber < msg.opNumber) {
-          this.pendingAcks.set(from, { view: msg.view, opNumber: msg.opNumber });
+        if (pending === undefined) {
+          this.pendingAcks.set(from, { view: msg.view, opNumber: msg.opNumber, live: true });
+        } else if (!pending.live || pending.view !== msg.view || pending.opNumber < msg.opNumber) {
+          pending.view = msg.view;
+          pending.opNumber = msg.opNumber;
+          pending.live = true;
         }
         return this.checkNotRecovering(from, msg.type);
       }
@@ -123,8 +131,9 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
 
   private checkAck(node: NodeId, view: VsrView): InvariantFinding | null {
     const ack = this.pendingAcks.get(node);
-    this.pendingAcks.delete(node);
-    if (ack === undefined || ack.view !== view.view || view.opNumber >= ack.opNumber) return null;
+    if (ack === undefined || !ack.live) return null;
+    ack.live = false;
+    if (ack.view !== view.view || view.opNumber >= ack.opNumber) return null;
     if (this.disabled.has('prepare-ok-holds-prefix')) return null;
     return {
       name: 'prepare-ok-holds-prefix',
@@ -154,32 +163,35 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
     if (op === undefined) {
       return { name: 'committed-op-kept', detail: `${node} has commit-number ${view.commitNumber} beyond its log of ${view.log.length}`, nodes: [node] };
     }
-    const key = commandKey(op);
-    const known = this.committedKeys[position];
+    const known = this.committedOps[position];
     if (known === undefined) {
-      this.committedKeys.push(key);
+      this.committedOps.push(op);
       this.committedViews.push(view.view);
       return null;
     }
     this.committedViews[position] = Math.min(this.committedViews[position] ?? view.view, view.view);
-    if (known === key) return null;
+    if (known === op) return null;
+    const key = commandKey(op);
+    if (commandKey(known) === key) return null;
     return {
       name: 'committed-op-kept',
-      detail: `op-number ${position + 1} committed as ${known}, but ${node} has ${key} committed there in view ${view.view}`,
+      detail: `op-number ${position + 1} committed as ${commandKey(known)}, but ${node} has ${key} committed there in view ${view.view}`,
       nodes: [node],
     };
   }
 
   /** A StartView for view v must hold every op seen committed in an earlier view, in place. */
   private checkStartView(from: NodeId, view: number, log: Log): InvariantFinding | null {
-    for (let position = 0; position < this.committedKeys.length; position++) {
+    for (let position = 0; position < this.committedOps.length; position++) {
       if ((this.committedViews[position] ?? view) >= view) continue;
       const op = log[position];
+      const committed = this.committedOps[position] as Command;
+      if (op === committed) continue;
       const key = op === undefined ? 'nothing' : commandKey(op);
-      if (key === this.committedKeys[position]) continue;
+      if (key === commandKey(committed)) continue;
       return {
         name: 'committed-op-kept',
-        detail: `${from}'s StartView for view ${view} has ${key} at op-number ${position + 1}, where ${this.committedKeys[position] ?? '?'} was committed in view ${this.committedViews[position] ?? '?'}`,
+        detail: `${from}'s StartView for view ${view} has ${key} at op-number ${position + 1}, where ${commandKey(committed)} was committed in view ${this.committedViews[position] ?? '?'}`,
         nodes: [from],
       };
     }
