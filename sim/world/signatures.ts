@@ -13,9 +13,23 @@ import type { NodeId, Signature } from '../../protocols/api.js';
  */
 const canonicalCache = new WeakMap<object, string>();
 
+/** `JSON.stringify(key)` of object keys seen so far (a message protocol has few distinct keys). */
+const quotedKeys = new Map<string, string>();
+
+function quoted(key: string): string {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (quotedKeys.size < 10_000) quotedKeys.set(key, text);
+  }
+  return text;
+}
+
 /** JSON with object keys sorted, so equal values have equal text whatever their key order. */
 export function canonicalJson(value: unknown): string {
   if (typeof value !== 'object' || value === null) {
+    // Finite numbers print as String(n) in JSON (-0 as "0" in both); the rest goes to JSON.stringify.
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
     const text = JSON.stringify(value);
     return text === undefined ? 'null' : text;
   }
@@ -41,7 +55,7 @@ export function canonicalJson(value: unknown): string {
     for (const key of keys) {
       const field = record[key];
       if (field === undefined || typeof field === 'function') continue;
-      text += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(field);
+      text += (first ? '' : ',') + quoted(key) + ':' + canonicalJson(field);
       first = false;
     }
     text += '}';
@@ -55,7 +69,10 @@ export function canonicalJson(value: unknown): string {
  * simulation searches for collisions — but fast: PBFT signs and verifies on every message.
  */
 export function digestOf(value: unknown): string {
-  const text = canonicalJson(value);
+  return digestOfText(canonicalJson(value));
+}
+
+function digestOfText(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   for (let i = 0; i < text.length; i++) {
@@ -67,16 +84,25 @@ export function digestOf(value: unknown): string {
 }
 
 export class SignatureAuthority {
-  private readonly issued = new WeakSet<Signature>();
+  /**
+   * Every signature issued in this run, with the canonical text it was made over: verifying the
+   * same text again (every receiver of a signed message, every certificate re-check) is then a
+   * string comparison, not a re-hash. Equal text means equal digest, so the answer is the same.
+   */
+  private readonly issued = new WeakMap<Signature, string>();
 
   sign(signer: NodeId, msg: unknown): Signature {
-    const sig: Signature = Object.freeze({ signer, digest: digestOf(msg) });
-    this.issued.add(sig);
+    const text = canonicalJson(msg);
+    const sig: Signature = Object.freeze({ signer, digest: digestOfText(text) });
+    this.issued.set(sig, text);
     return sig;
   }
 
   verify(sig: Signature, signer: NodeId, msg: unknown): boolean {
-    if (sig === null || typeof sig !== 'object' || !this.issued.has(sig)) return false;
-    return sig.signer === signer && sig.digest === digestOf(msg);
+    if (sig === null || typeof sig !== 'object') return false;
+    const signedText = this.issued.get(sig);
+    if (signedText === undefined) return false;
+    const text = canonicalJson(msg);
+    return sig.signer === signer && (text === signedText || sig.digest === digestOfText(text));
   }
 }
