@@ -13,16 +13,35 @@ import type { NodeId, Signature } from '../../protocols/api.js';
  */
 const canonicalCache = new WeakMap<object, string>();
 
-/** `JSON.stringify(key)` of object keys seen so far (a message protocol has few distinct keys). */
-const quotedKeys = new Map<string, string>();
+/**
+ * `JSON.stringify(s)` of keys and string values seen recently: messages repeat the same few keys
+ * and the same ids and digests. Emptied when full, so memory stays bounded; only speed depends on it.
+ */
+const quotedStrings = new Map<string, string>();
 
-function quoted(key: string): string {
-  let text = quotedKeys.get(key);
+function quoted(s: string): string {
+  let text = quotedStrings.get(s);
   if (text === undefined) {
-    text = JSON.stringify(key);
-    if (quotedKeys.size < 10_000) quotedKeys.set(key, text);
+    text = JSON.stringify(s);
+    if (quotedStrings.size >= 50_000) quotedStrings.clear();
+    quotedStrings.set(s, text);
   }
   return text;
+}
+
+/** Object keys in Array.prototype.sort's default order (UTF-16 code units): insertion sort, as objects have few keys. */
+function sortedKeys(record: object): string[] {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let j = i;
+    while (j > 0 && (keys[j - 1] as string) > key) {
+      keys[j] = keys[j - 1] as string;
+      j--;
+    }
+    keys[j] = key;
+  }
+  return keys;
 }
 
 /** JSON with object keys sorted, so equal values have equal text whatever their key order. */
@@ -30,6 +49,7 @@ export function canonicalJson(value: unknown): string {
   if (typeof value !== 'object' || value === null) {
     // Finite numbers print as String(n) in JSON (-0 as "0" in both); the rest goes to JSON.stringify.
     if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'string') return quoted(value);
     const text = JSON.stringify(value);
     return text === undefined ? 'null' : text;
   }
@@ -49,7 +69,7 @@ export function canonicalJson(value: unknown): string {
     text = canonicalJson([...value.values()]);
   } else {
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).sort();
+    const keys = sortedKeys(record);
     text = '{';
     let first = true;
     for (const key of keys) {
