@@ -70,7 +70,8 @@ export class KvMachine implements ReplicatedMachine {
   private sessions = new Map<ClientId, Session>();
   private count = 0;
   private hashLow = FNV_OFFSET;
-  private hashHigh = FNV_OFFSET ^ 0x5bd1e995;
+  // `>>> 0`: XOR yields a signed 32-bit number, which would print as negative hex.
+  private hashHigh = (FNV_OFFSET ^ 0x5bd1e995) >>> 0;
   private readonly initial: Value;
 
   constructor(initial: Value = null) {
