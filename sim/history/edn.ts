@@ -13,7 +13,7 @@
  */
 import { inputError } from '../errors.js';
 import type { HistoryEvent, HistoryValue } from './types.js';
-import { HistoryValidator, describe } from './validate.js';
+import { HistoryValidator, describe, type RawEvent } from './validate.js';
 
 class Keyword {
   constructor(readonly name: string) {}
@@ -242,15 +242,9 @@ class EdnReader {
 const DISCARDED = Symbol('discarded');
 
 /** What a reader found in one event map, before validation. */
-interface Candidate {
+interface Candidate extends RawEvent {
   readonly line: number;
   readonly position: number;
-  readonly process: unknown;
-  readonly type: unknown;
-  readonly f: unknown;
-  readonly key: unknown;
-  readonly value: unknown;
-  readonly time: unknown;
 }
 
 export function parseEdn(text: string, file: string): HistoryEvent[] {
