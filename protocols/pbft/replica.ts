@@ -276,6 +276,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const pp = sign(this.env, { type: 'pre-prepare', view: this.view, seq, digest: requestDigest(cmd), request: cmd });
     const slot = this.slotFor(seq);
     if (slot === null) return;
+    // A correct primary never signs two pre-prepares for one (view, sequence number).
+    if (slot.prePrepare !== null) throw new Error(`${this.env.id} would re-propose ${this.view}/${seq}`);
     slot.prePrepare = pp;
     this.proposed.set(key, seq);
     this.persistSlot(slot);
@@ -700,20 +702,20 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     }
     this.persistView();
     this.env.note(`entered view ${this.view} (O: ${prePrepares.length} pre-prepares)`);
-    if (this.isPrimary()) this.broadcast(nv);
-    if (plan.stable.seq > this.stable.seq && validCheckpointProof(this.checker, plan.stable)) this.becomeStable(plan.stable);
-    for (const slot of logged) if (slot.prePrepare !== null) this.acceptPrePrepare(slot, slot.prePrepare);
-    this.afterNewView(plan);
-  }
-
-  private afterNewView(plan: NewViewPlan): void {
     if (this.isPrimary()) {
+      this.broadcast(nv);
+      // New proposals start above O; set this before anything below can propose.
       this.nextSeq = Math.max(plan.maxSeq, this.stable.seq) + 1;
       this.proposed.clear();
-      for (const slot of this.slots.values()) {
-        const request = slot.prePrepare?.request;
-        if (request !== null && request !== undefined) this.proposed.set(commandKey(request), slot.seq);
-      }
+      for (const slot of logged) if (slot.prePrepare?.request) this.proposed.set(commandKey(slot.prePrepare.request), slot.seq);
+    }
+    if (plan.stable.seq > this.stable.seq && validCheckpointProof(this.checker, plan.stable)) this.becomeStable(plan.stable);
+    for (const slot of logged) if (slot.prePrepare !== null) this.acceptPrePrepare(slot, slot.prePrepare);
+    this.afterNewView();
+  }
+
+  private afterNewView(): void {
+    if (this.isPrimary()) {
       this.proposePending();
     } else {
       // Requests the old primary may never have ordered: hand them to the new one.
