@@ -41,7 +41,8 @@ export interface MachineSnapshot {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-function fnv1a(seed: number, text: string): number {
+/** 32-bit FNV-1a of `text`, continuing from `seed` (the offset basis for a fresh hash). */
+export function fnv1a(seed: number, text: string): number {
   let hash = seed >>> 0;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

@@ -8,6 +8,7 @@
  * PRE-PREPARE with 2f PREPAREs, 2f+1 VIEW-CHANGEs) can be checked by anyone who receives them.
  */
 import type { Command, MachineSnapshot, NodeEnv, NodeId, Signature } from '../api.js';
+import { fnv1a } from '../kv.js';
 
 /** A request digest D(m). Null requests (view-change gap fillers, §4.4) have NULL_DIGEST. */
 export type Digest = string;
@@ -135,17 +136,6 @@ export function primaryOf(view: number, nodes: readonly NodeId[]): NodeId {
   const primary = nodes[view % nodes.length];
   if (primary === undefined) throw new Error(`no primary for view ${view}`);
   return primary;
-}
-
-const FNV_PRIME = 0x01000193;
-
-function fnv1a(seed: number, text: string): number {
-  let hash = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, FNV_PRIME) >>> 0;
-  }
-  return hash >>> 0;
 }
 
 /** A 64-bit content hash as 16 hex digits (collisions are as unlikely as the paper assumes of D). */
