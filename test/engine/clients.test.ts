@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientPolicy, NodeEnv, NodeView, ProtocolDefinition } from '../../protocols/api.js';
 import type { HistoryEvent } from '../../sim/history/types.js';
 import { runScenario, type TraceEvent } from '../../sim/run.js';
 import type { ScriptedFault } from '../../sim/scenario/types.js';
 import { fixtureProtocols } from '../fixtures/primary.js';
 import { fixtureScenario } from '../fixtures/scenario.js';
+import { stubProtocol } from '../fixtures/stub.js';
 
 function run(extra: Parameters<typeof fixtureScenario>[0] = {}, bugs: string[] = []) {
   const outcome = runScenario(fixtureScenario(extra), { protocols: fixtureProtocols, collectTrace: true, extraBugs: bugs });
@@ -103,21 +103,14 @@ describe('generic clients', () => {
 
 describe('client policy', () => {
   /** Every node answers at once; n3 lies. With replyQuorum 2, only the honest answer can win. */
-  const liars: ProtocolDefinition<never> = {
-    name: 'liars',
-    description: 'test-only',
-    options: {},
-    bugs: [],
-    createNode: ({ env }: { env: NodeEnv<never> }) => ({
-      start: () => undefined,
-      onMessage: () => undefined,
-      onTimer: () => undefined,
+  const liars = stubProtocol(
+    'liars',
+    (env) => ({
       onRequest: (client, reqId) =>
         env.reply(client, reqId, { kind: 'result', result: { type: 'ok', value: env.id === 'n3' ? 'bad' : 'good' } }),
-      inspect: (): NodeView => ({ role: 'replica', term: 0, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0 }),
     }),
-    clientPolicy: (): ClientPolicy => ({ replyQuorum: 2, retry: 'all', retryAfterMicros: 30_000 }),
-  };
+    { replyQuorum: 2, retry: 'all', retryAfterMicros: 30_000 },
+  );
 
   it('accepts a result only from replyQuorum matching nodes, retrying to all nodes', () => {
     const scenario = fixtureScenario({
@@ -145,23 +138,12 @@ describe('client policy', () => {
 describe('request immutability', () => {
   it('hands nodes a frozen op', () => {
     const seen: boolean[] = [];
-    const probe: ProtocolDefinition<never> = {
-      name: 'probe',
-      description: 'test-only',
-      options: {},
-      bugs: [],
-      createNode: ({ env }: { env: NodeEnv<never> }) => ({
-        start: () => undefined,
-        onMessage: () => undefined,
-        onTimer: () => undefined,
-        onRequest: (client, reqId, op) => {
-          seen.push(Object.isFrozen(op));
-          env.reply(client, reqId, { kind: 'result', result: { type: 'ok', value: null } });
-        },
-        inspect: (): NodeView => ({ role: 'r', term: 0, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0 }),
-      }),
-      clientPolicy: (): ClientPolicy => ({ replyQuorum: 1, retry: 'next', retryAfterMicros: 30_000 }),
-    };
+    const probe = stubProtocol('probe', (env) => ({
+      onRequest: (client, reqId, op) => {
+        seen.push(Object.isFrozen(op));
+        env.reply(client, reqId, { kind: 'result', result: { type: 'ok', value: null } });
+      },
+    }));
     runScenario(fixtureScenario({ protocol: 'probe', durationUs: 200_000, settleUs: 100_000 }), { protocols: () => probe });
     expect(seen.length).toBeGreaterThan(3);
     expect(seen.every(Boolean)).toBe(true);

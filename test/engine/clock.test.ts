@@ -1,26 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientPolicy, NodeEnv, NodeView, ProtocolDefinition } from '../../protocols/api.js';
 import { runScenario, type TraceEvent } from '../../sim/run.js';
 import { fixtureScenario } from '../fixtures/scenario.js';
+import { stubProtocol } from '../fixtures/stub.js';
 
 /** A node that only ticks every 100ms of its own clock and notes what its clock reads. */
-const ticker: ProtocolDefinition<never> = {
-  name: 'ticker',
-  description: 'test-only clock probe',
-  options: {},
-  bugs: [],
-  createNode: ({ env }: { env: NodeEnv<never> }) => ({
+const ticker = stubProtocol(
+  'ticker',
+  (env) => ({
     start: () => env.setTimer('tick', 100_000),
-    onMessage: () => undefined,
     onTimer: () => {
       env.note(String(env.now()));
       env.setTimer('tick', 100_000);
     },
     onRequest: (client, reqId) => env.reply(client, reqId, { kind: 'result', result: { type: 'ok', value: null } }),
-    inspect: (): NodeView => ({ role: 'ticker', term: 0, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0 }),
   }),
-  clientPolicy: (): ClientPolicy => ({ replyQuorum: 1, retry: 'next', retryAfterMicros: 100_000 }),
-};
+  { replyQuorum: 1, retry: 'next', retryAfterMicros: 100_000 },
+);
 
 function ticks(trace: readonly TraceEvent[], node: string): { t: number; local: number }[] {
   return trace.filter((e) => e.kind === 'note' && e.node === node).map((e) => ({ t: e.t, local: Number(e.text) }));
