@@ -49,6 +49,8 @@ export class SimEvent {
   n2: number;
   /** Set while the event waits in a paused node's parked list (it must not be recycled). */
   parked: boolean;
+  /** Set when its handler put it back in the queue (a re-armed timer): the loop must not recycle it. */
+  requeued: boolean;
 
   constructor(t: number, seq: number, kind: EventKind, target: number) {
     this.t = t;
@@ -62,6 +64,7 @@ export class SimEvent {
     this.n1 = 0;
     this.n2 = 0;
     this.parked = false;
+    this.requeued = false;
   }
 }
 
@@ -84,13 +87,26 @@ export class EventQueue {
 
   /** Create and enqueue an event; the caller fills in the fields it needs before the next pop. */
   push(t: number, kind: EventKind, target: number): SimEvent {
+    return this.pushWithSeq(t, this.nextSeq++, kind, target);
+  }
+
+  /**
+   * The next sequence number, taken now for an event that may be enqueued later (`pushWithSeq`,
+   * `requeue`): the event then runs exactly where it would have had it been pushed now.
+   */
+  takeSeq(): number {
+    return this.nextSeq++;
+  }
+
+  /** `push` with a sequence number from `takeSeq`. */
+  pushWithSeq(t: number, seq: number, kind: EventKind, target: number): SimEvent {
     if (!Number.isInteger(t) || t < 0) throw new Error(`event time must be a non-negative integer, got ${t}`);
     const free = this.free;
     let ev: SimEvent;
     if (free.length > 0) {
       ev = free.pop() as SimEvent;
       ev.t = t;
-      ev.seq = this.nextSeq++;
+      ev.seq = seq;
       ev.kind = kind;
       ev.target = target;
       ev.source = -1;
@@ -99,7 +115,7 @@ export class EventQueue {
       ev.n1 = 0;
       ev.n2 = 0;
     } else {
-      ev = new SimEvent(t, this.nextSeq++, kind, target);
+      ev = new SimEvent(t, seq, kind, target);
     }
     this.insert(ev);
     return ev;
@@ -115,6 +131,17 @@ export class EventQueue {
   repush(ev: SimEvent, t: number): void {
     ev.t = t;
     ev.seq = this.nextSeq++;
+    this.insert(ev);
+  }
+
+  /**
+   * Put the event being handled back at a later (t, seq) taken with `takeSeq`; the loop sees
+   * `requeued` and keeps it out of the free list.
+   */
+  requeue(ev: SimEvent, t: number, seq: number): void {
+    ev.t = t;
+    ev.seq = seq;
+    ev.requeued = true;
     this.insert(ev);
   }
 

@@ -22,6 +22,19 @@ import type { MemoryStore } from './storage.js';
 
 export type HostState = 'up' | 'down' | 'paused';
 
+/**
+ * An armed node timer: when it is due, its place among the events due at that instant (a sequence
+ * number taken when it was set), and the one queued event that carries it. Re-arming a timer for
+ * later, the commonest case (an election timer reset by every heartbeat), leaves that event where
+ * it is; when it comes up early it is put back at (t, seq). The run is the same as with one event
+ * per setTimer call, without the queue filling with stale timers.
+ */
+export interface TimerSlot {
+  t: number;
+  seq: number;
+  ev: SimEvent;
+}
+
 /** What an env needs from the world. */
 export interface HostServices {
   localNow(host: Host): number;
@@ -51,9 +64,8 @@ export class Host {
   node: ProtocolNode<unknown, NodeView> | null = null;
   hooks: ByzantineHooks<unknown> | null = null;
   machine: TrackedMachine | null = null;
-  /** Armed timers: name → generation (a re-armed or cancelled timer's old event is stale). */
-  readonly timers = new Map<string, number>();
-  timerGeneration = 0;
+  /** Armed timers by name. An event in the queue whose slot is gone or holds another event is stale. */
+  readonly timers = new Map<string, TimerSlot>();
   /** Events that arrived while paused, in arrival order. */
   parked: SimEvent[] = [];
   pauseToken = 0;

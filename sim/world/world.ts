@@ -165,7 +165,8 @@ export class World implements HostServices, ClientServices, FaultTarget {
       atThisInstant = ev.t === this.now ? atThisInstant + 1 : 1;
       this.now = ev.t;
       if (this.dispatchGuarded(ev)) this.events++;
-      if (!ev.parked) queue.release(ev);
+      if (ev.requeued) ev.requeued = false;
+      else if (!ev.parked) queue.release(ev);
       if (this.events > maxEvents) {
         this.violate('limit:events', null, `more than ${maxEvents} events (a livelock, or raise the limit)`);
       } else if (queue.size > maxQueue) {
@@ -284,7 +285,14 @@ export class World implements HostServices, ClientServices, FaultTarget {
 
   private fireNodeTimer(ev: SimEvent): boolean {
     const host = this.hosts[ev.target] as Host;
-    if (host.state === 'down' || host.crashes !== ev.n2 || host.timers.get(ev.name) !== ev.n1) return false;
+    if (host.state === 'down') return false;
+    const slot = host.timers.get(ev.name);
+    if (slot === undefined || slot.ev !== ev) return false; // cancelled, re-armed earlier, or from before a crash
+    if (slot.t > ev.t || (slot.t === ev.t && slot.seq > ev.seq)) {
+      // Re-armed for later since it was queued: not due yet.
+      this.queue.requeue(ev, slot.t, slot.seq);
+      return false;
+    }
     if (host.state === 'paused') return this.park(host, ev);
     host.timers.delete(ev.name);
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'timer', node: host.id, name: ev.name });
@@ -372,12 +380,23 @@ export class World implements HostServices, ClientServices, FaultTarget {
   setTimer(host: Host, name: string, afterMicros: number): void {
     if (typeof name !== 'string') throw new Error('timer name must be a string');
     if (!Number.isFinite(afterMicros) || afterMicros < 0) throw new Error(`${host.id}: timer ${name} for ${afterMicros}µs`);
-    const generation = ++host.timerGeneration;
-    host.timers.set(name, generation);
-    const ev = this.queue.push(this.now + host.clock.realDuration(afterMicros), EventKind.NodeTimer, host.index);
+    const t = this.now + host.clock.realDuration(afterMicros);
+    const seq = this.queue.takeSeq();
+    const slot = host.timers.get(name);
+    if (slot !== undefined && slot.ev.t <= t && !slot.ev.parked) {
+      // Its queued event comes up no later than the new time: it will be put back then (fireNodeTimer).
+      slot.t = t;
+      slot.seq = seq;
+      return;
+    }
+    const ev = this.queue.pushWithSeq(t, seq, EventKind.NodeTimer, host.index);
     ev.name = name;
-    ev.n1 = generation;
-    ev.n2 = host.crashes;
+    if (slot === undefined) host.timers.set(name, { t, seq, ev });
+    else {
+      slot.t = t;
+      slot.seq = seq;
+      slot.ev = ev;
+    }
   }
 
   cancelTimer(host: Host, name: string): void {
