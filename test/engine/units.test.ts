@@ -3,6 +3,7 @@ import { NodeClock } from '../../sim/world/clock.js';
 import { EventKind, EventQueue } from '../../sim/world/event-queue.js';
 import { canonicalJson, SignatureAuthority } from '../../sim/world/signatures.js';
 import { stream } from '../../sim/random.js';
+import { commandKey, fnv1a, KvMachine } from '../../protocols/kv.js';
 
 describe('event queue', () => {
   it('pops by time, then by scheduling order', () => {
@@ -75,5 +76,24 @@ describe('trace serialisation', () => {
     const text = traceToJsonLines(sink.events() ?? []);
     expect(sink.digest()).toBe(createHash('sha256').update(text).digest('hex'));
     expect(text.split('\n')[0]).toBe('{"t":5,"kind":"send","id":1,"from":"n1","to":"n2","msg":{"type":"Prepare","n":0,"text":"é\\"\\n","nested":[1,null]}}');
+  });
+});
+
+describe('kv machine digest', () => {
+  it('hashes each command exactly as the FNV-1a of its key (and of its key and "|")', () => {
+    // The digest is replicated state: snapshots carry it and state transfer compares it, so the
+    // allocation-free hashing in apply() must give the very numbers the string form gives.
+    const reqIds = [0, 1, 9, 10, 11, 99, 100, 101, 12345, 999_999, 1_000_000, 2_147_483_647, 2_147_483_648, 1.5, -3];
+    for (const client of ['c1', 'c12', '']) {
+      for (const reqId of reqIds) {
+        const fast = new KvMachine(null);
+        fast.apply({ client, reqId, op: { f: 'read', key: 'k1' } });
+        const key = commandKey({ client, reqId, op: { f: 'read', key: 'k1' } });
+        const low = fnv1a(0x811c9dc5, key);
+        const high = fnv1a((0x811c9dc5 ^ 0x5bd1e995) >>> 0, key + '|');
+        const expected = high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+        expect(fast.digest(), `${client}#${reqId}`).toBe(expected);
+      }
+    }
   });
 });
