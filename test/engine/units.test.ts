@@ -3,6 +3,7 @@ import { NodeClock } from '../../sim/world/clock.js';
 import { EventKind, EventQueue } from '../../sim/world/event-queue.js';
 import { canonicalJson, SignatureAuthority } from '../../sim/world/signatures.js';
 import { stream } from '../../sim/random.js';
+import type { ClientId } from '../../protocols/api.js';
 import { commandKey, fnv1a, KvMachine } from '../../protocols/kv.js';
 
 describe('event queue', () => {
@@ -84,7 +85,7 @@ describe('kv machine digest', () => {
     // The digest is replicated state: snapshots carry it and state transfer compares it, so the
     // allocation-free hashing in apply() must give the very numbers the string form gives.
     const reqIds = [0, 1, 9, 10, 11, 99, 100, 101, 12345, 999_999, 1_000_000, 2_147_483_647, 2_147_483_648, 1.5, -3];
-    for (const client of ['c1', 'c12', '']) {
+    for (const client of ['c1', 'c12', 'c'] as ClientId[]) {
       for (const reqId of reqIds) {
         const fast = new KvMachine(null);
         fast.apply({ client, reqId, op: { f: 'read', key: 'k1' } });
