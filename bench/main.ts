@@ -3,9 +3,9 @@
  * (machine-readable, prefixed by nothing) and then a table for people. Targets are reported,
  * never asserted: speed is not a test.
  *
- *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|check]
+ *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check]
  */
-import { benchScenario, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, type SimBenchOptions } from './sim.js';
+import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, type SimBenchOptions } from './sim.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -38,6 +38,16 @@ async function benchSimulation(options: SimBenchOptions): Promise<void> {
   process.stdout.write('\n' + simTable(rows).join('\n') + '\n\n');
 }
 
+async function benchSweeps(seeds: number): Promise<void> {
+  const rows = [];
+  for (const { file } of nemesisScenarios()) {
+    const row = await benchSweep(file, seeds);
+    process.stdout.write(JSON.stringify(row) + '\n');
+    rows.push(row);
+  }
+  if (rows.length > 0) process.stdout.write('\n' + sweepTable(rows).join('\n') + '\n\n');
+}
+
 async function benchChecking(): Promise<void> {
   // The checker bench lives in its own module, written separately; without it, say so and go on.
   const specifier = './check.js';
@@ -61,5 +71,10 @@ const simOptions: SimBenchOptions = {
   budgetMs: positive('--budget-ms', DEFAULT_SIM_BENCH.budgetMs),
   warmup: DEFAULT_SIM_BENCH.warmup,
 };
+if (only !== undefined && !['sim', 'sweep', 'check'].includes(only)) {
+  process.stderr.write(`error: --only expects sim, sweep or check, found "${only}"\n`);
+  process.exit(2);
+}
 if (only === undefined || only === 'sim') await benchSimulation(simOptions);
+if (only === undefined || only === 'sweep') await benchSweeps(simOptions.seeds);
 if (only === undefined || only === 'check') await benchChecking();
