@@ -69,14 +69,16 @@ describe('each bug variant is caught, and its failing seed reproduces', () => {
 });
 
 describe('what vsr.ack-with-gap does when the PrepareOk invariant is not watching', () => {
-  it('vsr-nemesis seed 147: a committed op is missing from a later StartView', () => {
+  it('vsr-nemesis seed 588: a committed op is missing from a later StartView', () => {
+    // The consequence is rare: 588 is the first seed that shows it (a search of seeds 1..2000 found
+    // 588, 625 and 663 first); the correct protocol passes the same seed.
     const lenient = {
       ...vsr,
       createMonitor: (ctx: Parameters<NonNullable<typeof vsr.createMonitor>>[0]) => new VsrMonitor(ctx, new Set(['prepare-ok-holds-prefix'])),
     };
-    const { result } = runScenario(scenario('vsr-nemesis'), { seed: 147, extraBugs: ['vsr.ack-with-gap'], protocols: () => lenient, hashTrace: false });
+    const { result } = runScenario(scenario('vsr-nemesis'), { seed: 588, extraBugs: ['vsr.ack-with-gap'], protocols: () => lenient, hashTrace: false });
     expect(result.checks.invariants[0]?.name).toBe('committed-op-kept');
-    expect(runScenario(scenario('vsr-nemesis'), { seed: 147, hashTrace: false }).result.ok).toBe(true);
+    expect(runScenario(scenario('vsr-nemesis'), { seed: 588, hashTrace: false }).result.ok).toBe(true);
   });
 });
 

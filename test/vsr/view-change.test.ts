@@ -82,7 +82,9 @@ describe('VR §4.2 log-selection trap (vsr-log-selection-trap, S-V3)', () => {
   });
 
   it('vsr.longest-log-wins overwrites ops committed in view 1', () => {
-    const outcome = run('vsr-log-selection-trap', 1, { bugs: ['vsr.longest-log-wins'], trace: true });
+    // The trap springs only when n1's dead log is the longer one (about a third of seeds); seed 4 is
+    // the first of 1..1000 where it does (README's bug table).
+    const outcome = run('vsr-log-selection-trap', 4, { bugs: ['vsr.longest-log-wins'], trace: true });
     expect(outcome.result.ok).toBe(false);
     expect(outcome.result.checks.invariants[0]?.name).toBe('committed-op-kept');
     expect(notes(outcome, /^view 2 starts/)[0]?.text).toMatch(/normal in view 0,/);
