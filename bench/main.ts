@@ -5,7 +5,8 @@
  *
  *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check]
  */
-import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, type SimBenchOptions } from './sim.js';
+import { availableParallelism } from 'node:os';
+import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, SWEEP_SECONDS, type SimBenchOptions, type SimBenchRow } from './sim.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -23,11 +24,11 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
-async function benchSimulation(options: SimBenchOptions): Promise<void> {
+async function benchSimulation(options: SimBenchOptions): Promise<SimBenchRow[]> {
   const scenarios = nemesisScenarios();
   if (scenarios.length === 0) {
     process.stdout.write('simulation bench skipped: no bundled <protocol>-nemesis scenario\n');
-    return;
+    return [];
   }
   const rows = [];
   for (const { file } of scenarios) {
@@ -36,12 +37,20 @@ async function benchSimulation(options: SimBenchOptions): Promise<void> {
     rows.push(row);
   }
   process.stdout.write('\n' + simTable(rows).join('\n') + '\n\n');
+  return rows;
 }
 
-async function benchSweeps(seeds: number): Promise<void> {
+/**
+ * One sweep per nemesis scenario, sized from that scenario's one-thread rate (measured above, or
+ * by a short calibration run) so that each takes about SWEEP_SECONDS on every core.
+ */
+async function benchSweeps(oneThread: readonly SimBenchRow[]): Promise<void> {
   const rows = [];
-  for (const { file } of nemesisScenarios()) {
-    const row = await benchSweep(file, seeds);
+  const cores = availableParallelism();
+  for (const { protocol, file } of nemesisScenarios()) {
+    const rate = (oneThread.find((r) => r.protocol === protocol) ?? benchScenario(file, { seeds: 20, budgetMs: 2_000, warmup: 2 })).seedsPerSec;
+    const seeds = Math.max(cores * 20, Math.round(rate * cores * SWEEP_SECONDS));
+    const row = await benchSweep(file, seeds, cores);
     process.stdout.write(JSON.stringify(row) + '\n');
     rows.push(row);
   }
@@ -75,6 +84,6 @@ if (only !== undefined && !['sim', 'sweep', 'check'].includes(only)) {
   process.stderr.write(`error: --only expects sim, sweep or check, found "${only}"\n`);
   process.exit(2);
 }
-if (only === undefined || only === 'sim') await benchSimulation(simOptions);
-if (only === undefined || only === 'sweep') await benchSweeps(simOptions.seeds);
+const oneThread = only === undefined || only === 'sim' ? await benchSimulation(simOptions) : [];
+if (only === undefined || only === 'sweep') await benchSweeps(oneThread);
 if (only === undefined || only === 'check') await benchChecking();

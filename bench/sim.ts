@@ -121,6 +121,9 @@ export function simTable(rows: readonly SimBenchRow[]): string[] {
   ];
 }
 
+/** Seconds of wall time each sweep row aims at: long enough that thread start-up is a small part, as in a real sweep. */
+export const SWEEP_SECONDS = 5;
+
 /** One `sweep` over worker threads, one per core: what a user's sweep gets from this machine. */
 export interface SweepBenchRow {
   readonly bench: 'sweep';
@@ -175,7 +178,7 @@ export function sweepTable(rows: readonly SweepBenchRow[]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 || i === 6 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
   return [
-    `simulation speed, a sweep on every core (target: sim:wall >= ${TARGET_SIM_TO_WALL.toLocaleString('en-US')}x; thread start-up included)`,
+    `simulation speed, a sweep on every core, about ${SWEEP_SECONDS} s each (target: sim:wall >= ${TARGET_SIM_TO_WALL.toLocaleString('en-US')}x; thread start-up included)`,
     line(header),
     ...cells.map(line),
   ];
