@@ -122,7 +122,7 @@ export function simTable(rows: readonly SimBenchRow[]): string[] {
 }
 
 /** Seconds of wall time each sweep row aims at: long enough that thread start-up is a small part, as in a real sweep. */
-export const SWEEP_SECONDS = 5;
+export const SWEEP_SECONDS = 10;
 
 /** One `sweep` over worker threads, one per core: what a user's sweep gets from this machine. */
 export interface SweepBenchRow {
