@@ -103,26 +103,69 @@ function digestOfText(text: string): string {
   return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
+/**
+ * What a signature was made over: its canonical text, and, when the message was a plain object
+ * whose fields were all primitives or frozen values, those fields (a later message with the very
+ * same fields has the same canonical text, with no text to build).
+ */
+interface Issued {
+  readonly text: string;
+  readonly keys: readonly string[] | null;
+  readonly values: readonly unknown[] | null;
+}
+
+/** The fields of `msg` when comparing them by identity decides equality of canonical text; null otherwise. */
+function fieldsOf(msg: unknown): { keys: string[]; values: unknown[] } | null {
+  if (typeof msg !== 'object' || msg === null || Object.getPrototypeOf(msg) !== Object.prototype) return null;
+  const record = msg as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const values: unknown[] = [];
+  for (const key of keys) {
+    const value = record[key];
+    // A frozen value's canonical text cannot change (the same assumption canonicalCache makes).
+    if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) return null;
+    values.push(value);
+  }
+  return { keys, values };
+}
+
+/** True when `msg` is a plain object with exactly these own fields, each identical (===). */
+function sameFields(msg: unknown, keys: readonly string[], values: readonly unknown[]): boolean {
+  if (typeof msg !== 'object' || msg === null || Object.getPrototypeOf(msg) !== Object.prototype) return false;
+  const record = msg as Record<string, unknown>;
+  let count = 0;
+  for (const _ in record) count++;
+  if (count !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (!Object.hasOwn(record, key) || record[key] !== values[i]) return false;
+  }
+  return true;
+}
+
 export class SignatureAuthority {
   /**
-   * Every signature issued in this run, with the canonical text it was made over: verifying the
-   * same text again (every receiver of a signed message, every certificate re-check) is then a
-   * string comparison, not a re-hash. Equal text means equal digest, so the answer is the same.
+   * Every signature issued in this run, with what it was made over. Verifying a message with the
+   * signed fields (every receiver of a signed message rebuilds the body from the same values) is
+   * a field-by-field identity check; otherwise the canonical text is built and compared, and a
+   * text that differs is re-hashed. Either way the answer is the one the digest would give.
    */
-  private readonly issued = new WeakMap<Signature, string>();
+  private readonly issued = new WeakMap<Signature, Issued>();
 
   sign(signer: NodeId, msg: unknown): Signature {
     const text = canonicalJson(msg);
     const sig: Signature = Object.freeze({ signer, digest: digestOfText(text) });
-    this.issued.set(sig, text);
+    const fields = fieldsOf(msg);
+    this.issued.set(sig, { text, keys: fields?.keys ?? null, values: fields?.values ?? null });
     return sig;
   }
 
   verify(sig: Signature, signer: NodeId, msg: unknown): boolean {
     if (sig === null || typeof sig !== 'object') return false;
-    const signedText = this.issued.get(sig);
-    if (signedText === undefined) return false;
+    const issued = this.issued.get(sig);
+    if (issued === undefined || sig.signer !== signer) return false;
+    if (issued.keys !== null && issued.values !== null && sameFields(msg, issued.keys, issued.values)) return true;
     const text = canonicalJson(msg);
-    return sig.signer === signer && (text === signedText || sig.digest === digestOfText(text));
+    return text === issued.text || sig.digest === digestOfText(text);
   }
 }

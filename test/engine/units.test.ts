@@ -59,6 +59,29 @@ describe('signatures', () => {
     expect(new SignatureAuthority().verify(sig, 'n1', msg)).toBe(false);
   });
 
+  it('answers by content, whether the fields are compared directly or through the canonical text', () => {
+    const authority = new SignatureAuthority();
+    const request = Object.freeze({ client: 'c1', reqId: 3 });
+    const body = { type: 'prepare', seq: 4, request, extra: undefined };
+    const sig = authority.sign('n1', body);
+    // Same fields (the fast path), and the same content through other objects (the text path).
+    expect(authority.verify(sig, 'n1', { ...body })).toBe(true);
+    expect(authority.verify(sig, 'n1', { ...body, request: { reqId: 3, client: 'c1' } })).toBe(true);
+    expect(authority.verify(sig, 'n1', { type: 'prepare', seq: 4, request })).toBe(true); // undefined is no field in JSON
+    // Different content, in every way the field comparison could miss it.
+    expect(authority.verify(sig, 'n1', { ...body, seq: 5 })).toBe(false);
+    expect(authority.verify(sig, 'n1', { ...body, more: 1 })).toBe(false);
+    expect(authority.verify(sig, 'n1', { ...body, request: { client: 'c2', reqId: 3 } })).toBe(false);
+    expect(authority.verify(sig, 'n1', [body])).toBe(false);
+    // A field that was not frozen when signed is checked by its text: changing it afterwards shows.
+    const votes = [1, 2];
+    const open = { type: 'view-change', votes };
+    const openSig = authority.sign('n2', open);
+    expect(authority.verify(openSig, 'n2', { ...open })).toBe(true);
+    votes.push(3);
+    expect(authority.verify(openSig, 'n2', { ...open })).toBe(false);
+  });
+
   it('serialises canonically regardless of key order', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: null }] })).toBe('{"a":[{"c":null,"d":2}],"b":1}');
   });
