@@ -14,13 +14,10 @@ import { runSeed } from '../sim/sweep-seed.js';
 export const TARGET_SIM_TO_WALL = 10_000;
 export const TARGET_SEEDS_PER_SEC = 100;
 
-export interface SimBenchRow {
-  readonly bench: 'sim';
+/** What every simulation row measures, over `seeds` consecutive seeds of one scenario. */
+interface SpeedFigures {
   readonly scenario: string;
   readonly protocol: string;
-  readonly nodes: number;
-  readonly clients: number;
-  readonly virtualSecondsPerSeed: number;
   readonly seeds: number;
   readonly failed: number;
   readonly events: number;
@@ -28,6 +25,13 @@ export interface SimBenchRow {
   readonly eventsPerSec: number;
   readonly simToWall: number;
   readonly seedsPerSec: number;
+}
+
+export interface SimBenchRow extends SpeedFigures {
+  readonly bench: 'sim';
+  readonly nodes: number;
+  readonly clients: number;
+  readonly virtualSecondsPerSeed: number;
   /** CPU time of this thread's process over the measured seeds: on a busy machine, the honest "per core" figure. */
   readonly cpuMs: number;
   readonly simToCpu: number;
@@ -124,19 +128,11 @@ export function simTable(rows: readonly SimBenchRow[]): string[] {
 /** Seconds of wall time each sweep row aims at: long enough that thread start-up is a small part, as in a real sweep. */
 export const SWEEP_SECONDS = 10;
 
+
 /** One `sweep` over worker threads, one per core: what a user's sweep gets from this machine. */
-export interface SweepBenchRow {
+export interface SweepBenchRow extends SpeedFigures {
   readonly bench: 'sweep';
-  readonly scenario: string;
-  readonly protocol: string;
   readonly workers: number;
-  readonly seeds: number;
-  readonly failed: number;
-  readonly events: number;
-  readonly wallMs: number;
-  readonly eventsPerSec: number;
-  readonly simToWall: number;
-  readonly seedsPerSec: number;
 }
 
 /**
