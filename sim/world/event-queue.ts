@@ -32,27 +32,32 @@ export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
 export class SimEvent {
   /** Virtual time, integer µs. */
-  t: number;
-  seq: number;
-  kind: EventKind;
+  t = 0;
+  seq = 0;
+  kind: EventKind = EventKind.Deliver;
   /** Index of the node or client the event is addressed to (-1 when none). */
-  target: number;
+  target = -1;
   /** Index of the sending node or client (-1 when none). */
-  source: number;
+  source = -1;
   /** Sender (node or client id) for messages; timer name for timers; '' otherwise. */
-  from: string;
-  name: string;
+  from = '';
+  name = '';
   /** The message, request op or reply. */
-  payload: unknown;
+  payload: unknown = null;
   /** Kind-specific integers: message id, timer generation, incarnation, request id, ... */
-  n1: number;
-  n2: number;
+  n1 = 0;
+  n2 = 0;
   /** Set while the event waits in a paused node's parked list (it must not be recycled). */
-  parked: boolean;
+  parked = false;
   /** Set when its handler put it back in the queue (a re-armed timer): the loop must not recycle it. */
-  requeued: boolean;
+  requeued = false;
 
   constructor(t: number, seq: number, kind: EventKind, target: number) {
+    this.reset(t, seq, kind, target);
+  }
+
+  /** Every field as a new event has it: for a new record and for one reused from the free list. */
+  reset(t: number, seq: number, kind: EventKind, target: number): void {
     this.t = t;
     this.seq = seq;
     this.kind = kind;
@@ -101,19 +106,11 @@ export class EventQueue {
   /** `push` with a sequence number from `takeSeq`. */
   pushWithSeq(t: number, seq: number, kind: EventKind, target: number): SimEvent {
     if (!Number.isInteger(t) || t < 0) throw new Error(`event time must be a non-negative integer, got ${t}`);
-    const free = this.free;
+    const reused = this.free.pop();
     let ev: SimEvent;
-    if (free.length > 0) {
-      ev = free.pop() as SimEvent;
-      ev.t = t;
-      ev.seq = seq;
-      ev.kind = kind;
-      ev.target = target;
-      ev.source = -1;
-      ev.from = '';
-      ev.name = '';
-      ev.n1 = 0;
-      ev.n2 = 0;
+    if (reused !== undefined) {
+      ev = reused;
+      ev.reset(t, seq, kind, target);
     } else {
       ev = new SimEvent(t, seq, kind, target);
     }
