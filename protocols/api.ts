@@ -111,7 +111,44 @@ export interface NodeEnv<M> {
   verify(sig: Signature, signer: NodeId, msg: unknown): boolean;
   /** Free text into the trace, for teaching. */
   note(text: string): void;
+  /**
+   * Name a protocol moment as it happens (a vote granted, entries acknowledged, an era change
+   * begun). The simulator records it, a scenario's event-triggered faults can fire on it, and a
+   * narrator can tell it. Reporting a moment never changes what the node does.
+   */
+  moment(moment: ProtocolMoment): void;
 }
+
+/**
+ * The moments a protocol reports through `env.moment`. Kinds are shared across protocols so that
+ * event-triggered faults and narration work for every protocol, one added later included:
+ * - `vote`: this node granted its vote, promise or epoch acknowledgement to `for` in era `term`
+ *   (Raft RequestVote granted, Paxos Promise, Zab ACK-E, VR DoViewChange, PBFT VIEW-CHANGE vote);
+ * - `ack`: this node acknowledged to `to` that it holds the entries up to `index` (1-based count)
+ *   of era `term` (Raft AppendEntries success, Paxos Accepted, VR PrepareOk, Zab ACK, PBFT COMMIT);
+ * - `era-change`: this node began changing era towards `term` (an election, a view change, a new
+ *   ballot's phase 1, a new epoch).
+ */
+export type ProtocolMoment =
+  | { readonly kind: 'vote'; readonly for: NodeId; readonly term: number }
+  | { readonly kind: 'ack'; readonly to: NodeId; readonly index: number; readonly term: number }
+  | { readonly kind: 'era-change'; readonly term: number };
+
+/**
+ * The moments the host sees for itself, for every protocol: a node became leader (its view names
+ * itself as leader, in era `term`), its commit index rose to `index`, it applied a command at
+ * position `index` (1-based), or it synced its durable store with something new in it.
+ */
+export type HostMoment =
+  | { readonly kind: 'leader'; readonly term: number }
+  | { readonly kind: 'commit'; readonly index: number }
+  | { readonly kind: 'apply'; readonly index: number; readonly cmd: Command }
+  | { readonly kind: 'persist' };
+
+/** Every moment the simulator knows of a node, whoever reported it. */
+export type Moment = ProtocolMoment | HostMoment;
+export type MomentKind = Moment['kind'];
+export const MOMENT_KINDS: readonly MomentKind[] = ['vote', 'ack', 'era-change', 'leader', 'commit', 'apply', 'persist'];
 
 /** What `inspect()` returns; protocols add their own fields. Must be cheap (no deep copies). */
 export interface NodeView {

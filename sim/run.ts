@@ -11,10 +11,10 @@ import type { InvariantViolation, RunResult } from './result.js';
 import type { Scenario } from './scenario/types.js';
 import { wallNowMs } from './wallclock.js';
 import { TraceSink, type TraceEvent } from './world/trace.js';
-import { defaultLimits, World, type WorldLimits } from './world/world.js';
+import { defaultLimits, World, type MomentListener, type WorldLimits } from './world/world.js';
 
 export { traceToJsonLines, type TraceEvent } from './world/trace.js';
-export type { WorldLimits } from './world/world.js';
+export type { MomentListener, WorldLimits } from './world/world.js';
 
 export interface RunOptions {
   /** Overrides scenario.seed. */
@@ -33,6 +33,8 @@ export interface RunOptions {
   readonly limits?: Partial<WorldLimits>;
   /** Extension: let an exception thrown by protocol code propagate (debugging) instead of failing the run. */
   readonly rethrow?: boolean;
+  /** Told of every node's moments as they happen (see MomentListener); watching never changes the run. */
+  readonly moments?: MomentListener;
 }
 
 export interface RunOutcome {
@@ -75,6 +77,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
     limits: { ...defaultLimits(scenario), ...options.limits },
     rethrow: options.rethrow ?? false,
   });
+  if (options.moments !== undefined) world.watchMoments(options.moments);
   world.run();
 
   const invariants: InvariantViolation[] = world.violation === null ? [] : [world.violation];

@@ -194,6 +194,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.setRole('candidate');
     this.leaderHint = null;
     this.env.note(`phase 1: prepare ballot ${formatBallot(ballot)} from slot ${this.learner.prefix}`);
+    this.env.moment({ kind: 'era-change', term: round });
     const prepare: MultiPaxosMessage = { type: 'prepare', ballot, fromSlot: this.learner.prefix };
     for (const peer of this.env.peers) this.env.send(peer, prepare);
     this.env.setTimer('resend', this.options.resendIntervalUs);
@@ -358,6 +359,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     const promise: MultiPaxosMessage = { type: 'promise', ballot: msg.ballot, fromSlot: msg.fromSlot, slots: outcome.slots };
     if (from === this.env.id) this.onPromise(from, promise);
     else this.env.send(from, promise);
+    this.env.moment({ kind: 'vote', for: msg.ballot.node, term: msg.ballot.round });
   }
 
   private onAccept(from: NodeId, msg: Msg<'accept'>): void {
@@ -368,6 +370,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     }
     this.yieldTo(msg.ballot);
     this.env.send(from, { type: 'accepted', ballot: msg.ballot, slot: msg.slot, value: msg.value });
+    this.env.moment({ kind: 'ack', to: from, index: msg.slot + 1, term: msg.ballot.round });
   }
 
   private onHeartbeat(from: NodeId, msg: Msg<'heartbeat'>): void {

@@ -54,6 +54,7 @@ function rewrite(env: Env, overrides: Overrides): Env {
     sign: (msg) => env.sign(msg),
     verify: (sig, signer, msg) => env.verify(sig, signer, msg),
     note: (text) => env.note(text),
+    moment: (moment) => env.moment(moment),
   };
 }
 

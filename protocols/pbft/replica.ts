@@ -382,6 +382,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     slot.myCommit = commit;
     this.recordVote(slot.commits, commit);
     this.broadcast(commit);
+    this.env.moment({ kind: 'ack', to: this.primary(), index: pp.seq, term: pp.view });
     this.checkCommitted(slot);
   }
 
@@ -573,6 +574,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.env.cancelTimer('view-change');
     this.viewChangeTimerView = -1;
     this.persistView();
+    this.env.moment({ kind: 'era-change', term: target });
     this.sendViewChange();
     if (!this.joinHigherView()) this.viewChangeProgress();
   }
@@ -597,6 +599,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     });
     this.storeViewChange(vc);
     this.broadcast(vc);
+    this.env.moment({ kind: 'vote', for: primaryOf(this.view, this.env.nodes), term: this.view });
   }
 
   private onViewChange(vc: Signed<ViewChangeBody>): void {

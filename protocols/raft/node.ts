@@ -244,6 +244,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.leader = null;
     this.votes = new Set([this.env.id]);
     this.answered = new Set();
+    this.env.moment({ kind: 'era-change', term: this.state.currentTerm });
     this.requestVotes(this.state.currentTerm, false);
     this.resetElectionTimer();
     if (this.votes.size >= this.quorum) this.becomeLeader();
@@ -413,6 +414,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     if (granted) this.resetElectionTimer();
     const reply: RequestVoteReply = { type: 'RequestVoteReply', term: this.state.currentTerm, voteGranted: granted, preVote: false };
     this.env.send(from, reply);
+    if (granted) this.env.moment({ kind: 'vote', for: msg.candidate, term: this.state.currentTerm });
   }
 
   /** Thesis §9.6: grant if the candidate could win and this node has no live leader. */
@@ -449,6 +451,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     const cap = this.config.bugs.commitIndexUncapped ? this.state.lastIndex : lastVerified;
     this.commitUpTo(Math.min(msg.leaderCommit, cap));
     this.env.send(from, this.appendReply(true, lastVerified, msg, 0, 0));
+    if (msg.entries.length > 0) this.env.moment({ kind: 'ack', to: from, index: lastVerified, term: this.state.currentTerm });
   }
 
   private appendReply(

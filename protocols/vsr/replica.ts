@@ -269,7 +269,9 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private sendPrepareOk(opNumber: number): void {
     if (opNumber === 0) return;
     const ok: PrepareOk = { type: 'PrepareOk', view: this.view, opNumber };
-    this.env.send(this.primaryOf(this.view), ok);
+    const primary = this.primaryOf(this.view);
+    this.env.send(primary, ok);
+    this.env.moment({ kind: 'ack', to: primary, index: opNumber, term: this.view });
   }
 
   private onPrepareOk(from: NodeId, msg: PrepareOk): void {
@@ -381,6 +383,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.startViewChangeFrom = new Set();
     this.doViewChanges = new Map();
     this.sentDoViewChange = false;
+    this.env.moment({ kind: 'era-change', term: view });
     this.env.setTimer(TIMER_VIEW_CHANGE, this.jittered(this.settings.viewChangeTimeoutUs));
     this.resendViewChange();
   }
@@ -409,6 +412,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const primary = this.primaryOf(this.view);
     if (primary === this.env.id) this.recordDoViewChange(this.env.id, dvc);
     else this.env.send(primary, dvc);
+    this.env.moment({ kind: 'vote', for: primary, term: this.view });
   }
 
   private makeDoViewChange(): DoViewChange {

@@ -265,6 +265,7 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
   private becomeLooking(reason: string): void {
     this.leaveRole();
     this.env.note(`LOOKING (${reason})`);
+    this.env.moment({ kind: 'era-change', term: this.acceptedEpoch + 1 });
     this.role = 'looking';
     this.round++;
     this.vote = this.selfVote();
@@ -489,6 +490,7 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
     }
     state.epoch = epoch;
     this.sendToLeader({ type: 'ACK-E', epoch, currentEpoch: reported, lastZxid: lastZxidOf(this.history.entries()) });
+    this.env.moment({ kind: 'vote', for: state.session.peer, term: epoch });
   }
 
   /** Step l.1.2: count ACK-E; a follower more recent than us means FLE picked wrongly: give up. */
@@ -718,6 +720,7 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView> {
     this.history.append(msg.txn);
     this.env.storage.sync();
     this.sendToLeader({ type: 'ACK', epoch: this.currentEpoch, length: this.history.length });
+    this.env.moment({ kind: 'ack', to: state.session.peer, index: this.history.length, term: this.currentEpoch });
   }
 
   private onAck(from: NodeId, msg: FollowerMessage & { type: 'ACK' }): void {

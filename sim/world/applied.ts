@@ -83,15 +83,19 @@ export class TrackedMachine implements ReplicatedMachine {
   readonly inner = new KvMachine(null);
   private readonly node: NodeId;
   private readonly ledger: AppliedLedger | null;
+  /** Told of every apply (1-based position) while moments are watched. */
+  private readonly onApply: ((index: number, cmd: Command) => void) | null;
 
-  constructor(node: NodeId, ledger: AppliedLedger | null) {
+  constructor(node: NodeId, ledger: AppliedLedger | null, onApply: ((index: number, cmd: Command) => void) | null = null) {
     this.node = node;
     this.ledger = ledger;
+    this.onApply = onApply;
   }
 
   apply(cmd: Command): OpResult {
     const result = this.inner.apply(cmd);
     if (this.ledger !== null) this.ledger.applied(this.node, this.inner.appliedCount - 1, cmd);
+    if (this.onApply !== null) this.onApply(this.inner.appliedCount, cmd);
     return result;
   }
 

@@ -11,6 +11,7 @@ import type {
   NodeEnv,
   NodeId,
   NodeView,
+  ProtocolMoment,
   ProtocolNode,
   Signature,
 } from '../../protocols/api.js';
@@ -45,6 +46,7 @@ export interface HostServices {
   sign(host: Host, msg: unknown): Signature;
   verify(sig: Signature, signer: NodeId, msg: unknown): boolean;
   note(host: Host, text: string): void;
+  moment(host: Host, moment: ProtocolMoment): void;
 }
 
 export class Host {
@@ -73,6 +75,8 @@ export class Host {
   lastRole = '';
   lastTerm = -1;
   lastLeader: NodeId | null = null;
+  /** The commit index last reported as a `commit` moment (only tracked while moments are watched). */
+  lastCommit = 0;
 
   constructor(index: number, id: NodeId, correct: boolean, clock: NodeClock, store: MemoryStore, random: Random) {
     this.index = index;
@@ -112,6 +116,7 @@ export function createEnv(
     sign: (msg: unknown) => services.sign(host, msg),
     verify: (sig: Signature, signer: NodeId, msg: unknown) => services.verify(sig, signer, msg),
     note: (text: string) => services.note(host, text),
+    moment: (moment: ProtocolMoment) => services.moment(host, moment),
   });
 }
 

@@ -46,6 +46,10 @@ class MemoryLog<T> implements DurableLog<T> {
     return this.live;
   }
 
+  get dirty(): boolean {
+    return this.dirtyFrom !== Infinity;
+  }
+
   sync(): void {
     if (this.dirtyFrom === Infinity) return;
     const from = this.dirtyFrom;
@@ -89,7 +93,25 @@ export class MemoryStore implements DurableStore {
     return log as MemoryLog<T>;
   }
 
+  /** Told after a sync that made something new durable (set by the world while moments are watched). */
+  onPersist: (() => void) | null = null;
+
   sync(): void {
+    if (this.onPersist !== null && this.isDirty()) {
+      this.syncNow();
+      this.onPersist();
+      return;
+    }
+    this.syncNow();
+  }
+
+  private isDirty(): boolean {
+    if (this.dirtyCells.size > 0) return true;
+    for (const log of this.logs.values()) if (log.dirty) return true;
+    return false;
+  }
+
+  private syncNow(): void {
     for (const key of this.dirtyCells) this.disk.set(key, this.live.get(key));
     this.dirtyCells.clear();
     for (const log of this.logs.values()) log.sync();

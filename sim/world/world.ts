@@ -17,12 +17,14 @@ import type {
   ClientReply,
   InvariantFinding,
   InvariantMonitor,
+  Moment,
   NodeId,
   NodeView,
   ProtocolDefinition,
+  ProtocolMoment,
   Signature,
 } from '../../protocols/api.js';
-import type { KvOp } from '../../protocols/kv.js';
+import type { Command, KvOp } from '../../protocols/kv.js';
 import { stream, type Random } from '../random.js';
 import type { InvariantViolation } from '../result.js';
 import type { Scenario } from '../scenario/types.js';
@@ -65,6 +67,13 @@ export interface WorldConfig {
   readonly rethrow: boolean;
 }
 
+/**
+ * Told of every moment of every node, as it happens (inside the node's step). A listener must not
+ * change the world there and then: to act on a moment, schedule an event (the node's step runs to
+ * its end first, so "crash it right after it votes" means after the vote was sent).
+ */
+export type MomentListener = (node: NodeId, moment: Moment, time: number) => void;
+
 const FaultEndAction = { Restart: 0, Resume: 1 } as const;
 const Phase = { Settle: 0, End: 1 } as const;
 
@@ -98,6 +107,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private nextProcess: number;
   private nextValue = 0;
   private readonly nemesis: Nemesis | null;
+  private readonly momentListeners: MomentListener[] = [];
 
   constructor(config: WorldConfig) {
     const { scenario, seed } = config;
@@ -147,6 +157,21 @@ export class World implements HostServices, ClientServices, FaultTarget {
       const correct = this.scenario.byzantine[id] === undefined;
       return new Host(index, id, correct, new NodeClock(skewUs, offset, drift), new MemoryStore(), stream(seed, `node:${id}`));
     });
+  }
+
+  /**
+   * Watch every node's moments (see MomentListener). Call before `run()`. Without a listener the
+   * host derives no moments at all, so runs that watch none pay nothing.
+   */
+  watchMoments(listener: MomentListener): void {
+    this.momentListeners.push(listener);
+    if (this.momentListeners.length === 1) {
+      for (const host of this.hosts) host.store.onPersist = () => this.tellMoment(host.id, { kind: 'persist' });
+    }
+  }
+
+  private tellMoment(node: NodeId, moment: Moment): void {
+    for (const listener of this.momentListeners) listener(node, moment, this.now);
   }
 
   // ---------------------------------------------------------------- the loop
@@ -328,15 +353,23 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private afterStep(host: Host): void {
     const node = host.node;
     if (node === null) return;
-    if (!this.trace.enabled && this.monitor === null) return;
+    const watching = this.momentListeners.length > 0;
+    if (!this.trace.enabled && this.monitor === null && !watching) return;
     const view = node.inspect();
     if (view.role !== host.lastRole || view.term !== host.lastTerm || view.leader !== host.lastLeader) {
+      if (watching && view.leader === host.id && (host.lastLeader !== host.id || host.lastTerm !== view.term)) {
+        this.tellMoment(host.id, { kind: 'leader', term: view.term });
+      }
       host.lastRole = view.role;
       host.lastTerm = view.term;
       host.lastLeader = view.leader;
       if (this.trace.enabled) {
         this.trace.emit({ t: this.now, kind: 'role', node: host.id, role: view.role, term: view.term, leader: view.leader });
       }
+    }
+    if (watching && view.commitIndex > host.lastCommit) {
+      host.lastCommit = view.commitIndex;
+      this.tellMoment(host.id, { kind: 'commit', index: view.commitIndex });
     }
     if (this.monitor !== null) this.finding(host.id, this.monitor.afterStep(host.id, view, this.now));
   }
@@ -430,6 +463,10 @@ export class World implements HostServices, ClientServices, FaultTarget {
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'note', node: host.id, text: String(text) });
   }
 
+  moment(host: Host, moment: ProtocolMoment): void {
+    if (this.momentListeners.length > 0 && host.node !== null) this.tellMoment(host.id, moment);
+  }
+
   private scheduleDelivery(kind: EventKind, target: number, source: number, from: string, id: number, n2: number, payload: unknown): void {
     const ev = this.queue.push(this.now + this.network.latency(), kind, target);
     ev.source = source;
@@ -515,7 +552,10 @@ export class World implements HostServices, ClientServices, FaultTarget {
     host.lastRole = '';
     host.lastTerm = -1;
     host.lastLeader = null;
-    const machine = new TrackedMachine(host.id, host.correct ? this.ledger : null);
+    host.lastCommit = 0;
+    const onApply =
+      this.momentListeners.length === 0 ? null : (index: number, cmd: Command) => this.tellMoment(host.id, { kind: 'apply', index, cmd });
+    const machine = new TrackedMachine(host.id, host.correct ? this.ledger : null, onApply);
     host.machine = machine;
     const env = createEnv(host, this.nodes, machine, this);
     const behaviourName = this.scenario.byzantine[host.id];

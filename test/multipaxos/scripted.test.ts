@@ -59,6 +59,7 @@ class Cluster {
       sign: () => ({ signer: id, digest: '' }),
       verify: () => false,
       note: (text) => void this.notes.push(`${id}: ${text}`),
+      moment: () => {},
     };
     const node = new MultiPaxosNode(env, readOptions(), this.bugs);
     this.nodes.set(id, node);

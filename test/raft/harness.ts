@@ -180,6 +180,7 @@ export class Cluster {
       sign: (): Signature => ({ signer: id, digest: '' }),
       verify: () => false,
       note: () => {},
+      moment: () => {},
     };
   }
 }

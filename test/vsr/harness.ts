@@ -75,6 +75,7 @@ export class ScriptedReplica {
       sign: (): Signature => ({ signer: id, digest: '' }),
       verify: () => false,
       note: () => {},
+      moment: () => {},
     };
     this.node = new VsrReplica({ env, options: {}, bugs: new Set(options.bugs ?? []) });
     this.node.start();
