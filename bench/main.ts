@@ -6,6 +6,7 @@
  *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check]
  */
 import { availableParallelism } from 'node:os';
+import { benchBareHeap } from './heap.js';
 import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, SWEEP_SECONDS, type SimBenchOptions, type SimBenchRow } from './sim.js';
 
 function flag(name: string): string | undefined {
@@ -30,13 +31,16 @@ async function benchSimulation(options: SimBenchOptions): Promise<SimBenchRow[]>
     process.stdout.write('simulation bench skipped: no bundled <protocol>-nemesis scenario\n');
     return [];
   }
+  const heap = benchBareHeap();
+  process.stdout.write(JSON.stringify(heap) + '\n');
   const rows = [];
   for (const { file } of scenarios) {
-    const row = benchScenario(file, options);
+    const row = benchScenario(file, options, heap.eventsPerSec);
     process.stdout.write(JSON.stringify(row) + '\n');
     rows.push(row);
   }
-  process.stdout.write('\n' + simTable(rows).join('\n') + '\n\n');
+  process.stdout.write(`\nbare event loop (the same queue and records, no protocol, ${heap.queued} events waiting): ${heap.eventsPerSec.toLocaleString('en-US')} events/s\n`);
+  process.stdout.write(simTable(rows).join('\n') + '\n\n');
   return rows;
 }
 

@@ -2,7 +2,8 @@
  * Simulation speed: for every registered protocol whose bundled `<protocol>-nemesis` scenario
  * exists, run consecutive seeds in this one thread (the sweep's own per-seed path: trace
  * hashing off) and report events per second, simulated-to-wall time and seeds per second on
- * one core. Targets (reported, never asserted): ≥ 10,000× real time and ≥ 100 seeds/s per core.
+ * one core. Targets (reported, never asserted): ≥ 5,000× real time per core on raft-nemesis, and
+ * ≥ 100 seeds/s per core (PBFT: ≥ 60).
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -11,8 +12,12 @@ import { loadCatalogue } from '../sim/catalogue.js';
 import { sweep, sweepJob } from '../sim/sweep.js';
 import { runSeed } from '../sim/sweep-seed.js';
 
-export const TARGET_SIM_TO_WALL = 10_000;
-export const TARGET_SEEDS_PER_SEC = 100;
+/** Simulated time per wall-clock time on one core (raft-nemesis is the one it is stated for). */
+export const TARGET_SIM_TO_WALL = 5_000;
+/** Seeds per second on one core: PBFT signs and verifies every message, so its target is lower. */
+export function targetSeedsPerSec(protocol: string): number {
+  return protocol === 'pbft' ? 60 : 100;
+}
 
 /** What every simulation row measures, over `seeds` consecutive seeds of one scenario. */
 interface SpeedFigures {
@@ -36,6 +41,8 @@ export interface SimBenchRow extends SpeedFigures {
   readonly cpuMs: number;
   readonly simToCpu: number;
   readonly seedsPerCpuSec: number;
+  /** This row's events per second as a fraction of the bare event loop's (bench/heap.ts); null when not measured. */
+  readonly ofBareHeap: number | null;
 }
 
 export interface SimBenchOptions {
@@ -60,7 +67,7 @@ export function nemesisScenarios(): { protocol: string; file: string }[] {
   return out;
 }
 
-export function benchScenario(file: string, options: SimBenchOptions = DEFAULT_SIM_BENCH): SimBenchRow {
+export function benchScenario(file: string, options: SimBenchOptions = DEFAULT_SIM_BENCH, bareHeapEventsPerSec: number | null = null): SimBenchRow {
   const job = sweepJob(file, {});
   const s = job.scenario;
   for (let seed = 1_000_000; seed < 1_000_000 + options.warmup; seed++) runSeed(job, seed);
@@ -98,28 +105,30 @@ export function benchScenario(file: string, options: SimBenchOptions = DEFAULT_S
     cpuMs: round(cpuMs),
     simToCpu: Math.round(virtualMs / cpuMs),
     seedsPerCpuSec: round((seeds / cpuMs) * 1000),
+    ofBareHeap: bareHeapEventsPerSec === null ? null : Math.round((events / wallMs) * 1000 / bareHeapEventsPerSec * 10_000) / 10_000,
   };
 }
 
 /** A fixed-width table for people, below the JSON lines for machines. */
 export function simTable(rows: readonly SimBenchRow[]): string[] {
-  const header = ['scenario', 'nodes', 'clients', 'seeds', 'events/s', 'sim:wall', 'seeds/s', 'sim:cpu', 'seeds/cpu-s', 'targets'];
+  const header = ['scenario', 'nodes', 'clients', 'seeds', 'events/s', 'of heap', 'sim:wall', 'seeds/s', 'sim:cpu', 'seeds/cpu-s', 'targets'];
   const cells = rows.map((r) => [
     r.scenario,
     String(r.nodes),
     String(r.clients),
     String(r.seeds),
     r.eventsPerSec.toLocaleString('en-US'),
+    r.ofBareHeap === null ? '-' : `${(r.ofBareHeap * 100).toFixed(1)}%`,
     `${r.simToWall.toLocaleString('en-US')}×`,
     String(r.seedsPerSec),
     `${r.simToCpu.toLocaleString('en-US')}×`,
     String(r.seedsPerCpuSec),
-    `${r.simToWall >= TARGET_SIM_TO_WALL ? 'ok' : 'below'} / ${r.seedsPerSec >= TARGET_SEEDS_PER_SEC ? 'ok' : 'below'}`,
+    `${r.simToWall >= TARGET_SIM_TO_WALL ? 'ok' : 'below'} / ${r.seedsPerSec >= targetSeedsPerSec(r.protocol) ? 'ok' : 'below'} ${targetSeedsPerSec(r.protocol)}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 || i === 9 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
+  const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 || i === 10 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
   return [
-    `simulation speed, one thread (targets: sim:wall >= ${TARGET_SIM_TO_WALL.toLocaleString('en-US')}x, seeds/s >= ${TARGET_SEEDS_PER_SEC}; the cpu columns divide by CPU time instead of wall time)`,
+    `simulation speed, one thread (targets: sim:wall >= ${TARGET_SIM_TO_WALL.toLocaleString('en-US')}x, seeds/s >= 100, pbft 60; the cpu columns divide by CPU time instead of wall time; "of heap" is events/s as a share of the bare event loop's)`,
     line(header),
     ...cells.map(line),
   ];
@@ -169,12 +178,12 @@ export function sweepTable(rows: readonly SweepBenchRow[]): string[] {
     r.eventsPerSec.toLocaleString('en-US'),
     `${r.simToWall.toLocaleString('en-US')}×`,
     String(r.seedsPerSec),
-    r.simToWall >= TARGET_SIM_TO_WALL ? 'ok' : 'below',
+    r.simToWall / r.workers >= TARGET_SIM_TO_WALL ? 'ok' : 'below',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (c: readonly string[]): string => c.map((v, i) => (i === 0 || i === 6 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join('  ');
   return [
-    `simulation speed, a sweep on every core, about ${SWEEP_SECONDS} s each (target: sim:wall >= ${TARGET_SIM_TO_WALL.toLocaleString('en-US')}x; thread start-up included)`,
+    `simulation speed, a sweep on every core, about ${SWEEP_SECONDS} s each (target per core: sim:wall >= ${TARGET_SIM_TO_WALL.toLocaleString('en-US')}x; thread start-up included)`,
     line(header),
     ...cells.map(line),
   ];

@@ -145,10 +145,21 @@ export function contentHash(text: string): string {
   return high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
 }
 
+/**
+ * D(m) of frozen commands already digested: every replica digests the same frozen command object
+ * several times (pre-prepare, checks, view changes). A pure function of an immutable value, so
+ * the cache changes no result; a command that is not frozen is digested afresh every time.
+ */
+const digestCache = new WeakMap<Command, Digest>();
+
 /** D(m): readable prefix (client#reqId) plus a hash of the whole command. */
 export function requestDigest(request: Command | null): Digest {
   if (request === null) return NULL_DIGEST;
-  return `${request.client}#${request.reqId}:${contentHash(JSON.stringify([request.client, request.reqId, request.op]))}`;
+  const known = digestCache.get(request);
+  if (known !== undefined) return known;
+  const digest = `${request.client}#${request.reqId}:${contentHash(JSON.stringify([request.client, request.reqId, request.op]))}`;
+  if (Object.isFrozen(request) && Object.isFrozen(request.op)) digestCache.set(request, digest);
+  return digest;
 }
 
 /**

@@ -59,7 +59,9 @@ export function canonicalJson(value: unknown): string {
     if (known !== undefined) return known;
   }
   let text: string;
-  if (Array.isArray(value)) {
+  if (value instanceof SimSignature) {
+    text = canonicalJson(value.toJSON());
+  } else if (Array.isArray(value)) {
     text = '[';
     for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonicalJson(value[i]);
     text += ']';
@@ -104,14 +106,35 @@ function digestOfText(text: string): string {
 }
 
 /**
- * What a signature was made over: its canonical text, and, when the message was a plain object
- * whose fields were all primitives or frozen values, those fields (a later message with the very
- * same fields has the same canonical text, with no text to build).
+ * What a signature was made over: when the message was a plain object whose fields were all
+ * primitives or frozen values, those fields (a later message with the very same fields has the
+ * same canonical text, with no text to build), and the canonical text and digest, built only when
+ * first needed. Most signatures are only ever verified by identity of their fields, so most runs
+ * never build either: the digest is needed only to print the signature (the trace) or to compare
+ * a message whose fields differ.
  */
 interface Issued {
-  readonly text: string;
+  text: string | null;
+  digest: string | null;
   readonly keys: readonly string[] | null;
   readonly values: readonly unknown[] | null;
+}
+
+/** The canonical text a signature was made over (rebuilt from its frozen fields when not kept). */
+function textOf(issued: Issued): string {
+  if (issued.text === null) {
+    const keys = issued.keys as readonly string[];
+    const values = issued.values as readonly unknown[];
+    const record: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) record[keys[i] as string] = values[i];
+    issued.text = canonicalJson(record);
+  }
+  return issued.text;
+}
+
+function digestOfIssued(issued: Issued): string {
+  if (issued.digest === null) issued.digest = digestOfText(textOf(issued));
+  return issued.digest;
 }
 
 /** The fields of `msg` when comparing them by identity decides equality of canonical text; null otherwise. */
@@ -143,6 +166,29 @@ function sameFields(msg: unknown, keys: readonly string[], values: readonly unkn
   return true;
 }
 
+/**
+ * A signature whose digest is computed when first read. It prints as the plain object
+ * `{signer, digest}` (toJSON, and canonicalJson below), exactly as an eagerly built one would.
+ */
+class SimSignature implements Signature {
+  readonly signer: NodeId;
+  readonly #issued: Issued;
+
+  constructor(signer: NodeId, issued: Issued) {
+    this.signer = signer;
+    this.#issued = issued;
+    Object.freeze(this);
+  }
+
+  get digest(): string {
+    return digestOfIssued(this.#issued);
+  }
+
+  toJSON(): { signer: NodeId; digest: string } {
+    return { signer: this.signer, digest: this.digest };
+  }
+}
+
 export class SignatureAuthority {
   /**
    * Every signature issued in this run, with what it was made over. Verifying a message with the
@@ -153,10 +199,13 @@ export class SignatureAuthority {
   private readonly issued = new WeakMap<Signature, Issued>();
 
   sign(signer: NodeId, msg: unknown): Signature {
-    const text = canonicalJson(msg);
-    const sig: Signature = Object.freeze({ signer, digest: digestOfText(text) });
     const fields = fieldsOf(msg);
-    this.issued.set(sig, { text, keys: fields?.keys ?? null, values: fields?.values ?? null });
+    const issued: Issued =
+      fields === null
+        ? { text: canonicalJson(msg), digest: null, keys: null, values: null }
+        : { text: null, digest: null, keys: fields.keys, values: fields.values };
+    const sig = new SimSignature(signer, issued);
+    this.issued.set(sig, issued);
     return sig;
   }
 
@@ -166,6 +215,6 @@ export class SignatureAuthority {
     if (issued === undefined || sig.signer !== signer) return false;
     if (issued.keys !== null && issued.values !== null && sameFields(msg, issued.keys, issued.values)) return true;
     const text = canonicalJson(msg);
-    return text === issued.text || sig.digest === digestOfText(text);
+    return text === textOf(issued) || digestOfIssued(issued) === digestOfText(text);
   }
 }
