@@ -6,6 +6,7 @@ import type { ProtocolDefinition } from '../protocols/api.js';
 import { findProtocol } from '../protocols/registry.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
+import { latencyStats } from './latency.js';
 import { scenarioProblem } from './scenario/load.js';
 import type { HistoryEvent } from './history/types.js';
 import type { InvariantViolation, RunResult } from './result.js';
@@ -111,6 +112,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
       ops: { ok: world.history.ok, fail: world.history.fail, info: world.history.info },
       virtualMs: world.now / 1000,
       wallMs: Math.round((wallNowMs() - wallStart) * 1000) / 1000,
+      latency: latencyStats(history),
     },
     traceHash: trace.digest(),
     repro,
