@@ -51,9 +51,12 @@ describe('quorum options', () => {
   });
 
   it('reject cas also when another protocol\'s scenario is run with --protocol quorum', () => {
-    const raft = withOverrides(loadScenario('scenarios/raft-basic.yaml'), { protocol: 'quorum' });
-    const p = inputProblem(() => runScenario(raft));
-    expect(p).toMatchObject({ field: 'workload.mix.cas' });
+    const raft = loadScenario('scenarios/raft-basic.yaml');
+    expect(inputProblem(() => withOverrides(raft, { protocol: 'quorum' }))).toMatchObject({ field: 'workload.mix.cas' });
+    // A scenario switched in code, past the override check, is still refused by the run.
+    expect(inputProblem(() => runScenario({ ...raft, protocol: 'quorum', protocolOptions: { r: 0, w: 0, readRepair: true } }))).toMatchObject({
+      field: 'workload.mix.cas',
+    });
   });
 
   it('check again at run time with the bugs of the command line', () => {
@@ -93,6 +96,7 @@ describe('the command line', () => {
     const r = spawnSync(process.execPath, [MAIN, 'run', 'scenarios/raft-basic.yaml', '--protocol', 'quorum'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe(''); // refused before the run's banner
     expect(r.stderr).toMatch(/workload\.mix\.cas: quorum cannot run cas/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
   });
