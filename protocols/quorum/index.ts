@@ -19,7 +19,7 @@
  * store that same (tag, value) at w replicas before answering — skipped when w of the replies
  * already hold it. Without the write-back a read can return a value that only one replica holds
  * (a write still in progress); a later read whose quorum misses that replica returns the older
- * value: new, then old — not linearizable, even with r + w > n (ABD §3; the `quorum.no-read-repair`
+ * value: new, then old — not linearizable, even with r + w > n (the `quorum.no-read-repair`
  * bug and the `quorum-read-repair` scenario). With r = n every later query meets that replica, so
  * the write-back may be switched off (`readRepair: false`).
  *

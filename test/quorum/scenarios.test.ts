@@ -36,6 +36,16 @@ describe('bundled quorum scenarios pass', () => {
 
   it('quorum-nemesis (10 seeds)', () => passes('quorum-nemesis', 10));
 
+  it('a write quorum below a majority is safe when r + w > n (the query round meets every write quorum)', () => {
+    const scenario = load('quorum-nemesis');
+    for (const [r, w] of [[4, 2], [5, 1]] as const) {
+      const changed = { ...scenario, protocolOptions: { ...scenario.protocolOptions, r, w } };
+      for (let seed = 1; seed <= 4; seed++) {
+        expect(runScenario(changed, { seed, hashTrace: false }).result.reason, `r=${r} w=${w} seed ${seed}`).toBeUndefined();
+      }
+    }
+  });
+
   it('quorum-basic reads and writes only, with latency per kind and no cas', () => {
     const { result } = runScenario(load('quorum-basic'));
     expect(result.checks).toMatchObject({ linearizable: true, invariants: [], liveness: true });
