@@ -84,7 +84,18 @@ function summarySection(scenario: Scenario, r: RunResult): string {
     ['traceHash', `<code>${escapeHtml(r.traceHash)}</code>`],
     ['reproduce', `<code>${escapeHtml(r.repro)}</code>`],
   ];
-  return `<h2>Summary</h2><table>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;
+  return `<h2>Summary</h2><table>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>${latencySection(r)}`;
+}
+
+/** Invoke-to-ok latency per operation kind (virtual ms). */
+function latencySection(r: RunResult): string {
+  const latency = r.stats.latency;
+  if (latency === undefined) return '';
+  const ms = (v: number | null): string => (v === null ? '—' : `${v}`);
+  const rows = (['read', 'write', 'cas'] as const)
+    .map((kind) => `<tr><td>${kind}</td><td>${latency[kind].count}</td><td>${ms(latency[kind].p50)}</td><td>${ms(latency[kind].p99)}</td></tr>`)
+    .join('');
+  return `<h3>Latency (virtual ms, operations that completed ok)</h3><table><tr><th>operation</th><th>ok</th><th>p50</th><th>p99</th></tr>${rows}</table>`;
 }
 
 function failureSection(r: RunResult, counterexample: string | null): string {

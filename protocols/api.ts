@@ -215,6 +215,13 @@ export interface ClientPolicy {
   readonly retry: 'next' | 'all';
   /** Local microseconds a client waits for an answer before retrying (not the op timeout). */
   readonly retryAfterMicros: number;
+  /**
+   * Extension, default true. False: a write (or cas) is sent once and never again, so that only
+   * one node ever coordinates it (reads are still retried). For a protocol with no replicated
+   * session table, such as a quorum register, a write coordinated twice could take effect twice,
+   * the second time after a later write.
+   */
+  readonly retryWrites?: boolean;
 }
 
 /** An online invariant violation, as reported by a monitor. */
@@ -263,6 +270,22 @@ export interface ByzantineHooks<M> {
   onStart?(): void;
 }
 
+/** What a protocol may check of a scenario beyond its option schema (see `checkScenario`). */
+export interface ScenarioShape {
+  readonly nodes: number;
+  /** Validated options, defaults filled (durations in µs). */
+  readonly options: ProtocolOptions;
+  readonly bugs: ReadonlySet<string>;
+  /** The workload's weights per operation kind. */
+  readonly mix: { readonly read: number; readonly write: number; readonly cas: number };
+}
+
+/** Why a scenario cannot run with a protocol: `field` is the scenario field to blame (`protocolOptions.w`). */
+export interface ScenarioProblem {
+  readonly field: string;
+  readonly message: string;
+}
+
 export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> {
   readonly name: string;
   readonly description: string;
@@ -270,6 +293,20 @@ export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> 
   readonly bugs: readonly BugDefinition[];
   /** Cluster sizes this protocol accepts (PBFT: 3f+1); a reason when not. */
   checkClusterSize?(nodes: number): string | null;
+  /**
+   * Extension: rules that tie options to the cluster size, the bug variants or the workload
+   * (a quorum size that must be at most n, two quorums that must intersect, an operation the
+   * protocol cannot offer). The scenario loader and every run call it; a problem is bad input.
+   */
+  checkScenario?(scenario: ScenarioShape): ScenarioProblem | null;
+  /**
+   * Extension, default 'replicated': the nodes apply one command sequence to `env.machine`, and
+   * the simulator checks that every node's applied sequence is a prefix of the longest one (and,
+   * at the end, that live nodes applied the same sequence). 'none': the protocol keeps no
+   * replicated command order (a quorum register), never applies to `env.machine`, and those two
+   * checks do not apply; linearizability and the protocol's own monitor still do.
+   */
+  readonly commandOrder?: 'replicated' | 'none';
   createNode(ctx: CreateContext<M>): ProtocolNode<M, V>;
   createMonitor?(ctx: MonitorContext): InvariantMonitor<M, V>;
   clientPolicy(nodes: number, options: ProtocolOptions, bugs: ReadonlySet<string>): ClientPolicy;

@@ -8,6 +8,7 @@ import { vsr } from './vsr/index.js';
 import { multipaxos } from './multipaxos/index.js';
 import { zab } from './zab/index.js';
 import { pbft } from './pbft/index.js';
+import { quorum } from './quorum/index.js';
 
 // Each protocol folder exports one ProtocolDefinition from its index.ts; add it here.
 
@@ -17,6 +18,7 @@ export const PROTOCOLS: readonly ProtocolDefinition<any, any>[] = [
   multipaxos,
   zab,
   pbft,
+  quorum,
 ];
 
 export function findProtocol(name: string): ProtocolDefinition<any, any> | undefined {

@@ -3,6 +3,9 @@
  * Keep these exactly; extend only with new optional fields.
  */
 import type { NodeId } from '../protocols/api.js';
+import type { LatencyStats } from './latency.js';
+
+export type { LatencyFigures, LatencyStats } from './latency.js';
 
 export interface InvariantViolation {
   readonly name: string;
@@ -32,6 +35,8 @@ export interface RunStats {
   readonly ops: { readonly ok: number; readonly fail: number; readonly info: number };
   readonly virtualMs: number;
   readonly wallMs: number;
+  /** Extension: invoke-to-ok latency per operation kind, percentiles in virtual ms. */
+  readonly latency?: LatencyStats;
 }
 
 export interface RunResult {

@@ -6,6 +6,8 @@ import type { ProtocolDefinition } from '../protocols/api.js';
 import { findProtocol } from '../protocols/registry.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
+import { latencyStats } from './latency.js';
+import { scenarioProblem } from './scenario/load.js';
 import type { HistoryEvent } from './history/types.js';
 import type { InvariantViolation, RunResult } from './result.js';
 import type { Scenario } from './scenario/types.js';
@@ -59,6 +61,9 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
       throw inputError(scenario.file, 0, 0, '--bug', `${protocol.name} has no bug variant "${bug}" (known: ${known})`);
     }
   }
+  // Again here: --protocol and --bug may have changed what the loader checked.
+  const problem = scenarioProblem({ ...scenario, bugs: [...bugs] }, protocol);
+  if (problem !== null) throw inputError(scenario.file, 0, 0, problem.field, problem.message);
   for (const [node, behaviour] of Object.entries(scenario.byzantine)) {
     const index = /^n[1-9][0-9]*$/.test(node) ? Number(node.slice(1)) : 0;
     if (index < 1 || index > scenario.nodes) throw inputError(scenario.file, 0, 0, `byzantine.${node}`, `no node ${node} in a cluster of ${scenario.nodes}`);
@@ -107,6 +112,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
       ops: { ok: world.history.ok, fail: world.history.fail, info: world.history.info },
       virtualMs: world.now / 1000,
       wallMs: Math.round((wallNowMs() - wallStart) * 1000) / 1000,
+      latency: latencyStats(history),
     },
     traceHash: trace.digest(),
     repro,

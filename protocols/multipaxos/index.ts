@@ -40,14 +40,15 @@
  * first result, so a command chosen twice (proposed again after a failover) executes once.
  * Non-leaders redirect clients to the leader they know.
  */
-import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
-import { BUG_AMNESIA, BUG_SKIP_PHASE1, BUG_STALE_PROMISE, MultiPaxosNode } from './node.js';
+import type { ClientPolicy, ProtocolDefinition, ProtocolOptions, ScenarioProblem, ScenarioShape } from '../api.js';
+import { phase1QuorumSize, phase2QuorumSize } from './quorums.js';
+import { BUG_AMNESIA, BUG_DISJOINT_QUORUMS, BUG_SKIP_PHASE1, BUG_STALE_PROMISE, MultiPaxosNode } from './node.js';
 import { MultiPaxosMonitor } from './monitor.js';
 import type { MultiPaxosMessage, MultiPaxosOptions, MultiPaxosView } from './types.js';
 
 export type { MultiPaxosMessage, MultiPaxosView } from './types.js';
 
-function readOptions(options: ProtocolOptions): MultiPaxosOptions {
+function readOptions(nodes: number, options: ProtocolOptions): MultiPaxosOptions {
   const leader = options['leader'];
   if (leader !== 'stable' && leader !== 'none') throw new Error(`multipaxos: bad leader option ${String(leader)}`);
   return {
@@ -57,6 +58,28 @@ function readOptions(options: ProtocolOptions): MultiPaxosOptions {
     resendIntervalUs: numberOption(options, 'resendInterval'),
     duelRetryUs: numberOption(options, 'duelRetry'),
     window: numberOption(options, 'window'),
+    phase1Quorum: phase1QuorumSize(nodes, options),
+    phase2Quorum: phase2QuorumSize(nodes, options),
+  };
+}
+
+/** Flexible Paxos (quorums.ts): each quorum at most n, and every phase 1 quorum meets every phase 2 quorum. */
+function checkScenario(scenario: ScenarioShape): ScenarioProblem | null {
+  const n = scenario.nodes;
+  for (const name of ['q1', 'q2'] as const) {
+    const value = scenario.options[name];
+    if (typeof value === 'number' && value > n) {
+      return { field: `protocolOptions.${name}`, message: `expected a quorum size from 1 to n = ${n} (0 for a majority), found ${value}` };
+    }
+  }
+  const q1 = phase1QuorumSize(n, scenario.options);
+  const q2 = phase2QuorumSize(n, scenario.options);
+  if (q1 + q2 > n || scenario.bugs.has(BUG_DISJOINT_QUORUMS)) return null;
+  return {
+    field: scenario.options['q1'] !== 0 ? 'protocolOptions.q1' : 'protocolOptions.q2',
+    message:
+      `q1 + q2 = ${q1} + ${q2} is not more than n = ${n}: a new leader's phase 1 quorum could miss every acceptor that chose a value, ` +
+      `and choose another (make q1 + q2 > n, or add the bug ${BUG_DISJOINT_QUORUMS} to watch that happen)`,
   };
 }
 
@@ -96,6 +119,20 @@ export const multipaxos: ProtocolDefinition<MultiPaxosMessage, MultiPaxosView> =
       max: 1024,
       description: 'slots a leader may propose beyond the chosen prefix (α in PMS §3)',
     },
+    q1: {
+      type: 'integer',
+      default: 0,
+      min: 0,
+      max: 64,
+      description: 'phase 1 quorum (Flexible Paxos): promises a ballot needs to lead; 0 = a majority; q1 + q2 must exceed n',
+    },
+    q2: {
+      type: 'integer',
+      default: 0,
+      min: 0,
+      max: 64,
+      description: 'phase 2 quorum (Flexible Paxos): accepts that choose a value; 0 = a majority',
+    },
   },
   bugs: [
     {
@@ -110,9 +147,14 @@ export const multipaxos: ProtocolDefinition<MultiPaxosMessage, MultiPaxosView> =
       name: BUG_SKIP_PHASE1,
       description: "a new leader proposes fresh commands in open slots without re-proposing what acceptors reported there",
     },
+    {
+      name: BUG_DISJOINT_QUORUMS,
+      description: 'q1 + q2 ≤ n is allowed: a new leader\'s phase 1 quorum can miss every acceptor of a chosen value and choose another in its slot',
+    },
   ],
+  checkScenario,
   createNode(ctx) {
-    return new MultiPaxosNode(ctx.env, readOptions(ctx.options), ctx.bugs);
+    return new MultiPaxosNode(ctx.env, readOptions(ctx.env.nodes.length, ctx.options), ctx.bugs);
   },
   createMonitor(ctx) {
     return new MultiPaxosMonitor(ctx);

@@ -1,7 +1,7 @@
 /**
  * Multi-Paxos online invariants, judged from the messages nodes send and the views they expose:
  *
- * - one-value-per-slot: a value is chosen in a slot when a majority of acceptors accepted one
+ * - one-value-per-slot: a value is chosen in a slot when a majority (option q2: a phase 2 quorum) of acceptors accepted one
  *   proposal (one ballot) there (PMS §2.2); no slot may choose two different values (§2.1).
  * - p2b: once v is chosen in a slot at ballot b, every Accept for that slot at a ballot above b
  *   carries v (P2ᵇ, §2.2) — this fires one step earlier than a second choice would.
@@ -13,9 +13,9 @@
  * Votes are read from Accepted messages and from the `leaderAccepted` flag of Accept messages
  * (a leader votes locally, without a message). Applied-prefix agreement is checked by the host.
  */
-import { majority } from '../api.js';
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
 import { compareBallots, formatBallot, sameBallot, valueKey } from './ballot.js';
+import { phase2QuorumSize } from './quorums.js';
 import type { Ballot, MultiPaxosMessage, MultiPaxosView, SlotValue } from './types.js';
 
 interface Tally {
@@ -48,7 +48,7 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private readonly promised = new Map<NodeId, Ballot>();
 
   constructor(ctx: MonitorContext) {
-    this.quorum = majority(ctx.nodes.length);
+    this.quorum = phase2QuorumSize(ctx.nodes.length, ctx.options);
   }
 
   afterStep(node: NodeId, view: MultiPaxosView): InvariantFinding | null {

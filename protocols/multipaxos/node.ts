@@ -3,10 +3,10 @@
  * The algorithm is explained in index.ts; this file is the node's event handlers.
  *
  * Roles: a `follower` accepts and learns; a `candidate` runs phase 1 for a fresh ballot; a `leader`
- * (a majority promised its ballot) runs phase 2 slot by slot. Any higher ballot seen, in a Prepare,
+ * (a phase 1 quorum, a majority by default, promised its ballot) runs phase 2 slot by slot. Any higher ballot seen, in a Prepare,
  * an Accept, a Heartbeat or a Nack, sends a candidate or leader back to following.
  */
-import { assertNever, majority } from '../api.js';
+import { assertNever } from '../api.js';
 import type { ClientId, Command, KvOp, NodeEnv, NodeId, ProtocolNode } from '../api.js';
 import { sameCommand } from '../kv.js';
 import { Acceptor } from './acceptor.js';
@@ -26,6 +26,7 @@ import type {
 type Env = NodeEnv<MultiPaxosMessage>;
 type Msg<T extends MultiPaxosMessage['type']> = Extract<MultiPaxosMessage, { type: T }>;
 
+export const BUG_DISJOINT_QUORUMS = 'multipaxos.flexible-quorums-disjoint';
 export const BUG_AMNESIA = 'multipaxos.acceptor-amnesia';
 export const BUG_STALE_PROMISE = 'multipaxos.stale-promise';
 export const BUG_SKIP_PHASE1 = 'multipaxos.skip-phase1-recovery';
@@ -52,7 +53,9 @@ interface Campaign {
 export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxosView> {
   private readonly env: Env;
   private readonly options: MultiPaxosOptions;
-  private readonly quorum: number;
+  /** Flexible Paxos: q1 promises to lead, q2 accepts to choose (both a majority by default). */
+  private readonly phase1Quorum: number;
+  private readonly phase2Quorum: number;
   private readonly staleTally: boolean;
   private readonly skipRecovery: boolean;
   private readonly acceptor: Acceptor;
@@ -77,7 +80,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   constructor(env: Env, options: MultiPaxosOptions, bugs: ReadonlySet<string>) {
     this.env = env;
     this.options = options;
-    this.quorum = majority(env.nodes.length);
+    this.phase1Quorum = options.phase1Quorum;
+    this.phase2Quorum = options.phase2Quorum;
     this.staleTally = bugs.has(BUG_STALE_PROMISE);
     this.skipRecovery = bugs.has(BUG_SKIP_PHASE1);
     this.acceptor = new Acceptor(env.storage, !bugs.has(BUG_AMNESIA));
@@ -220,7 +224,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     if (!sameBallot(msg.ballot, campaign.ballot) && !this.staleTally) return;
     for (const entry of msg.slots) if (entry.kind === 'chosen') this.learn(entry.slot, entry.value);
     campaign.promises.set(from, msg.slots);
-    if (campaign.promises.size >= this.quorum) this.becomeLeader(campaign);
+    if (campaign.promises.size >= this.phase1Quorum) this.becomeLeader(campaign);
   }
 
   private onNack(from: NodeId, msg: Msg<'nack'>): void {
@@ -309,10 +313,10 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.checkChosen(msg.slot);
   }
 
-  /** Chosen = accepted by a majority at one ballot (PMS §2.2); tell every learner. */
+  /** Chosen = accepted by a phase 2 quorum (a majority by default) at one ballot (PMS §2.2); tell every learner. */
   private checkChosen(slot: number): void {
     const proposal = this.proposals.get(slot);
-    if (proposal === undefined || proposal.acks.length < this.quorum) return;
+    if (proposal === undefined || proposal.acks.length < this.phase2Quorum) return;
     this.proposals.delete(slot);
     const decide: MultiPaxosMessage = { type: 'decide', slot, value: proposal.value };
     for (const peer of this.env.peers) this.env.send(peer, decide);

@@ -96,4 +96,8 @@ export interface MultiPaxosOptions {
   readonly duelRetryUs: number;
   /** How many slots a leader may have proposed beyond the chosen prefix (PMS §3's α). */
   readonly window: number;
+  /** Promises a ballot needs to lead (phase 1 quorum, Flexible Paxos's Q1). */
+  readonly phase1Quorum: number;
+  /** Accepts that choose a value (phase 2 quorum, Flexible Paxos's Q2). */
+  readonly phase2Quorum: number;
 }

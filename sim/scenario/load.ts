@@ -9,12 +9,12 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
-import type { NodeId, ProtocolDefinition, ProtocolOptions } from '../../protocols/api.js';
+import type { NodeId, ProtocolDefinition, ProtocolOptions, ScenarioProblem } from '../../protocols/api.js';
 import { PROTOCOLS } from '../../protocols/registry.js';
 import { inputError } from '../errors.js';
 import * as D from './defaults.js';
 import { Fields } from './fields.js';
-import { parseTree, type LNode, type MapEntry } from './located.js';
+import { parseTree, type LNode, type MapEntry, type Pos } from './located.js';
 import { readFault } from './faults.js';
 import { readProtocolOptions } from './options.js';
 import type {
@@ -92,7 +92,32 @@ export function parseScenario(text: string, file: string, protocols: readonly Pr
     bugs: opt(top, 'bugs', [], (n) => readBugs(f, n, protocol)),
     ...(expect === undefined ? {} : { expect }),
   };
+  const problem = scenarioProblem(scenario, protocol);
+  if (problem !== null) throw f.where.error(locate(tree, problem.field), problem.field, problem.message);
   return scenario;
+}
+
+/** The protocol's own rules across fields (`ProtocolDefinition.checkScenario`), or null. */
+export function scenarioProblem(scenario: Scenario, protocol: ProtocolDefinition<any, any>): ScenarioProblem | null {
+  if (protocol.checkScenario === undefined) return null;
+  return protocol.checkScenario({
+    nodes: scenario.nodes,
+    options: scenario.protocolOptions,
+    bugs: new Set(scenario.bugs),
+    mix: scenario.workload.mix,
+  });
+}
+
+/** Where the dotted `field` stands in the file: its value, or the nearest enclosing one that is there. */
+function locate(tree: LNode, field: string): Pos {
+  let node = tree;
+  for (const part of field.split('.')) {
+    if (node.t !== 'map') break;
+    const entry = node.entries.find((e) => e.key === part);
+    if (entry === undefined) break;
+    node = entry.value;
+  }
+  return node.pos;
 }
 
 /** The value of `key` read by `read`, or `fallback` when the key is absent. */

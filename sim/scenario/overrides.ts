@@ -10,7 +10,7 @@
 import type { ProtocolDefinition } from '../../protocols/api.js';
 import { PROTOCOLS } from '../../protocols/registry.js';
 import { inputError } from '../errors.js';
-import { bugProblem } from './load.js';
+import { bugProblem, scenarioProblem } from './load.js';
 import { defaultProtocolOptions } from './options.js';
 import type { Scenario } from './types.js';
 
@@ -37,6 +37,10 @@ export function withOverrides(
     out = { ...out, seed: overrides.seed };
   }
   if (overrides.bugs !== undefined && overrides.bugs.length > 0) out = addBugs(out, overrides.bugs, protocols);
+  // The protocol's own rules (ProtocolDefinition.checkScenario) again, for the new protocol or bugs.
+  const protocol = out === scenario ? undefined : protocols.find((p) => p.name === out.protocol);
+  const problem = protocol === undefined ? null : scenarioProblem(out, protocol);
+  if (problem !== null) throw inputError(out.file, 0, 0, problem.field, problem.message);
   return out;
 }
 

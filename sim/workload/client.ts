@@ -5,7 +5,8 @@
  * to a node, and wait. The node answers with a result or a redirect; a redirect with a hint goes
  * straight to the hinted leader, one without a hint goes to the next node after a short back-off.
  * With no answer after `retryAfterMicros`, the SAME request id is sent again (to the next node, or
- * to all nodes, per the protocol's ClientPolicy). A result is accepted once `replyQuorum` distinct
+ * to all nodes, per the protocol's ClientPolicy), except a write or cas when the policy says
+ * `retryWrites: false`: that one goes to one node once and waits for its answer or the timeout. A result is accepted once `replyQuorum` distinct
  * nodes sent matching results (PBFT: f+1).
  *
  * At the op timeout the outcome is unknown: the op is recorded as `info` (a read as `fail`: a read
@@ -127,6 +128,8 @@ export class Client {
         return true;
       case ClientTimer.Retry:
         if (op === null || token !== this.attempt) return false;
+        // Sent once only (ClientPolicy.retryWrites false): wait for the answer or the op timeout.
+        if (op.f !== 'read' && this.policy.retryWrites === false) return true;
         if (this.policy.retry === 'next') this.target = (this.target + 1) % this.nodes.length;
         this.sendAttempt();
         return true;

@@ -88,7 +88,9 @@ describe('consensim run', () => {
     const result = JSON.parse(r.stdout) as Record<string, any>;
     expect(Object.keys(result).filter((k) => k !== 'reason')).toEqual(['scenario', 'protocol', 'seed', 'ok', 'checks', 'stats', 'traceHash', 'repro']);
     expect(Object.keys(result['checks'])).toEqual(['linearizable', 'invariants', 'liveness']);
-    expect(Object.keys(result['stats'])).toEqual(['events', 'messages', 'ops', 'virtualMs', 'wallMs']);
+    expect(Object.keys(result['stats'])).toEqual(['events', 'messages', 'ops', 'virtualMs', 'wallMs', 'latency']);
+    expect(Object.keys(result['stats']['latency'])).toEqual(['read', 'write', 'cas']);
+    expect(Object.keys(result['stats']['latency']['read'])).toEqual(['count', 'p50', 'p99']);
     expect(Object.keys(result['stats']['messages'])).toEqual(['sent', 'delivered', 'dropped', 'duplicated']);
     expect(result).toMatchObject({ scenario: 'raft-basic', protocol: 'raft', seed: 5, ok: true, repro: `consensim run ${BASIC} --seed 5` });
     const again = cli(...reproArgs(result['repro'] as string), '--json');

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, renderReport, type ReportTraceEvent } from '../../cli/report.js';
+import { latencyLine } from '../../cli/summary.js';
 import type { HistoryEvent } from '../../sim/history/types.js';
 import type { RunResult } from '../../sim/result.js';
 import { parseScenario } from '../../sim/scenario/load.js';
@@ -88,5 +89,38 @@ describe('HTML report', () => {
     const ok = renderReport({ scenario, outcome: { result: result(true), history, trace: null } });
     expect(ok).not.toContain('<h2>Failure</h2>');
     expect(ok).not.toContain('<h2>Timeline</h2>');
+  });
+});
+
+describe('latency table', () => {
+  const render = (r: RunResult): string =>
+    renderReport({ scenario, outcome: { result: r, history: [], trace: [] }, counterexample: null });
+
+  it('shows ok count, p50 and p99 per operation kind, a dash where none completed', () => {
+    const base = result(true);
+    const latency = {
+      read: { count: 3, p50: 4.5, p99: 12.25 },
+      write: { count: 2, p50: 9, p99: 20.125 },
+      cas: { count: 0, p50: null, p99: null },
+    };
+    const html = render({ ...base, stats: { ...base.stats, latency } });
+    expect(html).toContain('<h3>Latency (virtual ms, operations that completed ok)</h3>');
+    expect(html).toContain('<tr><td>read</td><td>3</td><td>4.5</td><td>12.25</td></tr>');
+    expect(html).toContain('<tr><td>cas</td><td>0</td><td>—</td><td>—</td></tr>');
+  });
+
+  it('is left out for a result without latency figures', () => {
+    expect(render(result(true))).not.toContain('Latency');
+  });
+});
+
+describe('summary latency line', () => {
+  it('names the kinds that completed ok, and is absent when none did', () => {
+    const none = { count: 0, p50: null, p99: null };
+    expect(latencyLine({ read: { count: 1200, p50: 4.5, p99: 12.25 }, write: none, cas: { count: 3, p50: 1, p99: 2 } })).toBe(
+      '  latency read p50 4.5ms p99 12.25ms (1,200 ok) · cas p50 1ms p99 2ms (3 ok)',
+    );
+    expect(latencyLine({ read: none, write: none, cas: none })).toBeNull();
+    expect(latencyLine(undefined)).toBeNull();
   });
 });

@@ -61,7 +61,7 @@ class Cluster {
       note: (text) => void this.notes.push(`${id}: ${text}`),
       moment: () => {},
     };
-    const node = new MultiPaxosNode(env, readOptions(), this.bugs);
+    const node = new MultiPaxosNode(env, readOptions(this.ids.length), this.bugs);
     this.nodes.set(id, node);
     node.start();
     return node;
@@ -104,7 +104,7 @@ class Cluster {
   }
 }
 
-function readOptions(): ConstructorParameters<typeof MultiPaxosNode>[1] {
+function readOptions(n: number): ConstructorParameters<typeof MultiPaxosNode>[1] {
   const o = defaultProtocolOptions(multipaxos);
   return {
     leader: o['leader'] as 'stable' | 'none',
@@ -113,6 +113,8 @@ function readOptions(): ConstructorParameters<typeof MultiPaxosNode>[1] {
     resendIntervalUs: o['resendInterval'] as number,
     duelRetryUs: o['duelRetry'] as number,
     window: o['window'] as number,
+    phase1Quorum: Math.floor(n / 2) + 1,
+    phase2Quorum: Math.floor(n / 2) + 1,
   };
 }
 
