@@ -14,11 +14,13 @@ import { registerSweep } from './sweep.js';
 import { registerSweepAll } from './sweep-all.js';
 import { registerCheck } from './check.js';
 import { stopQuietlyOnClosedPipe } from './args.js';
+import { versionText } from './version.js';
 
 const program = new Command();
 program
   .name('consensim')
   .description('A deterministic simulator for consensus protocols, with a linearizability checker.')
+  .version(versionText(), '-V, --version', 'print the version (and the git commit when run from a checkout)')
   .option('--debug', 'print stack traces on errors')
   .showHelpAfterError()
   .exitOverride();

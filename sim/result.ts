@@ -19,6 +19,11 @@ export interface RunChecks {
   readonly invariants: readonly InvariantViolation[];
   /** null when not checked. */
   readonly liveness: boolean | null;
+  /**
+   * Extension (always set by runScenario): false when the scenario's `checks:` leaves invariants out (then `invariants` is
+   * empty because nothing was checked, not because everything held).
+   */
+  readonly invariantsChecked?: boolean;
 }
 
 export interface RunStats {
@@ -29,7 +34,8 @@ export interface RunStats {
     readonly dropped: number;
     readonly duplicated: number;
   };
-  readonly ops: { readonly ok: number; readonly fail: number; readonly info: number };
+  /** `casMismatch` (extension): how many of the `fail`s were cas operations whose expected value differed. */
+  readonly ops: { readonly ok: number; readonly fail: number; readonly info: number; readonly casMismatch?: number };
   readonly virtualMs: number;
   readonly wallMs: number;
 }
@@ -52,6 +58,10 @@ export interface SweepFailure {
   readonly seed: number;
   readonly reason: string;
   readonly repro: string;
+  /** Extension: the failing run's traceHash (what `run` of `repro` prints); '' if the run crashed. */
+  readonly traceHash: string;
+  /** Extension, present only when true: `--check-determinism` saw two runs of this seed differ. */
+  readonly nondeterministic?: boolean;
 }
 
 export interface SweepResult {
@@ -62,4 +72,6 @@ export interface SweepResult {
   readonly failed: readonly SweepFailure[];
   readonly wallMs: number;
   readonly seedsPerSec: number;
+  /** Extension, present only when true: stopped by Ctrl-C; the counts cover the seeds finished by then. */
+  readonly interrupted?: boolean;
 }

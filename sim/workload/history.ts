@@ -17,6 +17,8 @@ export class HistoryRecorder {
   ok = 0;
   fail = 0;
   info = 0;
+  /** Of the `fail`s: cas operations whose expected value differed (an answer, not an error). */
+  casMismatch = 0;
   private readonly trace: TraceSink;
   private readonly onLimit: (detail: string) => void;
 

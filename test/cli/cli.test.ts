@@ -54,7 +54,7 @@ describe('consensim list', () => {
     const r = cli('list', '--json');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { scenarios: Record<string, unknown>[]; protocols: string[]; bugs: Record<string, unknown>[] };
-    expect(Object.keys(out)).toEqual(['scenarios', 'protocols', 'bugs']);
+    expect(Object.keys(out)).toEqual(['scenarios', 'protocols', 'bugs', 'byzantine']);
     expect(out.protocols).toContain('raft');
     const basic = out.scenarios.find((s) => s['name'] === 'raft-basic');
     expect(basic).toMatchObject({ file: BASIC, protocol: 'raft' });
@@ -86,8 +86,8 @@ describe('consensim run', () => {
     const r = cli('run', BASIC, '--seed', '5', '--json');
     expect(r.status).toBe(0);
     const result = JSON.parse(r.stdout) as Record<string, any>;
-    expect(Object.keys(result).filter((k) => k !== 'reason')).toEqual(['scenario', 'protocol', 'seed', 'ok', 'checks', 'stats', 'traceHash', 'repro']);
-    expect(Object.keys(result['checks'])).toEqual(['linearizable', 'invariants', 'liveness']);
+    expect(Object.keys(result).filter((k) => k !== 'reason' && k !== 'commit')).toEqual(['scenario', 'protocol', 'seed', 'ok', 'checks', 'stats', 'traceHash', 'repro', 'version']);
+    expect(Object.keys(result['checks'])).toEqual(['linearizable', 'invariants', 'liveness', 'invariantsChecked']);
     expect(Object.keys(result['stats'])).toEqual(['events', 'messages', 'ops', 'virtualMs', 'wallMs']);
     expect(Object.keys(result['stats']['messages'])).toEqual(['sent', 'delivered', 'dropped', 'duplicated']);
     expect(result).toMatchObject({ scenario: 'raft-basic', protocol: 'raft', seed: 5, ok: true, repro: `consensim run ${BASIC} --seed 5` });
@@ -137,7 +137,7 @@ describe('consensim sweep', () => {
     expect(one.status).toBe(0);
     const a = JSON.parse(one.stdout) as Record<string, unknown>;
     const b = JSON.parse(two.stdout) as Record<string, unknown>;
-    expect(Object.keys(a)).toEqual(['scenario', 'protocol', 'seeds', 'passed', 'failed', 'wallMs', 'seedsPerSec']);
+    expect(Object.keys(a).filter((k) => k !== 'commit')).toEqual(['scenario', 'protocol', 'seeds', 'passed', 'failed', 'wallMs', 'seedsPerSec', 'version']);
     expect(a).toMatchObject({ scenario: 'raft-basic', protocol: 'raft', seeds: { from: 1, to: 4, count: 4 }, passed: 4, failed: [] });
     expect({ ...b, wallMs: 0, seedsPerSec: 0 }).toEqual({ ...a, wallMs: 0, seedsPerSec: 0 });
   });
