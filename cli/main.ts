@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `consensim` command line (Contract 2 in DESIGN.md). This layer parses arguments, prints, and
+ * The `consensim` command line (documented in docs/cli.md). This layer parses arguments, prints, and
  * sets the exit status; everything it does is a call into sim/'s public entry points.
  *
  * Exit status: 0 every check passed; 1 a check failed; 2 bad input or usage.

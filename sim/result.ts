@@ -1,5 +1,5 @@
 /**
- * The shapes `consensim run --json` and `consensim sweep --json` print (Contract 2 in DESIGN.md).
+ * The shapes `consensim run --json` and `consensim sweep --json` print (docs/cli.md).
  * Keep these exactly; extend only with new optional fields.
  */
 import type { NodeId } from '../protocols/api.js';

@@ -61,7 +61,7 @@ export interface SweepOptions {
 }
 
 export interface SweepOutcome {
-  /** The Contract 2 object `sweep --json` prints. */
+  /** The object `sweep --json` prints (docs/cli.md). */
   readonly result: SweepResult;
   /** Totals over every seed that ran (with fail-fast, maybe a few past the first failure). */
   readonly totals: { readonly seedsRun: number; readonly events: number; readonly virtualMs: number };
