@@ -89,6 +89,7 @@ async function secondRunDiffers(job: SweepJob, seed: number, outcome: RunOutcome
     const second = await pool.runOne({ ...job, keepTrace: true }, seed);
     const first = traceToJsonLines(outcome.trace ?? []);
     if (second.traceHash === outcome.result.traceHash && second.trace === first) return null;
+    // Line 0: the texts agree but the hashes do not; the "lines" are then the two hashes.
     return firstTraceDifference(first, second.trace ?? '') ?? { line: 0, first: outcome.result.traceHash, second: second.traceHash };
   } finally {
     await pool.close();
@@ -99,6 +100,11 @@ async function secondRunDiffers(job: SweepJob, seed: number, outcome: RunOutcome
 function determinismLines(difference: TraceDifference | null, repro: string): string[] {
   if (difference === null) return [chalk.green('deterministic: a second run in a worker thread produced the same trace')];
   const show = (text: string | null): string => text ?? '(the trace had ended)';
+  if (difference.line === 0) {
+    // Same text, different fingerprints: the hashing itself saw something else (line 0 holds the hashes).
+    printError(`NONDETERMINISM: two runs of this seed have traceHash ${show(difference.first)} and ${show(difference.second)}`);
+    return [chalk.red.bold('NONDETERMINISM: the two runs hashed their traces differently, though the trace texts are the same'), `reproduce: ${repro} --check-determinism`];
+  }
   printError(`NONDETERMINISM: two runs of this seed differ at trace line ${difference.line}`);
   return [
     chalk.red.bold(`NONDETERMINISM: two runs of this seed differ; first differing trace line: ${difference.line}`),

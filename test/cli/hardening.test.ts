@@ -128,6 +128,67 @@ describe('--check-determinism', () => {
   });
 });
 
+describe('--check-determinism against a run that is not deterministic', () => {
+  /**
+   * A deliberately nondeterministic setup: a module preloaded with `node --import` (worker threads
+   * inherit it) that, in one chosen thread only, adds a random field to every trace event after
+   * time 0 as it is serialized. The run in that thread then differs from the same seed's run in
+   * any other thread, from the first event after time 0 on.
+   */
+  function leakyCli(thread: number, ...args: string[]): Ran {
+    const leak = join(dir, 'leak.mjs');
+    writeFileSync(
+      leak,
+      `import { threadId } from 'node:worker_threads';
+if (threadId === ${thread}) {
+  const stringify = JSON.stringify;
+  JSON.stringify = function (value, ...rest) {
+    if (value !== null && typeof value === 'object' && 'kind' in value && value.t > 0 && !('leaked' in value)) {
+      value.leaked = Math.random();
+    }
+    return stringify(value, ...rest);
+  };
+}
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', `file://${leak}`, MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: ENV });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it('run: fails loudly (exit 1), naming the first differing trace line as each thread wrote it', () => {
+    const r = leakyCli(0, 'run', BASIC, '--seed', '2', '--check-determinism');
+    expect(r.status).toBe(1);
+    const line = Number(/^error: NONDETERMINISM: two runs of this seed differ at trace line (\d+)\n$/.exec(r.stderr)?.[1]);
+    expect(line).toBeGreaterThan(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.at(-4)).toBe(`NONDETERMINISM: two runs of this seed differ; first differing trace line: ${line}`);
+    expect(lines.at(-3)).toMatch(/^ {2}this thread: {3}\{"t":\d+,"kind":"[a-z-]+",.*"leaked":0\.\d+\}$/);
+    expect(lines.at(-2)).toMatch(/^ {2}worker thread: \{"t":\d+,"kind":"[a-z-]+",.*\}$/);
+    expect(lines.at(-2)).not.toContain('leaked');
+    expect(lines.at(-1)).toBe(`reproduce: consensim run ${BASIC} --seed 2 --check-determinism`);
+    const json = JSON.parse(leakyCli(0, 'run', BASIC, '--seed', '2', '--check-determinism', '--json').stdout) as { deterministic: boolean; difference: { line: number } };
+    expect(json.deterministic).toBe(false);
+    expect(json.difference.line).toBe(line);
+  });
+
+  it('sweep: the two runs of each seed are on different worker threads; a difference fails the seed', () => {
+    const r = leakyCli(1, 'sweep', BASIC, '--seeds', '1..2', '--check-determinism', '--json');
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout) as { passed: number; failed: { seed: number; reason: string; nondeterministic: boolean }[] };
+    expect(out.passed).toBe(0);
+    expect(out.failed.map((f) => f.seed)).toEqual([1, 2]);
+    for (const f of out.failed) {
+      expect(f.nondeterministic).toBe(true);
+      expect(f.reason).toMatch(/^nondeterministic: trace line \d+ differs between two runs of this seed; first run: .*; second run: /);
+      expect(f.reason).toContain('"leaked":');
+    }
+    const text = leakyCli(1, 'sweep', BASIC, '--seeds', '1..2', '--check-determinism');
+    expect(text.stdout).toContain('NONDETERMINISM: 2 seeds ran differently twice; a seed no longer fixes the run');
+    // Without the check the same setup goes unnoticed: that is what the flag is for.
+    expect(leakyCli(1, 'sweep', BASIC, '--seeds', '1..2', '--json').status).toBe(0);
+  });
+});
+
 describe('Ctrl-C during a sweep', () => {
   it('prints the tally of the seeds finished so far and exits 130', async () => {
     // --workers 1000 makes the CLI print its note on stderr just before the sweep starts, with
