@@ -228,6 +228,30 @@ describe('Ctrl-C during a sweep', () => {
   });
 });
 
+describe('Ctrl-C on a terminal', () => {
+  // `script` gives the CLI a pseudo-terminal (so the progress bar is drawn) and passes the ^C typed
+  // on its stdin to the terminal, which turns it into SIGINT, as a keyboard would.
+  const haveScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+  it.skipIf(!haveScript)('clears the progress line before the tally, which ends with a newline', async () => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} sweep ${BASIC} --seeds 1..100000 --workers 1`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: ENV });
+    let out = '';
+    const drawn = new Promise<void>((resolve) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('seeds/s')) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await drawn;
+    child.stdin.write('\x03');
+    expect(await exited).toBe(130);
+    const afterBar = out.slice(out.lastIndexOf('\r\x1b[2K') + '\r\x1b[2K'.length).replace(/\x1b\[[0-9;]*m/g, '');
+    expect(afterBar).toMatch(/^raft-basic · raft · seeds 1\.\.100000 \(\d+ run\)\r\ninterrupted \(Ctrl-C\)[^\n]*\r\n\d+ passed, 0 failed in [^\n]*\r\n$/);
+  });
+});
+
 describe('output that says what it counts', () => {
   it('labels scheduler events and trace records apart, and cas mismatches as such', () => {
     const trace = join(dir, 'labels.jsonl');
