@@ -1,6 +1,6 @@
 /**
  * The built command line (`node dist/cli/main.js`, built by `npm test`'s pretest) against
- * Contract 2: exit statuses, `--json` shapes, output files, reproduce commands that reproduce,
+ * the command line as docs/cli.md describes it: exit statuses, `--json` shapes, output files, reproduce commands that reproduce,
  * and bad input as exit 2 with one line on stderr and no stack trace.
  */
 import { spawnSync } from 'node:child_process';
@@ -50,7 +50,7 @@ beforeAll(() => {
 });
 
 describe('consensim list', () => {
-  it('--json prints scenarios, protocols and bug variants (Contract 2)', () => {
+  it('--json prints scenarios, protocols, bug variants and byzantine behaviours', () => {
     const r = cli('list', '--json');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { scenarios: Record<string, unknown>[]; protocols: string[]; bugs: Record<string, unknown>[] };
@@ -131,7 +131,7 @@ describe('consensim run', () => {
 });
 
 describe('consensim sweep', () => {
-  it('--json prints the Contract 2 object; the verdicts do not depend on the number of workers', () => {
+  it('--json prints the documented object; the verdicts do not depend on the number of workers', () => {
     const one = cli('sweep', BASIC, '--seeds', '1..4', '--workers', '1', '--json');
     const two = cli('sweep', BASIC, '--seeds', '1..4', '--workers', '2', '--json');
     expect(one.status).toBe(0);
