@@ -1,7 +1,7 @@
 /**
- * The built command line (`node dist/cli/main.js`, built by `npm test`'s pretest) against
- * the command line as docs/cli.md describes it: exit statuses, `--json` shapes, output files, reproduce commands that reproduce,
- * and bad input as exit 2 with one line on stderr and no stack trace.
+ * The built command line (`node dist/cli/main.js`, built by `npm test`'s pretest) against what
+ * docs/cli.md promises: exit statuses, `--json` shapes, output files, reproduce commands that
+ * reproduce, and bad input as exit 2 with one line on stderr and no stack trace.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
