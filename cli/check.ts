@@ -1,5 +1,5 @@
 /**
- * `consensim check HISTORY... [--model M] [--init JSON] [--timeout MS] [--json]` (Contract 2).
+ * `consensim check HISTORY... [--model M] [--init JSON] [--timeout MS] [--json]` (see docs/cli.md).
  *
  * Several files in one process. With --json, one object per file per line:
  * `{ file, linearizable, ops, keys, wallMs, counterexample? }`; `wallMs` times the check alone,

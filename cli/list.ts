@@ -1,7 +1,9 @@
 /**
- * `consensim list [--json]`: the bundled scenarios, the registered protocols and their bug
- * variants. `--json` prints `{ scenarios: [{ name, file, protocol, description }], protocols:
- * [name], bugs: [{ name, protocol, description }] }` (Contract 2).
+ * `consensim list [--json]`: the bundled scenarios, the registered protocols, their byzantine
+ * behaviours and their bug variants. `--json` prints `{ scenarios: [{ name, file, protocol,
+ * description }], protocols: [name], bugs: [{ name, protocol, description }], byzantine: [{ name,
+ * protocol, description }] }` (the command-line contract's shape, plus `byzantine` at the end so
+ * the JSON holds everything the text listing shows).
  */
 import type { Command } from 'commander';
 import { PROTOCOLS } from '../protocols/registry.js';
@@ -13,6 +15,8 @@ export interface ListResult {
   readonly scenarios: { name: string; file: string; protocol: string; description: string }[];
   readonly protocols: string[];
   readonly bugs: { name: string; protocol: string; description: string }[];
+  /** Extension: what `byzantine: { nN: NAME }` accepts, per protocol. */
+  readonly byzantine: { name: string; protocol: string; description: string }[];
 }
 
 export function listing(): { result: ListResult; invalid: { file: string; error: string }[] } {
@@ -23,7 +27,8 @@ export function listing(): { result: ListResult; invalid: { file: string; error:
     else scenarios.push({ name: entry.scenario.name, file: displayPath(entry.file), protocol: entry.scenario.protocol, description: entry.scenario.description });
   }
   const bugs = PROTOCOLS.flatMap((p) => p.bugs.map((b) => ({ name: b.name, protocol: p.name, description: b.description })));
-  return { result: { scenarios, protocols: PROTOCOLS.map((p) => p.name), bugs }, invalid };
+  const byzantine = PROTOCOLS.flatMap((p) => Object.entries(p.byzantine ?? {}).map(([name, b]) => ({ name, protocol: p.name, description: b.description })));
+  return { result: { scenarios, protocols: PROTOCOLS.map((p) => p.name), bugs, byzantine }, invalid };
 }
 
 export function registerList(program: Command): void {
@@ -55,10 +60,11 @@ function listLines(result: ListResult, invalid: { file: string; error: string }[
   for (const i of invalid) lines.push(chalk.yellow(`  ${i.file}: not loadable: ${i.error}`));
   lines.push('', chalk.bold('Protocols'));
   for (const p of PROTOCOLS) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${firstSentence(p.description)}`);
-  const byzantine = PROTOCOLS.filter((p) => p.byzantine !== undefined && Object.keys(p.byzantine).length > 0);
+  // The same data as the JSON's `byzantine` list, one line per protocol.
+  const byzantine = PROTOCOLS.filter((p) => result.byzantine.some((b) => b.protocol === p.name));
   if (byzantine.length > 0) {
     lines.push('', chalk.bold('Byzantine behaviours (scenario key byzantine: { n1: NAME })'));
-    for (const p of byzantine) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${Object.keys(p.byzantine ?? {}).join(', ')}`);
+    for (const p of byzantine) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${result.byzantine.filter((b) => b.protocol === p.name).map((b) => b.name).join(', ')}`);
   }
   lines.push('', chalk.bold('Bug variants (run with --bug NAME)'));
   const bugWidth = Math.max(0, ...result.bugs.map((b) => b.name.length));

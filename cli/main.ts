@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `consensim` command line (Contract 2 in DESIGN.md). This layer parses arguments, prints, and
+ * The `consensim` command line (documented in docs/cli.md). This layer parses arguments, prints, and
  * sets the exit status; everything it does is a call into sim/'s public entry points.
  *
  * Exit status: 0 every check passed; 1 a check failed; 2 bad input or usage.
@@ -14,11 +14,13 @@ import { registerSweep } from './sweep.js';
 import { registerSweepAll } from './sweep-all.js';
 import { registerCheck } from './check.js';
 import { stopQuietlyOnClosedPipe } from './args.js';
+import { versionText } from './version.js';
 
 const program = new Command();
 program
   .name('consensim')
   .description('A deterministic simulator for consensus protocols, with a linearizability checker.')
+  .version(versionText(), '-V, --version', 'print the version (and the git commit when run from a checkout)')
   .option('--debug', 'print stack traces on errors')
   .showHelpAfterError()
   .exitOverride();

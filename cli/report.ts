@@ -23,6 +23,8 @@ export interface ReportInput {
   };
   /** Extra sections (e.g. the linearizability counterexample), already as text. */
   readonly counterexample?: string | null;
+  /** What made the page: consensim's version and, from a checkout, the git commit. */
+  readonly version?: { readonly version: string; readonly commit?: string };
 }
 
 /** Keep the page openable: beyond this the history table is cut (and says so). */
@@ -60,7 +62,7 @@ tr.fail td{background:#fff3f3}tr.info td{background:#fffbe6}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(scenario.description || 'No description.')}</p>
-${summarySection(scenario, r)}
+${summarySection(scenario, r, input.version)}
 ${failureSection(r, input.counterexample ?? null)}
 ${timelineSection(scenario, outcome.trace, r)}
 ${historySection(outcome.history)}
@@ -68,14 +70,14 @@ ${historySection(outcome.history)}
 `;
 }
 
-function summarySection(scenario: Scenario, r: RunResult): string {
+function summarySection(scenario: Scenario, r: RunResult, version: ReportInput['version']): string {
   const verdict = (v: boolean | 'unknown' | null): string =>
     v === null ? '<span class="dim">not checked</span>' : v === 'unknown' ? 'unknown' : v ? '<span class="ok">ok</span>' : '<span class="bad">FAILED</span>';
   const m = r.stats.messages;
   const rows: [string, string][] = [
     ['protocol', `${escapeHtml(r.protocol)} · ${scenario.nodes} nodes${scenario.bugs.length ? ` · bugs: ${escapeHtml(scenario.bugs.join(', '))}` : ''}`],
     ['linearizable', verdict(r.checks.linearizable)],
-    ['invariants', r.checks.invariants.length === 0 ? '<span class="ok">ok</span>' : `<span class="bad">${r.checks.invariants.length} violated</span>`],
+    ['invariants', r.checks.invariantsChecked === false ? '<span class="dim">not checked</span>' : r.checks.invariants.length === 0 ? '<span class="ok">ok</span>' : `<span class="bad">${r.checks.invariants.length} violated</span>`],
     ['liveness', verdict(r.checks.liveness)],
     ['events', String(r.stats.events)],
     ['messages', `${m.sent} sent, ${m.delivered} delivered, ${m.dropped} dropped, ${m.duplicated} duplicated`],
@@ -83,6 +85,7 @@ function summarySection(scenario: Scenario, r: RunResult): string {
     ['virtual time', `${r.stats.virtualMs} ms (wall ${Math.round(r.stats.wallMs)} ms)`],
     ['traceHash', `<code>${escapeHtml(r.traceHash)}</code>`],
     ['reproduce', `<code>${escapeHtml(r.repro)}</code>`],
+    ...(version === undefined ? [] : [['consensim', `${escapeHtml(version.version)}${version.commit === undefined ? '' : ` (commit <code>${escapeHtml(version.commit)}</code>)`}`] as [string, string]]),
   ];
   return `<h2>Summary</h2><table>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>${latencySection(r)}`;
 }

@@ -1,7 +1,10 @@
 /**
  * `consensim run FILE [--seed N] [--protocol P] [--bug NAME]... [--json] [--trace F] [--history F]
- * [--report F.html]`: one deterministic run. Prints the seed banner first and, on failure, the
- * exact command that reproduces it last. Exit status 0 passed, 1 a check failed, 2 bad input.
+ * [--report F.html] [--check-determinism]`: one deterministic run. Prints the seed banner first
+ * and, on failure, the exact command that reproduces it last. Exit status 0 passed, 1 a check
+ * failed (also for a scenario marked `expect: fail`, whose failure is the lesson: the summary
+ * says so), 2 bad input. `--check-determinism` runs the seed a second time in a worker thread and
+ * fails (exit 1) when the two traces differ, showing the first differing line of each.
  */
 import type { Command } from 'commander';
 import { extname } from 'node:path';
@@ -9,9 +12,11 @@ import { checkHistory, type Counterexample } from '../sim/check/index.js';
 import { toEdn, toJsonLines } from '../sim/history/index.js';
 import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
 import type { Scenario } from '../sim/scenario/types.js';
-import { sweepJob } from '../sim/sweep.js';
+import { firstTraceDifference, type TraceDifference } from '../sim/determinism.js';
+import { sweepJob, SweepPool, type SweepJob } from '../sim/sweep.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
-import { printLine, setExitCode } from './output.js';
+import { chalk, printError, printLine, setExitCode } from './output.js';
+import { versionFields } from './version.js';
 import { renderReport } from './report.js';
 import { renderCounterexample } from './timeline.js';
 import { count } from './format.js';
@@ -25,6 +30,7 @@ interface RunFlags {
   trace?: string;
   history?: string;
   report?: string;
+  checkDeterminism?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -40,10 +46,11 @@ export function registerRun(program: Command): void {
     .option('--trace <file>', 'write the trace as JSON Lines')
     .option('--history <file>', 'write the client history (JSON Lines; .edn for Jepsen EDN)')
     .option('--report <file>', 'write a self-contained HTML report')
+    .option('--check-determinism', 'run the seed again in a worker thread; fail if the two traces differ')
     .action((file: string, flags: RunFlags) => runCommand(file, flags));
 }
 
-function runCommand(file: string, flags: RunFlags): void {
+async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const job = sweepJob(file, { ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }), extraBugs: flags.bug });
   const scenario = job.scenario;
   const seed = flags.seed ?? scenario.seed;
@@ -55,15 +62,56 @@ function runCommand(file: string, flags: RunFlags): void {
     seed,
     extraBugs: job.extraBugs,
     reproArgs: job.reproArgs,
-    collectTrace: flags.trace !== undefined || flags.report !== undefined,
+    collectTrace: flags.trace !== undefined || flags.report !== undefined || flags.checkDeterminism === true,
     hashTrace: true,
   });
   const { result } = outcome;
+  const difference = flags.checkDeterminism === true ? await secondRunDiffers(job, seed, outcome) : null;
   const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
   const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample);
-  if (flags.json === true) printLine(JSON.stringify(result));
-  else for (const line of summaryLines(result, counterexample === null ? null : renderCounterexample(counterexample, null).join('\n'), written)) printLine(line);
-  setExitCode(result.ok ? 0 : 1);
+  const determinism = flags.checkDeterminism === true ? { deterministic: difference === null, ...(difference === null ? {} : { difference }) } : {};
+  if (flags.json === true) printLine(JSON.stringify({ ...result, ...determinism, ...versionFields() }));
+  else {
+    for (const line of summaryLines(result, counterexample === null ? null : renderCounterexample(counterexample, null).join('\n'), written, scenario.expect === 'fail')) printLine(line);
+    if (flags.checkDeterminism === true) for (const line of determinismLines(difference, result.repro)) printLine(line);
+  }
+  setExitCode(result.ok && difference === null ? 0 : 1);
+}
+
+/**
+ * `--check-determinism`: the same seed in a worker thread (a fresh module state, another heap),
+ * compared with this thread's run line by line. Null when the traces are identical.
+ */
+async function secondRunDiffers(job: SweepJob, seed: number, outcome: RunOutcome): Promise<TraceDifference | null> {
+  if (!SweepPool.available()) throw new Error('--check-determinism needs the built worker module (npm run build)');
+  const pool = new SweepPool(1);
+  try {
+    const second = await pool.runOne({ ...job, keepTrace: true }, seed);
+    const first = traceToJsonLines(outcome.trace ?? []);
+    if (second.traceHash === outcome.result.traceHash && second.trace === first) return null;
+    // Line 0: the texts agree but the hashes do not; the "lines" are then the two hashes.
+    return firstTraceDifference(first, second.trace ?? '') ?? { line: 0, first: outcome.result.traceHash, second: second.traceHash };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Loud, on purpose: a seed that does not fix the run breaks every reproduce command. */
+function determinismLines(difference: TraceDifference | null, repro: string): string[] {
+  if (difference === null) return [chalk.green('deterministic: a second run in a worker thread produced the same trace')];
+  const show = (text: string | null): string => text ?? '(the trace had ended)';
+  if (difference.line === 0) {
+    // Same text, different fingerprints: the hashing itself saw something else (line 0 holds the hashes).
+    printError(`NONDETERMINISM: two runs of this seed have traceHash ${show(difference.first)} and ${show(difference.second)}`);
+    return [chalk.red.bold('NONDETERMINISM: the two runs hashed their traces differently, though the trace texts are the same'), `reproduce: ${repro} --check-determinism`];
+  }
+  printError(`NONDETERMINISM: two runs of this seed differ at trace line ${difference.line}`);
+  return [
+    chalk.red.bold(`NONDETERMINISM: two runs of this seed differ; first differing trace line: ${difference.line}`),
+    `  this thread:   ${show(difference.first)}`,
+    `  worker thread: ${show(difference.second)}`,
+    `reproduce: ${repro} --check-determinism`,
+  ];
 }
 
 /** Write the files asked for; returns one note per file written ("trace t.jsonl (1,234 events)"). */
@@ -72,7 +120,8 @@ function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, co
   if (flags.trace !== undefined) {
     const trace = outcome.trace ?? [];
     writeOutput(flags.trace, traceToJsonLines(trace), '--trace');
-    notes.push(`trace ${flags.trace} (${count(trace.length)} events)`);
+    // Trace records, not the "events run" of the summary: sends, drops and notes have lines too.
+    notes.push(`trace ${flags.trace} (${count(trace.length)} trace records)`);
   }
   if (flags.history !== undefined) {
     const edn = extname(flags.history).toLowerCase() === '.edn';
@@ -81,7 +130,7 @@ function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, co
   }
   if (flags.report !== undefined) {
     const text = counterexample === null ? null : counterexampleText(counterexample);
-    writeOutput(flags.report, renderReport({ scenario, outcome, counterexample: text }), '--report');
+    writeOutput(flags.report, renderReport({ scenario, outcome, counterexample: text, version: versionFields() }), '--report');
     notes.push(`report ${flags.report}`);
   }
   return notes;

@@ -20,28 +20,32 @@ function verdict(value: boolean | 'unknown' | null): string {
   return value ? chalk.green('ok') : chalk.red('FAILED');
 }
 
-/** Every line after the banner. */
-export function summaryLines(result: RunResult, counterexample: string | null = null, written: readonly string[] = []): string[] {
+/** Every line after the banner. `expectFail`: the scenario says `expect: fail` (a failure is its lesson). */
+export function summaryLines(result: RunResult, counterexample: string | null = null, written: readonly string[] = [], expectFail = false): string[] {
   const { checks, stats } = result;
   const lines: string[] = [];
   lines.push(`  linearizable  ${verdict(checks.linearizable)}`);
-  if (checks.invariants.length === 0) lines.push(`  invariants    ${chalk.green('ok')}`);
+  if (checks.invariantsChecked === false) lines.push(`  invariants    ${verdict(null)}`);
+  else if (checks.invariants.length === 0) lines.push(`  invariants    ${chalk.green('ok')}`);
   for (const v of checks.invariants) {
     lines.push(`  invariants    ${chalk.red('VIOLATED')} ${v.name} at ${virtualTime(v.time / 1000)}${v.node === null ? '' : ` on ${v.node}`}: ${v.detail}`);
   }
   lines.push(`  liveness      ${verdict(checks.liveness)}`);
   const m = stats.messages;
   const ratio = stats.wallMs > 0 ? ` (${count(Math.round(stats.virtualMs / stats.wallMs))}× real time)` : '';
-  lines.push(chalk.dim(`  ${count(stats.events)} events · messages ${count(m.sent)} sent, ${count(m.delivered)} delivered, ${count(m.dropped)} dropped, ${count(m.duplicated)} duplicated`));
-  lines.push(chalk.dim(`  ops ${count(stats.ops.ok)} ok, ${count(stats.ops.fail)} fail, ${count(stats.ops.info)} info · ${virtualTime(stats.virtualMs)} virtual in ${count(Math.round(stats.wallMs))}ms${ratio}`));
+  // "events run": what the scheduler handled; the trace file has more lines (sends, drops, notes).
+  lines.push(chalk.dim(`  ${count(stats.events)} events run · messages ${count(m.sent)} sent, ${count(m.delivered)} delivered, ${count(m.dropped)} dropped, ${count(m.duplicated)} duplicated`));
+  lines.push(chalk.dim(`  ops ${count(stats.ops.ok)} ok, ${failText(stats.ops)}, ${count(stats.ops.info)} info · ${virtualTime(stats.virtualMs)} virtual in ${count(Math.round(stats.wallMs))}ms${ratio}`));
   const latency = latencyLine(stats.latency);
   if (latency !== null) lines.push(chalk.dim(latency));
   if (result.traceHash !== '') lines.push(chalk.dim(`  traceHash ${result.traceHash}`));
   for (const note of written) lines.push(chalk.dim(`  wrote ${note}`));
   if (result.ok) {
-    lines.push(chalk.green('PASS'));
+    lines.push(chalk.green('PASS') + (expectFail ? chalk.yellow(" (this scenario expects a failure, its lesson; this seed did not show it)") : ''));
   } else {
     lines.push(chalk.red(`FAIL: ${result.reason ?? 'a check failed'}`));
+    // The exit status stays 1: the run did fail a check; that failure is what the scenario teaches.
+    if (expectFail) lines.push(chalk.cyan("expected failure (this scenario's lesson; the exit status is 1 as for any failed check)"));
     if (counterexample !== null) lines.push(counterexample);
     lines.push(`reproduce: ${result.repro}`);
   }
@@ -57,6 +61,15 @@ export function latencyLine(latency: LatencyStats | undefined): string | null {
     if (f.count > 0 && f.p50 !== null && f.p99 !== null) parts.push(`${kind} p50 ${f.p50}ms p99 ${f.p99}ms (${count(f.count)} ok)`);
   }
   return parts.length === 0 ? null : `  latency ${parts.join(' · ')}`;
+}
+
+/** "7 fail (all cas mismatches)": a cas whose expected value differed is an answer, not an error. */
+function failText(ops: RunResult['stats']['ops']): string {
+  const base = `${count(ops.fail)} fail`;
+  const cas = ops.casMismatch ?? 0;
+  if (cas === 0) return base;
+  if (cas === ops.fail) return `${base} (${cas === 1 ? 'a cas mismatch' : 'all cas mismatches'}: expected value differed, not errors)`;
+  return `${base} (${count(cas)} cas mismatch${cas === 1 ? '' : 'es'}: expected value differed, not errors)`;
 }
 
 /** A linearizability counterexample as text: the end of the longest linearization, then what could not follow. */

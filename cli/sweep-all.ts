@@ -7,14 +7,16 @@
  * a clean sweep is the surprise. Exit status 1 when any scenario did not do what it expects, 2
  * when a bundled file does not load.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { loadCatalogue, type CatalogueEntry } from '../sim/catalogue.js';
 import type { SweepResult } from '../sim/result.js';
 import { sweep, SweepPool } from '../sim/sweep.js';
-import { displayPath, parsePositive, parseSeedRange } from './args.js';
+import { capWorkers, displayPath, parsePositive, parseSeedRange } from './args.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
-import { progressBar } from './progress.js';
+import { progressBar, type ProgressBar } from './progress.js';
+import { INTERRUPTED_EXIT, turnEventLoop } from './sweep.js';
+import { versionFields } from './version.js';
 
 interface SweepAllFlags {
   seeds: { from: number; to: number };
@@ -37,8 +39,9 @@ export function registerSweepAll(program: Command): void {
     .command('sweep-all')
     .description('sweep every bundled scenario over a modest seed range (npm start)')
     .showHelpAfterError(false)
-    .option('--seeds <A..B>', 'seed range for each scenario', parseSeedRange, { from: 1, to: 50 })
-    .option('--workers <n>', 'worker threads (default: number of cores)', parsePositive)
+    // The default's description is what --help shows (commander would print the object as JSON).
+    .addOption(new Option('--seeds <A..B>', 'seed range for each scenario').argParser(parseSeedRange).default({ from: 1, to: 50 }, '1..50'))
+    .option('--workers <n>', 'worker threads (default and maximum: the number of cores)', parsePositive)
     .option('--json', 'print one JSON object')
     .action((flags: SweepAllFlags) => sweepAll(flags));
 }
@@ -48,9 +51,18 @@ async function sweepAll(flags: SweepAllFlags): Promise<void> {
   const table = flags.json === true ? null : new Table(catalogue);
   table?.start(flags.seeds);
   // One set of worker threads for every scenario: starting threads costs more than a short sweep.
-  const workers = flags.workers ?? availableParallelism();
+  const workers = capWorkers(flags.workers) ?? availableParallelism();
   const pool = workers > 1 && SweepPool.available() ? new SweepPool(workers) : null;
   const rows: Row[] = [];
+  // Ctrl-C: end the progress line, say how far the sweep got (the finished rows are already on
+  // screen; with --json, print them), exit 130.
+  const onSigint = (): void => {
+    current.bar?.finish();
+    if (table === null) printLine(JSON.stringify({ ...versionFields(), scenarios: rows, interrupted: true }));
+    else process.stderr.write(`interrupted (Ctrl-C) after ${rows.length} of ${catalogue.length} scenarios\n`);
+    process.exit(INTERRUPTED_EXIT);
+  };
+  process.on('SIGINT', onSigint);
   try {
     for (const entry of catalogue) {
       const row = await sweepOne(entry, flags, pool);
@@ -58,9 +70,10 @@ async function sweepAll(flags: SweepAllFlags): Promise<void> {
       table?.row(row);
     }
   } finally {
+    process.off('SIGINT', onSigint);
     await pool?.close();
   }
-  if (table === null) printLine(JSON.stringify({ scenarios: rows }));
+  if (table === null) printLine(JSON.stringify({ ...versionFields(), scenarios: rows }));
   else table.finish(rows);
   for (const row of rows) {
     if (row.verdict === 'invalid') setExitCode(2);
@@ -73,17 +86,23 @@ async function sweepOne(entry: CatalogueEntry, flags: SweepAllFlags, pool: Sweep
   if (entry.scenario === null) return { file, expect: 'pass', verdict: 'invalid', result: null, error: entry.error ?? '' };
   const expect = entry.scenario.expect ?? 'pass';
   const bar = progressBar(entry.scenario.name, flags.json !== true);
+  current.bar = bar;
   // Relative file names keep the reproduce commands short and copyable.
   const { result } = await sweep({ ...entry.scenario, file }, {
     from: flags.seeds.from,
     to: flags.seeds.to,
     failFast: expect === 'fail',
     onProgress: (p) => bar.update(p.done, p.total, p.failed),
+    between: turnEventLoop,
     ...(pool === null ? { workers: 1 } : { pool }),
   });
   bar.finish();
+  current.bar = null;
   return { file, expect, verdict: verdictOf(expect, result), result };
 }
+
+/** The progress bar on screen now, so Ctrl-C can end its line. */
+const current: { bar: ProgressBar | null } = { bar: null };
 
 function verdictOf(expect: 'pass' | 'fail', result: SweepResult): Verdict {
   const failed = result.failed.length > 0;

@@ -29,6 +29,9 @@ export type OpResult =
   /** Certainly took no effect (a cas whose expected value did not match). */
   | { readonly type: 'fail'; readonly reason: string };
 
+/** The `reason` of a cas whose expected value differed: a definite answer, not an error. */
+export const CAS_MISMATCH = 'cas mismatch';
+
 /** An immutable copy of the machine's state, for state transfer and checkpoints. */
 export interface MachineSnapshot {
   readonly data: readonly (readonly [string, Value])[];
@@ -165,7 +168,7 @@ export class KvMachine implements ReplicatedMachine {
         this.data.set(op.key, op.value);
         return { type: 'ok', value: op.value };
       case 'cas': {
-        if (this.get(op.key) !== op.expected) return { type: 'fail', reason: 'cas mismatch' };
+        if (this.get(op.key) !== op.expected) return { type: 'fail', reason: CAS_MISMATCH };
         this.data.set(op.key, op.value);
         return { type: 'ok', value: op.value };
       }

@@ -1,5 +1,5 @@
 /**
- * The shapes `consensim run --json` and `consensim sweep --json` print (Contract 2 in DESIGN.md).
+ * The shapes `consensim run --json` and `consensim sweep --json` print (docs/cli.md).
  * Keep these exactly; extend only with new optional fields.
  */
 import type { NodeId } from '../protocols/api.js';
@@ -22,6 +22,11 @@ export interface RunChecks {
   readonly invariants: readonly InvariantViolation[];
   /** null when not checked. */
   readonly liveness: boolean | null;
+  /**
+   * Extension (always set by runScenario): false when the scenario's `checks:` leaves invariants out (then `invariants` is
+   * empty because nothing was checked, not because everything held).
+   */
+  readonly invariantsChecked?: boolean;
 }
 
 export interface RunStats {
@@ -32,7 +37,8 @@ export interface RunStats {
     readonly dropped: number;
     readonly duplicated: number;
   };
-  readonly ops: { readonly ok: number; readonly fail: number; readonly info: number };
+  /** `casMismatch` (extension): how many of the `fail`s were cas operations whose expected value differed. */
+  readonly ops: { readonly ok: number; readonly fail: number; readonly info: number; readonly casMismatch?: number };
   readonly virtualMs: number;
   readonly wallMs: number;
   /** Extension: invoke-to-ok latency per operation kind, percentiles in virtual ms. */
@@ -57,6 +63,10 @@ export interface SweepFailure {
   readonly seed: number;
   readonly reason: string;
   readonly repro: string;
+  /** Extension: the failing run's traceHash (what `run` of `repro` prints); '' if the run crashed. */
+  readonly traceHash: string;
+  /** Extension, present only when true: `--check-determinism` saw two runs of this seed differ. */
+  readonly nondeterministic?: boolean;
 }
 
 export interface SweepResult {
@@ -67,4 +77,6 @@ export interface SweepResult {
   readonly failed: readonly SweepFailure[];
   readonly wallMs: number;
   readonly seedsPerSec: number;
+  /** Extension, present only when true: stopped by Ctrl-C; the counts cover the seeds finished by then. */
+  readonly interrupted?: boolean;
 }

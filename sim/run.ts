@@ -105,11 +105,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
       linearizable,
       invariants,
       liveness: scenario.checks.liveness ? (liveness === null ? false : liveness.ok) : null,
+      invariantsChecked: scenario.checks.invariants,
     },
     stats: {
       events: world.events,
       messages: { ...world.sent },
-      ops: { ok: world.history.ok, fail: world.history.fail, info: world.history.info },
+      ops: { ok: world.history.ok, fail: world.history.fail, info: world.history.info, casMismatch: world.history.casMismatch },
       virtualMs: world.now / 1000,
       wallMs: Math.round((wallNowMs() - wallStart) * 1000) / 1000,
       latency: latencyStats(history),

@@ -86,6 +86,84 @@ export class SweepPool {
     });
   }
 
+  /**
+   * `--check-determinism`: every seed runs on two different workers (workers 0 and 1 form a pair,
+   * 2 and 3 the next, ...; an odd one out stays idle), one seed per batch since each answer carries
+   * a whole trace. `compare` turns the two answers for a seed into the one the tally counts.
+   */
+  runPaired(job: SweepJob, plan: SeedPlan, tally: Tally, compare: (first: SeedOutcome, second: SeedOutcome) => SeedOutcome): Promise<void> {
+    if (this.broken !== null) return Promise.reject(this.broken);
+    const pairs = Math.floor(this.workers.length / 2);
+    if (pairs < 1) return Promise.reject(new Error('checking determinism needs at least two workers'));
+    const answers: (SeedOutcome[] | null)[][] = Array.from({ length: pairs }, () => [null, null]);
+    let next = 0;
+    let busy = 0;
+    return new Promise((resolve, reject) => {
+      let ended = false;
+      const end = (error?: Error): void => {
+        if (ended) return;
+        ended = true;
+        this.onMessage = null;
+        this.onFailure = null;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const feed = (pair: number): void => {
+        if (next >= plan.count || tally.stopsBefore(plan.first + next * plan.step)) {
+          if (busy === 0) end();
+          return;
+        }
+        const request: WorkerRequest = { kind: 'batch', batch: { first: plan.first + next * plan.step, step: plan.step, count: 1 } };
+        next++;
+        busy++;
+        this.workers[2 * pair]?.postMessage(request);
+        this.workers[2 * pair + 1]?.postMessage(request);
+      };
+      this.onFailure = end;
+      this.onMessage = (worker, outcomes) => {
+        const index = this.workers.indexOf(worker);
+        const pair = Math.floor(index / 2);
+        const slot = answers[pair];
+        if (slot === undefined) return;
+        slot[index % 2] = outcomes;
+        const [first, second] = slot;
+        if (first === null || first === undefined || second === null || second === undefined) return;
+        slot[0] = null;
+        slot[1] = null;
+        busy--;
+        first.forEach((outcome, i) => tally.add(compare(outcome, second[i] ?? outcome)));
+        feed(pair);
+      };
+      for (let pair = 0; pair < pairs; pair++) {
+        this.workers[2 * pair]?.postMessage({ kind: 'job', job } satisfies WorkerRequest);
+        this.workers[2 * pair + 1]?.postMessage({ kind: 'job', job } satisfies WorkerRequest);
+      }
+      for (let pair = 0; pair < pairs; pair++) feed(pair);
+    });
+  }
+
+  /** One seed on the first worker (`run --check-determinism`'s second run, in another thread). */
+  runOne(job: SweepJob, seed: number): Promise<SeedOutcome> {
+    if (this.broken !== null) return Promise.reject(this.broken);
+    const worker = this.workers[0];
+    if (worker === undefined) return Promise.reject(new Error('the pool has no worker'));
+    return new Promise((resolve, reject) => {
+      this.onFailure = (error) => {
+        this.onMessage = null;
+        reject(error);
+      };
+      this.onMessage = (_worker, outcomes) => {
+        this.onMessage = null;
+        this.onFailure = null;
+        const outcome = outcomes[0];
+        if (outcome === undefined) reject(new Error('a worker answered with no outcome'));
+        else resolve(outcome);
+      };
+      worker.postMessage({ kind: 'job', job } satisfies WorkerRequest);
+      worker.postMessage({ kind: 'batch', batch: { first: seed, step: 1, count: 1 } } satisfies WorkerRequest);
+    });
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));

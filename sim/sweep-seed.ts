@@ -1,9 +1,11 @@
 /**
  * One seed of a sweep, the same code in the main thread (one worker) and in worker threads: run
  * the scenario with that seed, without hashing the trace (a sweep wants verdicts, not
- * fingerprints), and keep only what the sweep reports.
+ * fingerprints), and keep only what the sweep reports. A failing seed is run once more with
+ * hashing, so its failure record carries the `traceHash` that `run` of its reproduce command
+ * prints (same seed, same run: the second run is the first one again, fingerprinted).
  */
-import { runScenario } from './run.js';
+import { runScenario, traceToJsonLines } from './run.js';
 import type { Scenario } from './scenario/types.js';
 
 /** What every worker needs to run any seed: plain data, so it crosses a thread boundary. */
@@ -14,6 +16,11 @@ export interface SweepJob {
   readonly extraBugs: readonly string[];
   /** Arguments the reproduce command needs besides the file, the seed and the bugs (`--protocol P`). */
   readonly reproArgs: readonly string[];
+  /**
+   * `--check-determinism`: hash every seed and send back its whole trace as JSON Lines, so two
+   * runs of it (in two threads) can be compared line by line. Slower, and memory per seed in flight.
+   */
+  readonly keepTrace?: boolean;
 }
 
 export interface SeedOutcome {
@@ -22,24 +29,33 @@ export interface SeedOutcome {
   /** One line; '' when ok. */
   readonly reason: string;
   readonly repro: string;
+  /** The failing run's traceHash; '' when ok (not computed, unless keepTrace) or when the run crashed. */
+  readonly traceHash: string;
+  /** With `keepTrace`: the trace as JSON Lines. */
+  readonly trace?: string;
+  /** Set by a determinism check whose two runs of this seed differed. */
+  readonly nondeterministic?: boolean;
   readonly events: number;
   readonly virtualMs: number;
 }
 
 export function runSeed(job: SweepJob, seed: number): SeedOutcome {
   try {
-    const { result } = runScenario(job.scenario, {
+    const keep = job.keepTrace === true;
+    const { result, trace } = runScenario(job.scenario, {
       seed,
       extraBugs: job.extraBugs,
       reproArgs: job.reproArgs,
-      collectTrace: false,
-      hashTrace: false,
+      collectTrace: keep,
+      hashTrace: keep,
     });
     return {
       seed,
       ok: result.ok,
       reason: result.ok ? '' : (result.reason ?? firstFailedCheck(result.checks)),
       repro: result.repro,
+      traceHash: keep ? result.traceHash : result.ok ? '' : fingerprint(job, seed),
+      ...(keep ? { trace: traceToJsonLines(trace ?? []) } : {}),
       events: result.stats.events,
       virtualMs: result.stats.virtualMs,
     };
@@ -47,8 +63,13 @@ export function runSeed(job: SweepJob, seed: number): SeedOutcome {
     // The engine turns protocol assertions into failed runs; anything escaping it is still this
     // seed's failure, and the sweep must report it rather than lose the other seeds.
     const message = error instanceof Error ? error.message : String(error);
-    return { seed, ok: false, reason: `crashed: ${message.split('\n')[0]}`, repro: reproCommand(job, seed), events: 0, virtualMs: 0 };
+    return { seed, ok: false, reason: `crashed: ${message.split('\n')[0]}`, repro: reproCommand(job, seed), traceHash: '', events: 0, virtualMs: 0 };
   }
+}
+
+/** The traceHash of one seed: the same run again, with the trace hashed (only failing seeds pay for it). */
+function fingerprint(job: SweepJob, seed: number): string {
+  return runScenario(job.scenario, { seed, extraBugs: job.extraBugs, reproArgs: job.reproArgs, collectTrace: false, hashTrace: true }).result.traceHash;
 }
 
 function firstFailedCheck(checks: { linearizable: unknown; invariants: readonly { name: string }[]; liveness: unknown }): string {

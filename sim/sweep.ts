@@ -14,9 +14,13 @@
  * With `failFast`, the sweep stops handing out seeds above the lowest failing seed found so far,
  * waits for the seeds below it, and reports only seeds up to the lowest failure: again the same
  * answer for any number of workers.
+ *
+ * With `checkDeterminism`, every seed runs twice, on two different worker threads, and a seed whose
+ * two traces differ is a failure naming the first differing trace line (see determinism.ts).
  */
 import { availableParallelism } from 'node:os';
-import type { SweepResult } from './result.js';
+import type { SweepFailure, SweepResult } from './result.js';
+import { differenceReason, firstTraceDifference } from './determinism.js';
 import { inputError } from './errors.js';
 import { loadScenario } from './scenario/load.js';
 import { withOverrides } from './scenario/overrides.js';
@@ -45,10 +49,19 @@ export interface SweepOptions {
   readonly onProgress?: (progress: SweepProgress) => void;
   /** Worker threads to reuse across sweeps (sweep-all); `workers` is then ignored. */
   readonly pool?: SweepPool;
+  /** Run every seed twice, in two worker threads (at least two are started), and compare the traces. */
+  readonly checkDeterminism?: boolean;
+  /**
+   * Awaited between seeds run in this thread (one worker), so the caller's event loop can turn,
+   * e.g. to handle Ctrl-C; sim/ itself has no timers.
+   */
+  readonly between?: () => Promise<void>;
+  /** Called once, before any seed runs, with a function that summarizes the seeds finished so far. */
+  readonly onPartial?: (soFar: () => SweepOutcome) => void;
 }
 
 export interface SweepOutcome {
-  /** The Contract 2 object `sweep --json` prints. */
+  /** The object `sweep --json` prints (docs/cli.md). */
   readonly result: SweepResult;
   /** Totals over every seed that ran (with fail-fast, maybe a few past the first failure). */
   readonly totals: { readonly seedsRun: number; readonly events: number; readonly virtualMs: number };
@@ -94,17 +107,21 @@ export function sweepJob(source: string | Scenario, options: { protocol?: string
 }
 
 export async function sweep(source: string | Scenario, options: SweepOptions): Promise<SweepOutcome> {
-  const job = sweepJob(source, options);
+  const loaded = sweepJob(source, options);
+  const job: SweepJob = options.checkDeterminism === true ? { ...loaded, keepTrace: true } : loaded;
   const plan = seedPlan(options.from, options.to, options.shard);
   const started = wallNowMs();
   const tally = new Tally(plan, options);
-  if (options.pool !== undefined && options.pool.size > 1) {
+  options.onPartial?.(() => tally.summarizeSoFar(job, options, wallNowMs() - started));
+  if (options.checkDeterminism === true) {
+    await sweepTwice(job, plan, tally, options);
+  } else if (options.pool !== undefined && options.pool.size > 1) {
     await options.pool.run(job, plan, tally);
   } else {
     const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), plan.count));
     // From TypeScript source (tests) there is no compiled worker module: run in this thread.
     if (workers === 1 || !SweepPool.available()) {
-      runInThread(job, plan, tally);
+      await runInThread(job, plan, tally, options.between);
     } else {
       const pool = new SweepPool(workers);
       try {
@@ -115,6 +132,37 @@ export async function sweep(source: string | Scenario, options: SweepOptions): P
     }
   }
   return tally.summarize(job, options, wallNowMs() - started);
+}
+
+/** `checkDeterminism`: each seed on two workers (a pool of at least two), or twice here without workers. */
+async function sweepTwice(job: SweepJob, plan: SeedPlan, tally: Tally, options: SweepOptions): Promise<void> {
+  if (!SweepPool.available()) {
+    // From TypeScript source there are no worker threads: two runs in this thread still catch
+    // anything that differs from run to run (module state, global randomness), if not per-thread state.
+    for (let i = 0; i < plan.count; i++) {
+      const seed = plan.first + i * plan.step;
+      if (tally.stopsBefore(seed)) break;
+      tally.add(compareRuns(runSeed(job, seed), runSeed(job, seed)));
+      await options.between?.();
+    }
+    return;
+  }
+  const shared = options.pool !== undefined && options.pool.size >= 2 ? options.pool : null;
+  const pool = shared ?? new SweepPool(Math.max(2, Math.min(options.workers ?? availableParallelism(), 2 * plan.count)));
+  try {
+    await pool.runPaired(job, plan, tally, compareRuns);
+  } finally {
+    if (shared === null) await pool.close();
+  }
+}
+
+/** Two runs of one seed: the first one's outcome, or a failure naming the first differing trace line. */
+export function compareRuns(first: SeedOutcome, second: SeedOutcome): SeedOutcome {
+  const { trace: firstTrace, ...outcome } = first;
+  if (first.traceHash === second.traceHash && firstTrace === second.trace) return outcome;
+  const difference = firstTraceDifference(firstTrace ?? '', second.trace ?? '');
+  const reason = difference === null ? `nondeterministic: traceHash ${first.traceHash} in one run, ${second.traceHash} in the other` : differenceReason(difference);
+  return { ...outcome, ok: false, reason, nondeterministic: true };
 }
 
 /**
@@ -149,6 +197,22 @@ export class Tally {
     return this.options.failFast === true && seed > this.lowestFailure;
   }
 
+  /** Ctrl-C: the seeds finished so far (not a contiguous range with several workers), marked `interrupted`. */
+  summarizeSoFar(job: SweepJob, options: SweepOptions, wallMs: number): SweepOutcome {
+    const sorted = [...this.failures].sort((a, b) => a.seed - b.seed);
+    const result: SweepResult = {
+      scenario: job.scenario.name,
+      protocol: job.scenario.protocol,
+      seeds: { from: options.from, to: options.to, count: this.done },
+      passed: this.done - sorted.length,
+      failed: sorted.map(failureRecord),
+      wallMs: Math.round(wallMs),
+      seedsPerSec: wallMs > 0 ? Math.round((this.done / wallMs) * 1000 * 10) / 10 : 0,
+      interrupted: true,
+    };
+    return { result, totals: { seedsRun: this.done, events: this.events, virtualMs: this.virtualMs } };
+  }
+
   summarize(job: SweepJob, options: SweepOptions, wallMs: number): SweepOutcome {
     const sorted = [...this.failures].sort((a, b) => a.seed - b.seed);
     const first = sorted[0];
@@ -161,7 +225,7 @@ export class Tally {
       protocol: job.scenario.protocol,
       seeds: { from: options.from, to: options.to, count },
       passed: count - kept.length,
-      failed: kept.map((o) => ({ seed: o.seed, reason: o.reason, repro: o.repro })),
+      failed: kept.map(failureRecord),
       wallMs: Math.round(wallMs),
       seedsPerSec: wallMs > 0 ? Math.round((this.done / wallMs) * 1000 * 10) / 10 : 0,
     };
@@ -169,11 +233,16 @@ export class Tally {
   }
 }
 
-function runInThread(job: SweepJob, plan: SeedPlan, tally: Tally): void {
+function failureRecord(o: SeedOutcome): SweepFailure {
+  return { seed: o.seed, reason: o.reason, repro: o.repro, traceHash: o.traceHash, ...(o.nondeterministic === true ? { nondeterministic: true } : {}) };
+}
+
+async function runInThread(job: SweepJob, plan: SeedPlan, tally: Tally, between: (() => Promise<void>) | undefined): Promise<void> {
   for (let i = 0; i < plan.count; i++) {
     const seed = plan.first + i * plan.step;
     if (tally.stopsBefore(seed)) break;
     tally.add(runSeed(job, seed));
+    if (between !== undefined) await between();
   }
 }
 

@@ -17,7 +17,7 @@
  * (a read) that retries until the end of the run.
  */
 import type { ClientId, ClientPolicy, ClientReply, NodeId } from '../../protocols/api.js';
-import type { KvOp, OpResult, Value } from '../../protocols/kv.js';
+import { CAS_MISMATCH, type KvOp, type OpResult, type Value } from '../../protocols/kv.js';
 import type { HistoryF, HistoryValue } from '../history/types.js';
 import type { Random } from '../random.js';
 import type { WorkloadSpec } from '../scenario/types.js';
@@ -234,6 +234,7 @@ export class Client {
       this.history.complete(now, this.id, this.process, op.reqId, 'ok', op.f, op.op.key, value);
       if (op.probe) this.probeDone = true;
     } else {
+      if (result.reason === CAS_MISMATCH) this.history.casMismatch++;
       this.history.complete(now, this.id, this.process, op.reqId, 'fail', op.f, op.op.key, op.invokeValue);
     }
     this.done();

@@ -1,5 +1,5 @@
 /**
- * Records the client history (Contract 3) at the client boundary, as Stateright does: the history
+ * Records the client history (the format of docs/check.md) at the client boundary, as Stateright does: the history
  * never knows the protocol. Each event also goes into the trace as `invoke` / `complete`.
  */
 import type { ClientId } from '../../protocols/api.js';
@@ -17,6 +17,8 @@ export class HistoryRecorder {
   ok = 0;
   fail = 0;
   info = 0;
+  /** Of the `fail`s: cas operations whose expected value differed (an answer, not an error). */
+  casMismatch = 0;
   private readonly trace: TraceSink;
   private readonly onLimit: (detail: string) => void;
 
@@ -49,7 +51,7 @@ export class HistoryRecorder {
   }
 
   /**
-   * History times must strictly increase (Contract 3; the history reader insists), but several
+   * History times must strictly increase (the history format requires it; the reader insists), but several
    * events can happen in one virtual microsecond: the 2nd, 3rd, ... get `t + 0.001`, `t + 0.002`,
    * ... (still in µs, still in the order they happened). The trace keeps the integer time.
    */

@@ -11,6 +11,8 @@ import type { InvariantViolation } from '../result.js';
 export class AppliedLedger {
   /** The longest applied sequence seen so far (commands are frozen values shared with the nodes). */
   private readonly commands: Command[] = [];
+  /** Which node first applied each position (so a violation can name it; ids are shared strings). */
+  private readonly appliers: NodeId[] = [];
   private readonly onViolation: (violation: Omit<InvariantViolation, 'time'>) => void;
 
   constructor(onViolation: (violation: Omit<InvariantViolation, 'time'>) => void) {
@@ -31,6 +33,7 @@ export class AppliedLedger {
     const commands = this.commands;
     if (position === commands.length) {
       commands.push(cmd);
+      this.appliers.push(node);
       return;
     }
     const expected = commands[position];
@@ -47,7 +50,7 @@ export class AppliedLedger {
       this.onViolation({
         name: 'applied-prefix',
         node,
-        detail: `${node} applied ${commandKey(cmd)} at position ${position + 1}, where another node applied ${commandKey(expected)}`,
+        detail: `${node} applied ${commandKey(cmd)} at position ${position + 1}, where ${this.appliers[position] ?? 'another node'} applied ${commandKey(expected)}`,
       });
     }
   }

@@ -1,7 +1,7 @@
 /**
- * The built command line (`node dist/cli/main.js`, built by `npm test`'s pretest) against
- * Contract 2: exit statuses, `--json` shapes, output files, reproduce commands that reproduce,
- * and bad input as exit 2 with one line on stderr and no stack trace.
+ * The built command line (`node dist/cli/main.js`, built by `npm test`'s pretest) against what
+ * docs/cli.md promises: exit statuses, `--json` shapes, output files, reproduce commands that
+ * reproduce, and bad input as exit 2 with one line on stderr and no stack trace.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,11 +50,11 @@ beforeAll(() => {
 });
 
 describe('consensim list', () => {
-  it('--json prints scenarios, protocols and bug variants (Contract 2)', () => {
+  it('--json prints scenarios, protocols, bug variants and byzantine behaviours', () => {
     const r = cli('list', '--json');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { scenarios: Record<string, unknown>[]; protocols: string[]; bugs: Record<string, unknown>[] };
-    expect(Object.keys(out)).toEqual(['scenarios', 'protocols', 'bugs']);
+    expect(Object.keys(out)).toEqual(['scenarios', 'protocols', 'bugs', 'byzantine']);
     expect(out.protocols).toContain('raft');
     const basic = out.scenarios.find((s) => s['name'] === 'raft-basic');
     expect(basic).toMatchObject({ file: BASIC, protocol: 'raft' });
@@ -86,8 +86,8 @@ describe('consensim run', () => {
     const r = cli('run', BASIC, '--seed', '5', '--json');
     expect(r.status).toBe(0);
     const result = JSON.parse(r.stdout) as Record<string, any>;
-    expect(Object.keys(result).filter((k) => k !== 'reason')).toEqual(['scenario', 'protocol', 'seed', 'ok', 'checks', 'stats', 'traceHash', 'repro']);
-    expect(Object.keys(result['checks'])).toEqual(['linearizable', 'invariants', 'liveness']);
+    expect(Object.keys(result).filter((k) => k !== 'reason' && k !== 'commit')).toEqual(['scenario', 'protocol', 'seed', 'ok', 'checks', 'stats', 'traceHash', 'repro', 'version']);
+    expect(Object.keys(result['checks'])).toEqual(['linearizable', 'invariants', 'liveness', 'invariantsChecked']);
     expect(Object.keys(result['stats'])).toEqual(['events', 'messages', 'ops', 'virtualMs', 'wallMs', 'latency']);
     expect(Object.keys(result['stats']['latency'])).toEqual(['read', 'write', 'cas']);
     expect(Object.keys(result['stats']['latency']['read'])).toEqual(['count', 'p50', 'p99']);
@@ -133,13 +133,13 @@ describe('consensim run', () => {
 });
 
 describe('consensim sweep', () => {
-  it('--json prints the Contract 2 object; the verdicts do not depend on the number of workers', () => {
+  it('--json prints the documented object; the verdicts do not depend on the number of workers', () => {
     const one = cli('sweep', BASIC, '--seeds', '1..4', '--workers', '1', '--json');
     const two = cli('sweep', BASIC, '--seeds', '1..4', '--workers', '2', '--json');
     expect(one.status).toBe(0);
     const a = JSON.parse(one.stdout) as Record<string, unknown>;
     const b = JSON.parse(two.stdout) as Record<string, unknown>;
-    expect(Object.keys(a)).toEqual(['scenario', 'protocol', 'seeds', 'passed', 'failed', 'wallMs', 'seedsPerSec']);
+    expect(Object.keys(a).filter((k) => k !== 'commit')).toEqual(['scenario', 'protocol', 'seeds', 'passed', 'failed', 'wallMs', 'seedsPerSec', 'version']);
     expect(a).toMatchObject({ scenario: 'raft-basic', protocol: 'raft', seeds: { from: 1, to: 4, count: 4 }, passed: 4, failed: [] });
     expect({ ...b, wallMs: 0, seedsPerSec: 0 }).toEqual({ ...a, wallMs: 0, seedsPerSec: 0 });
   });

@@ -14,6 +14,8 @@ describe('invariants and failures', () => {
     expect(result.checks.invariants).toHaveLength(1);
     expect(result.checks.invariants[0]).toMatchObject({ name: 'applied-prefix', node: 'n2' });
     expect(result.reason).toMatch(/^invariant applied-prefix violated at .* on n2: n2 applied c\d#\d+ at position 3/);
+    // The node that applied the other command first is named (n1, the fixture's primary).
+    expect(result.reason).toMatch(/at position 3, where n1 applied c\d#\d+$/);
     const t = trace as TraceEvent[];
     const violation = t.find((e) => e.kind === 'violation');
     expect(violation).toMatchObject({ name: 'applied-prefix', node: 'n2' });
@@ -31,7 +33,9 @@ describe('invariants and failures', () => {
     const scenario = fixtureScenario({ bugs: ['fixture.monitor'], checks: { linearizability: false, invariants: false, liveness: true } });
     const { result } = runScenario(scenario, opts);
     expect(result.checks.invariants).toEqual([]);
+    expect(result.checks.invariantsChecked).toBe(false);
     expect(result.ok).toBe(true);
+    expect(runScenario(fixtureScenario(), opts).result.checks.invariantsChecked).toBe(true);
   });
 
   it('report an exception thrown by protocol code as a failed run', () => {
