@@ -9,7 +9,7 @@
 import type { Command } from 'commander';
 import { checkHistory, MODELS, type CheckOptions, type CheckResult, type Model, type Value } from '../sim/check/index.js';
 import { InputError, inputError } from '../sim/errors.js';
-import { readHistoryFile } from '../sim/history/index.js';
+import { parseJsonExact, readHistoryFile, toJsonText } from '../sim/history/index.js';
 import { wallNowMs } from '../sim/wallclock.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
 import { renderCounterexample } from './timeline.js';
@@ -71,11 +71,11 @@ function parseOptions(flags: CheckFlags): CheckOptions {
   }
   let init: unknown;
   try {
-    init = JSON.parse(flags.init);
+    init = parseJsonExact(flags.init);
   } catch {
     throw inputError('', 0, 0, '--init', `expected a JSON value such as null, 0 or '""', found ${flags.init}`);
   }
-  if (!(init === null || typeof init === 'string' || (typeof init === 'number' && Number.isFinite(init)))) {
+  if (!(init === null || typeof init === 'string' || typeof init === 'bigint' || (typeof init === 'number' && Number.isFinite(init)))) {
     throw inputError('', 0, 0, '--init', `expected a number, a string or null, found ${flags.init}`);
   }
   const base: { model: Model; init: Value } = { model, init };
@@ -96,7 +96,7 @@ function printJson(file: string, result: CheckResult, wallMs: number): void {
     wallMs,
     ...(result.linearizable === false && result.counterexample !== undefined ? { counterexample: result.counterexample } : {}),
   };
-  printLine(JSON.stringify(line));
+  printLine(toJsonText(line));
 }
 
 function printHuman(file: string, result: CheckResult, wallMs: number, options: CheckOptions): void {

@@ -23,6 +23,7 @@
  * exists) has every info op immediately followed by an op that observes it. Configurations reached
  * right after an info op ("fresh") are cached apart from the others, since they explore less.
  */
+import { toJsonText } from '../history/json-text.js';
 import { wallNowMs } from '../wallclock.js';
 import { ConfigCache } from './cache.js';
 import { APPEND, CAS, CompiledModel, ILLEGAL, READ, usefulInfoOps, WRITE, type Value } from './model.js';
@@ -181,7 +182,7 @@ export class PartitionSearch {
     const impossible = this.impossibleOp();
     if (impossible < 0) return;
     const op = this.slots[impossible] as Operation;
-    const needs = JSON.stringify(op.f === 'read' ? op.output : Array.isArray(op.value) ? op.value[0] : null);
+    const needs = toJsonText(op.f === 'read' ? op.output : Array.isArray(op.value) ? op.value[0] : null);
     const verb = op.f === 'read' ? 'returned' : 'expected';
     const reason = `no operation can leave ${needs} in this key (it is not the initial value, and nothing that may have taken effect writes it), yet this ${op.f} ${verb} it`;
     this.outcome = { verdict: false, prefix: [], unplaced: [impossible], reason };

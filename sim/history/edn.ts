@@ -12,6 +12,7 @@
  *   be monotonic, which is why Knossos orders by position).
  */
 import { inputError } from '../errors.js';
+import { exactNumber } from './json-text.js';
 import type { HistoryEvent, HistoryValue } from './types.js';
 import { HistoryValidator, describe, type RawEvent } from './validate.js';
 
@@ -24,7 +25,7 @@ class EdnSymbol {
 class EdnMap {
   constructor(readonly entries: ReadonlyMap<string, Edn>) {}
 }
-type Edn = null | boolean | number | string | Keyword | EdnSymbol | EdnMap | Edn[];
+type Edn = null | boolean | number | bigint | string | Keyword | EdnSymbol | EdnMap | Edn[];
 
 /** A form and the line it starts on. */
 interface Located {
@@ -228,13 +229,16 @@ class EdnReader {
     return new EdnSymbol(token);
   }
 
-  private number(token: string): number {
+  /** Integers outside the safe range stay exact (BigInt), like Clojure's longs and bigints. */
+  private number(token: string): number | bigint {
     const ratio = /^([+-]?\d+)\/(\d+)$/.exec(token);
     if (ratio) return Number(ratio[1]) / Number(ratio[2]);
     const plain = token.replace(/[NM]$/, '');
-    if (!/^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$/.test(plain)) this.fail(`bad number ${token}`);
-    const value = Number(plain);
-    if (!Number.isFinite(value)) this.fail(`number out of range ${token}`);
+    const parts = /^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$/.exec(plain);
+    if (parts === null) this.fail(`bad number ${token}`);
+    const integer = parts[1] === undefined && parts[2] === undefined && !token.endsWith('M');
+    const value = exactNumber(plain.replace(/^\+/, ''), integer);
+    if (typeof value === 'number' && !Number.isFinite(value)) this.fail(`number out of range ${token}`);
     return value;
   }
 }
@@ -330,7 +334,7 @@ function keyName(form: Edn | undefined): string | null {
   if (form === undefined || form === null) return null;
   if (form instanceof Keyword || form instanceof EdnSymbol) return form.name;
   if (typeof form === 'string') return form;
-  if (typeof form === 'number' || typeof form === 'boolean') return String(form);
+  if (typeof form === 'number' || typeof form === 'bigint' || typeof form === 'boolean') return String(form);
   return JSON.stringify(toPlainLoose(form));
 }
 
@@ -370,7 +374,7 @@ export function toEdn(events: readonly HistoryEvent[]): string {
 function ednValue(value: HistoryValue): string {
   if (value === null) return 'nil';
   if (typeof value === 'string') return ednString(value);
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return `[${ednValue(value[0])} ${ednValue(value[1])}]`;
 }
 

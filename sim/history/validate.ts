@@ -35,12 +35,13 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value === null) return 'null';
+  if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
 
-function isScalar(value: unknown): value is number | string | null {
-  return value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+function isScalar(value: unknown): value is number | bigint | string | null {
+  return value === null || typeof value === 'string' || typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value));
 }
 
 /**
@@ -102,6 +103,7 @@ export class HistoryValidator {
   }
 
   private time(value: unknown, line: number): number {
+    if (typeof value === 'bigint') this.fail(line, 'time', `${value} is beyond 2^53: times must be exact doubles`);
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       this.fail(line, 'time', `expected a number, found ${describe(value)}`);
     }

@@ -149,4 +149,25 @@ describe('consensim check', () => {
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ linearizable: 'unknown', ops: 21, keys: 1 });
   });
+
+  it('keeps integers above 2^53 exact: verdict, --json and the timeline', () => {
+    const big = write(
+      'big.jsonl',
+      [
+        '{"process":0,"type":"invoke","f":"write","key":null,"value":9007199254740993,"time":1}',
+        '{"process":0,"type":"ok","f":"write","key":null,"value":9007199254740993,"time":2}',
+        '{"process":1,"type":"invoke","f":"read","key":null,"value":null,"time":3}',
+        '{"process":1,"type":"ok","f":"read","key":null,"value":9007199254740992,"time":4}',
+      ].join('\n'),
+    );
+    const json = run(big, '--json');
+    expect(json.status).toBe(1);
+    expect(json.stdout).toContain('"output":9007199254740992');
+    expect(JSON.parse(json.stdout)).toMatchObject({ linearizable: false });
+    const human = run(big);
+    expect(human.status).toBe(1);
+    expect(human.stdout).toContain('read → 9007199254740992');
+    // The initial value is exact too.
+    expect(run(big, '--init', '9007199254740992').status).toBe(1);
+  });
 });

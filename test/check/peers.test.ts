@@ -12,7 +12,7 @@ import { checkHistory, type Model, type Value } from '../../sim/check/index.js';
 import { parseHistory, readHistoryFile, toEdn } from '../../sim/history/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const PEERS = resolve(ROOT, '../shared/peers');
+const PEERS = process.env['CONSENSIM_PEERS'] ?? resolve(ROOT, '../shared/peers');
 
 interface Expected {
   readonly linearizable: boolean;
