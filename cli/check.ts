@@ -2,8 +2,9 @@
  * `consensim check HISTORY... [--model M] [--init JSON] [--timeout MS] [--json]` (Contract 2).
  *
  * Several files in one process. With --json, one object per file per line:
- * `{ file, linearizable, ops, keys, wallMs, counterexample? }`; `wallMs` times the check alone,
- * parsing excluded. Exit 0 if every file is linearizable, 1 if any is not (or "unknown"), 2 on bad
+ * `{ file, linearizable, ops, keys, wallMs, strategies, counterexample? }`; `wallMs` times the
+ * check alone, parsing excluded; `strategies` lists the keys each strategy decided (`zones` for
+ * unique-writes registers, `wgl` for the general search). Exit 0 if every file is linearizable, 1 if any is not (or "unknown"), 2 on bad
  * input (a bad file is reported and the others are still checked).
  */
 import type { Command } from 'commander';
@@ -94,6 +95,7 @@ function printJson(file: string, result: CheckResult, wallMs: number): void {
     ops: result.ops,
     keys: result.keys,
     wallMs,
+    strategies: result.strategies,
     ...(result.linearizable === false && result.counterexample !== undefined ? { counterexample: result.counterexample } : {}),
   };
   printLine(toJsonText(line));

@@ -175,10 +175,11 @@ function sorted(ops: Operation[]): Operation[] {
   return ops.sort((x, y) => x.invokeIndex - y.invokeIndex);
 }
 
-/** "value 3 must stay in the register from time 12 (…) until time 19 (…)". */
+/** "3 must stay in the register from time 12 (…) until time 19 (…)". */
 function occupies(cluster: Cluster): string {
-  const from = cluster.fOp === null ? 'the start' : `time ${cluster.fOp.completeTime} (when a ${cluster.fOp.f} of it completed)`;
   const until = cluster.sOp === null ? 'the end' : `time ${cluster.sOp.invokeTime} (when a read of it was invoked)`;
+  if (cluster.fOp === null) return `the initial value ${show(cluster.value)} must stay in the register until ${until}`;
+  const from = `time ${cluster.fOp.completeTime} (when a ${cluster.fOp.f} of it completed)`;
   return `${show(cluster.value)} must stay in the register from ${from} until ${until}`;
 }
 
