@@ -219,7 +219,7 @@ export function generateRegisterHistory(random: Random, family: RegisterFamily):
 }
 
 /** Makes one read in the last quarter return a value overwritten, in real time, before it began. */
-function staleRead(events: HistoryEvent[]): HistoryEvent[] {
+export function staleRead(events: HistoryEvent[]): HistoryEvent[] {
   const invokedAt = new Map<number, number>();
   const okWrites: { value: HistoryValue; invoke: number; complete: number }[] = [];
   for (let i = 0; i < events.length; i++) {

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { checkHistory, replayPrefix } from '../../sim/check/index.js';
 import { InputError } from '../../sim/errors.js';
 import type { HistoryEvent } from '../../sim/history/index.js';
+import { stream } from '../../sim/random.js';
+import { generateCasHistory, staleRead } from '../../bench/check.js';
 
 type Step = readonly [process: number, type: HistoryEvent['type'], f: HistoryEvent['f'], value: HistoryEvent['value'], key?: string | null];
 
@@ -115,5 +117,23 @@ describe('checkHistory', () => {
     expect(() => checkHistory(append, { model: 'cas-register' })).toThrow(/has no append/);
     const dangling = history([0, 'ok', 'write', 1]);
     expect(() => checkHistory(dangling, { model: 'kv' })).toThrow(/events\[0\]: ok on process 0 has no open invoke/);
+  });
+});
+
+describe('the general search at high concurrency', () => {
+  // Single-key cas-register histories the zones cannot take (cas). Without the forced-read and
+  // overwrite prunes the search ran out of its memory bound (4M configurations) on 50 processes.
+  for (const processes of [50, 100]) {
+    it(`decides a linearizable ${processes}-process cas-register history within 2M steps`, () => {
+      const events = generateCasHistory(stream(processes, 'check:high-concurrency'), processes, 2_000, 5);
+      expect(checkHistory(events, { model: 'cas-register', maxSteps: 2_000_000 })).toMatchObject({ linearizable: true, strategies: { zones: [], wgl: [null] } });
+    });
+  }
+
+  it('refutes a 50-process cas-register history with one stale read within 20M steps, naming the read', () => {
+    const events = staleRead(generateCasHistory(stream(50, 'check:high-concurrency'), 50, 2_000, 5));
+    const bad = checkHistory(events, { model: 'cas-register', maxSteps: 20_000_000 });
+    expect(bad.linearizable).toBe(false);
+    expect(bad.counterexample?.unplaced.some((op) => op.f === 'read')).toBe(true);
   });
 });
