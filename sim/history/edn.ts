@@ -22,27 +22,50 @@ import { exactNumber } from './json-text.js';
 import type { HistoryEvent, HistoryValue } from './types.js';
 import { HistoryValidator, describe, type RawEvent } from './validate.js';
 
-class Keyword {
-  constructor(readonly name: string) {}
+/** An object form knows where it starts (1-based line and column; 0 until the reader sets it). */
+abstract class Positioned {
+  line = 0;
+  column = 0;
 }
-class EdnSymbol {
-  constructor(readonly name: string) {}
+class Keyword extends Positioned {
+  constructor(readonly name: string) {
+    super();
+  }
 }
-class EdnChar {
-  constructor(readonly char: string) {}
+class EdnSymbol extends Positioned {
+  constructor(readonly name: string) {
+    super();
+  }
 }
-/** `(…)`: a list. Vectors `[…]` are plain arrays. */
-class EdnList {
-  constructor(readonly items: readonly Edn[]) {}
+class EdnChar extends Positioned {
+  constructor(readonly char: string) {
+    super();
+  }
 }
-class EdnSet {
-  constructor(readonly items: readonly Edn[]) {}
+/** `[…]` */
+class EdnVector extends Positioned {
+  constructor(readonly items: readonly Edn[]) {
+    super();
+  }
+}
+/** `(…)` */
+class EdnList extends Positioned {
+  constructor(readonly items: readonly Edn[]) {
+    super();
+  }
+}
+class EdnSet extends Positioned {
+  constructor(readonly items: readonly Edn[]) {
+    super();
+  }
 }
 /** Entries by the canonical text of their key (`canonical`), so equal keys are one entry. */
-class EdnMap {
-  constructor(readonly entries: ReadonlyMap<string, Edn>) {}
+class EdnMap extends Positioned {
+  constructor(readonly entries: ReadonlyMap<string, Edn>) {
+    super();
+  }
 }
-type Edn = null | boolean | number | bigint | string | Keyword | EdnSymbol | EdnChar | EdnList | EdnSet | EdnMap | Edn[];
+type Edn = null | boolean | number | bigint | string | Keyword | EdnSymbol | EdnChar | EdnVector | EdnList | EdnSet | EdnMap;
 
 /** Where a form starts: 1-based line and column. */
 interface Where {
@@ -69,8 +92,7 @@ function canonical(form: Edn): string {
   if (form instanceof Keyword) return ':' + form.name;
   if (form instanceof EdnSymbol) return form.name;
   if (form instanceof EdnChar) return '\\' + JSON.stringify(form.char);
-  if (Array.isArray(form)) return '[' + form.map(canonical).join(' ') + ']';
-  if (form instanceof EdnList) return '[' + form.items.map(canonical).join(' ') + ']';
+  if (form instanceof EdnVector || form instanceof EdnList) return '[' + form.items.map(canonical).join(' ') + ']';
   if (form instanceof EdnSet) return '#{' + form.items.map(canonical).sort().join(' ') + '}';
   return '{' + [...form.entries].map(([k, v]) => k + ' ' + canonical(v)).sort().join(', ') + '}';
 }
@@ -86,8 +108,6 @@ class EdnReader {
   private line = 1;
   /** Offset of the current line's first character. */
   private lineStart = 0;
-  /** Where each object form (vector, list, set, map, keyword, symbol, character) starts. */
-  readonly where = new WeakMap<object, Where>();
 
   constructor(
     private readonly text: string,
@@ -141,9 +161,13 @@ class EdnReader {
   private read(depth: number): Edn | typeof DISCARDED {
     if (depth > MAX_DEPTH) this.fail('nested too deeply');
     this.skipSpace();
-    const at = this.here();
+    const line = this.line;
+    const column = this.pos - this.lineStart + 1;
     const form = this.readForm(depth);
-    if (form !== null && typeof form === 'object') this.where.set(form, at);
+    if (form instanceof Positioned) {
+      form.line = line;
+      form.column = column;
+    }
     return form;
   }
 
@@ -153,7 +177,7 @@ class EdnReader {
     switch (c) {
       case '[':
         this.pos++;
-        return this.readSequence(']', depth);
+        return new EdnVector(this.readSequence(']', depth));
       case '(':
         this.pos++;
         return new EdnList(this.readSequence(')', depth));
@@ -208,7 +232,8 @@ class EdnReader {
         this.pos++;
         return new EdnMap(entries);
       }
-      const at = this.here();
+      const atLine = this.line;
+      const atColumn = this.pos - this.lineStart + 1;
       const key = this.read(depth + 1);
       if (key === DISCARDED) continue;
       let value: Edn | typeof DISCARDED = DISCARDED;
@@ -218,7 +243,7 @@ class EdnReader {
         value = this.read(depth + 1);
       }
       const name = canonical(key);
-      if (entries.has(name)) this.fail(`duplicate key ${name} in a map`, at);
+      if (entries.has(name)) this.fail(`duplicate key ${name} in a map`, { line: atLine, column: atColumn });
       entries.set(name, value);
     }
   }
@@ -235,11 +260,12 @@ class EdnReader {
         this.pos++;
         return new EdnSet(items);
       }
-      const at = this.here();
+      const atLine = this.line;
+      const atColumn = this.pos - this.lineStart + 1;
       const item = this.read(depth + 1);
       if (item === DISCARDED) continue;
       const name = canonical(item);
-      if (seen.has(name)) this.fail(`duplicate element ${name} in a set`, at);
+      if (seen.has(name)) this.fail(`duplicate element ${name} in a set`, { line: atLine, column: atColumn });
       seen.add(name);
       items.push(item);
     }
@@ -360,19 +386,18 @@ export function parseEdn(text: string, file: string): HistoryEvent[] {
   const forms = reader.readAll();
   const maps: Located[] = [];
   for (const located of forms) {
-    const items = Array.isArray(located.form) ? located.form : located.form instanceof EdnList ? located.form.items : null;
+    const items = sequence(located.form);
     if (items === null) {
       maps.push(located);
       continue;
     }
     // Elements of a top-level vector or list: each on the line where it starts, when known.
     for (const form of items) {
-      const at = form !== null && typeof form === 'object' ? reader.where.get(form) : undefined;
-      maps.push({ form, line: at?.line ?? located.line });
+      maps.push({ form, line: form instanceof Positioned ? form.line : located.line });
     }
   }
   if (maps.length === 0) throw inputError(file, 1, 0, '', 'the history has no events');
-  const converter = new Converter(file, reader.where);
+  const converter = new Converter(file);
   const candidates: Candidate[] = [];
   maps.forEach((located, position) => {
     const candidate = converter.candidate(located.form, located.line, position);
@@ -400,7 +425,6 @@ class Converter {
 
   constructor(
     private readonly file: string,
-    private readonly where: WeakMap<object, Where>,
   ) {}
 
   candidate(form: Edn, line: number, position: number): Candidate | null {
@@ -432,7 +456,7 @@ class Converter {
   }
 
   private located(form: Edn | undefined): Where | undefined {
-    return form !== undefined && form !== null && typeof form === 'object' ? this.where.get(form) : undefined;
+    return form instanceof Positioned ? form : undefined;
   }
 
   private key(form: Edn | undefined, near: Edn | undefined, line: number): string | null {
@@ -463,8 +487,7 @@ class Converter {
 
 /** The items of a vector or a list (equal sequences in Clojure); null for anything else. */
 function sequence(form: Edn | undefined): readonly Edn[] | null {
-  if (Array.isArray(form)) return form;
-  if (form instanceof EdnList) return form.items;
+  if (form instanceof EdnVector || form instanceof EdnList) return form.items;
   return null;
 }
 
