@@ -446,7 +446,9 @@ class Converter {
     const key = this.key(keyForm, get('key') ?? get('value'), line);
     let value: unknown = this.value(valueForm, line);
     if ((f === 'read' || f === 'get') && type === 'invoke') value = null;
-    return { line, position, process, type, f, key, value, time: get('time') };
+    const time = get('time');
+    // Only the order of times matters: one beyond 2^53 is compared as the nearest double.
+    return { line, position, process, type, f, key, value, time: typeof time === 'bigint' ? Number(time) : time };
   }
 
   /** An error at the form's line and column; at `near`'s when the form has none (a number, a string). */

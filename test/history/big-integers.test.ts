@@ -65,4 +65,12 @@ describe('integers above 2^53', () => {
     expect(String(culprit?.output)).toBe(READ);
     expect(result.counterexample?.reason ?? '').toContain(READ);
   });
+
+  it('times beyond 2^53 (nanoseconds since 1970) still order events, as doubles', () => {
+    const text = [
+      '{"process":0,"type":"invoke","f":"write","key":null,"value":1,"time":1733450000000000000}',
+      '{"process":0,"type":"ok","f":"write","key":null,"value":1,"time":1733450000000001000}',
+    ].join('\n');
+    expect(parseHistory(text, 'h.jsonl').map((e) => e.time)).toEqual([1733450000000000000, 1733450000000001000]);
+  });
 });
