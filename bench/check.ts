@@ -1,7 +1,10 @@
 /**
  * The checker benchmark: every Porcupine history in ../shared/peers/porcupine next to Porcupine's
  * own times (BASELINE.json: median of 5 runs of CheckEvents, parsing excluded), then a generated
- * 200,000-operation, 1,000-key history (check time and peak memory).
+ * 200,000-operation, 1,000-key history (check time and peak memory), then single-key register
+ * families (`check-register` rows): 10/20/50/100 processes × 1k/10k/100k operations × 0/5/20%
+ * info, linearizable and not, generated from a seed (nothing big is committed). Target: every
+ * one decided, 100 processes × 100,000 operations with 20% info in under 5 s and 1 GB.
  *
  * Prints one JSON object per line, then a table for people. Run standalone with
  * `node dist/bench/check.js`, or through `npm run bench` (bench/main.ts calls `benchChecker`).
@@ -24,7 +27,7 @@ const RUNS = 5;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function peersDir(): string {
-  return process.env['CONSENSIM_PEERS'] ?? resolve(ROOT, '..', 'shared', 'peers');
+  return process.env['CONSENSIM_PEERS_DIR'] ?? resolve(ROOT, '..', 'shared', 'peers');
 }
 
 function emit(row: object): void {
@@ -160,6 +163,227 @@ function benchBig(): void {
   });
 }
 
+/** One register family's shape. */
+interface RegisterFamily {
+  readonly processes: number;
+  readonly operations: number;
+  readonly infoPercent: number;
+  readonly linearizable: boolean;
+}
+
+/**
+ * A single-register history, as a Jepsen register test makes it: `processes` clients each run
+ * reads and writes of unique values (half each), every op taking effect at a random moment
+ * inside its interval; `infoPercent`% of completions are info (the op took effect or not, at
+ * random). With `linearizable` false, one late read is made stale: it returns the value of a
+ * write w1 although a write w2 invoked after w1 completed had completed before the read began,
+ * a violation in every linearization.
+ */
+export function generateRegisterHistory(random: Random, family: RegisterFamily): HistoryEvent[] {
+  type Running = { f: HistoryF; value: HistoryValue; applied: boolean; result: HistoryValue; eventIndex: number };
+  const running = new Map<number, Running>();
+  const events: HistoryEvent[] = [];
+  let current: HistoryValue = null;
+  let nextValue = 1;
+  let started = 0;
+  const info = family.infoPercent / 100;
+  while (started < family.operations || running.size > 0) {
+    const process = random.int(family.processes);
+    const op = running.get(process);
+    if (op === undefined) {
+      if (started >= family.operations) continue;
+      started++;
+      const f: HistoryF = random.chance(0.5) ? 'read' : 'write';
+      const value = f === 'write' ? nextValue++ : null;
+      running.set(process, { f, value, applied: false, result: null, eventIndex: events.length });
+      events.push({ process, type: 'invoke', f, key: null, value, time: events.length });
+    } else if (!op.applied && random.chance(0.5)) {
+      op.applied = true;
+      if (op.f === 'read') op.result = current;
+      else current = op.value;
+    } else {
+      running.delete(process);
+      if (random.chance(info)) {
+        if (!op.applied && op.f === 'write' && random.chance(0.5)) current = op.value;
+        events.push({ process, type: 'info', f: op.f, key: null, value: op.value, time: events.length });
+        continue;
+      }
+      if (!op.applied) {
+        if (op.f === 'read') op.result = current;
+        else current = op.value;
+      }
+      events.push({ process, type: 'ok', f: op.f, key: null, value: op.f === 'read' ? op.result : op.value, time: events.length });
+    }
+  }
+  return family.linearizable ? events : staleRead(events);
+}
+
+/** Makes one read in the last quarter return a value overwritten, in real time, before it began. */
+export function staleRead(events: HistoryEvent[]): HistoryEvent[] {
+  const invokedAt = new Map<number, number>();
+  const okWrites: { value: HistoryValue; invoke: number; complete: number }[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i] as HistoryEvent;
+    if (e.type === 'invoke') invokedAt.set(e.process, i);
+    else if (e.type === 'ok' && e.f === 'write') okWrites.push({ value: e.value, invoke: invokedAt.get(e.process) as number, complete: i });
+  }
+  invokedAt.clear();
+  for (let i = Math.floor((events.length * 3) / 4); i < events.length; i++) {
+    const e = events[i] as HistoryEvent;
+    if (e.type === 'invoke') invokedAt.set(e.process, i);
+    if (e.type !== 'ok' || e.f !== 'read') continue;
+    const readInvoke = invokedAt.get(e.process);
+    if (readInvoke === undefined) continue;
+    // w2: the last ok write completed before the read began; w1: one completed before w2 began.
+    const w2 = okWrites.filter((w) => w.complete < readInvoke).at(-1);
+    const w1 = w2 === undefined ? undefined : okWrites.filter((w) => w.complete < w2.invoke).at(-1);
+    if (w1 === undefined) continue;
+    const out = events.slice();
+    out[i] = { ...e, value: w1.value };
+    return out;
+  }
+  throw new Error('no read to make stale');
+}
+
+interface RegisterRow {
+  readonly bench: 'check-register';
+  readonly processes: number;
+  readonly ops: number;
+  readonly infoPercent: number;
+  readonly expected: boolean;
+  readonly linearizable: true | false | 'unknown';
+  readonly strategy: string;
+  readonly ms: number;
+  readonly rssMB: number;
+  readonly peakRssMB: number;
+  readonly targetMs?: number;
+  readonly targetRssMB?: number;
+}
+
+function benchRegisterFamilies(): RegisterRow[] {
+  const families: RegisterFamily[] = [];
+  // The target rows first, so the process's peak RSS at that point is theirs (and smaller rows').
+  for (const linearizable of [true, false]) families.push({ processes: 100, operations: 100_000, infoPercent: 20, linearizable });
+  for (const processes of [10, 20, 50, 100]) {
+    for (const operations of [1_000, 10_000, 100_000]) {
+      for (const infoPercent of [0, 5, 20]) {
+        for (const linearizable of [true, false]) {
+          if (processes === 100 && operations === 100_000 && infoPercent === 20) continue;
+          families.push({ processes, operations, infoPercent, linearizable });
+        }
+      }
+    }
+  }
+  const rows: RegisterRow[] = [];
+  for (const family of families) {
+    const seed = family.processes * 1_000_003 + family.operations + family.infoPercent;
+    const events = generateRegisterHistory(stream(seed, `bench:register:${family.linearizable}`), family);
+    const start = wallNowMs();
+    const result = checkHistory(events, { model: 'register', init: null, timeoutMs: 60_000 });
+    const ms = wallNowMs() - start;
+    const target = family.processes === 100 && family.operations === 100_000 && family.infoPercent === 20;
+    const row: RegisterRow = {
+      bench: 'check-register',
+      processes: family.processes,
+      ops: family.operations,
+      infoPercent: family.infoPercent,
+      expected: family.linearizable,
+      linearizable: result.linearizable,
+      strategy: result.strategies.zones.length > 0 ? 'zones' : result.strategies.wgl.length > 0 ? 'wgl' : 'none',
+      ms: round(ms),
+      rssMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(target ? { targetMs: TARGET_BIG_MS, targetRssMB: 1024 } : {}),
+    };
+    emit(row);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * A single-key cas-register history (what the zones cannot take): `processes` clients run reads
+ * (40%), writes (30%) and cas (30%) of unique new values, a cas expecting the value its client
+ * last saw; `infoPercent`% of completions are info. Linearizable by construction.
+ */
+export function generateCasHistory(random: Random, processes: number, operations: number, infoPercent: number): HistoryEvent[] {
+  type Running = { f: HistoryF; value: HistoryValue; applied: boolean; failed: boolean; result: HistoryValue };
+  const running = new Map<number, Running>();
+  const seen = new Map<number, HistoryValue>();
+  const events: HistoryEvent[] = [];
+  let current: HistoryValue = null;
+  let nextValue = 1;
+  let started = 0;
+  const apply = (op: Running): void => {
+    op.applied = true;
+    if (op.f === 'read') op.result = current;
+    else if (op.f === 'write') current = op.value;
+    else if ((op.value as readonly HistoryValue[])[0] === current) current = (op.value as readonly HistoryValue[])[1] as HistoryValue;
+    else op.failed = true;
+  };
+  while (started < operations || running.size > 0) {
+    const process = random.int(processes);
+    const op = running.get(process);
+    if (op === undefined) {
+      if (started >= operations) continue;
+      started++;
+      const roll = random.next();
+      const f: HistoryF = roll < 0.4 ? 'read' : roll < 0.7 ? 'write' : 'cas';
+      const value: HistoryValue = f === 'read' ? null : f === 'write' ? nextValue++ : [seen.get(process) ?? null, nextValue++];
+      running.set(process, { f, value, applied: false, failed: false, result: null });
+      events.push({ process, type: 'invoke', f, key: null, value, time: events.length });
+    } else if (!op.applied && random.chance(0.5)) {
+      apply(op);
+    } else {
+      running.delete(process);
+      if (random.chance(infoPercent / 100)) {
+        if (!op.applied && random.chance(0.5)) apply(op);
+        events.push({ process, type: 'info', f: op.f, key: null, value: op.value, time: events.length });
+        continue;
+      }
+      if (!op.applied) apply(op);
+      if (op.f === 'read') seen.set(process, op.result);
+      events.push({ process, type: op.failed ? 'fail' : 'ok', f: op.f, key: null, value: op.f === 'read' ? op.result : op.value, time: events.length });
+    }
+  }
+  return events;
+}
+
+interface CasRow {
+  readonly bench: 'check-cas';
+  readonly processes: number;
+  readonly ops: number;
+  readonly infoPercent: number;
+  readonly expected: boolean;
+  readonly linearizable: true | false | 'unknown';
+  readonly ms: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Where the general search gives up: single-key cas-register histories (5% info), linearizable
+ * and with one stale read, 5 s budget each.
+ */
+function benchCasFamilies(): CasRow[] {
+  const rows: CasRow[] = [];
+  const timeoutMs = 5_000;
+  const infoPercent = 5;
+  for (const processes of [10, 20, 50, 100]) {
+    for (const operations of [1_000, 10_000]) {
+      for (const expected of [true, false]) {
+        const events = generateCasHistory(stream(processes * 7919 + operations + infoPercent, 'bench:cas'), processes, operations, infoPercent);
+        const history = expected ? events : staleRead(events);
+        const start = wallNowMs();
+        const result = checkHistory(history, { model: 'cas-register', init: null, timeoutMs });
+        const row: CasRow = { bench: 'check-cas', processes, ops: operations, infoPercent, expected, linearizable: result.linearizable, ms: round(wallNowMs() - start), timeoutMs };
+        emit(row);
+        rows.push(row);
+      }
+    }
+  }
+  return rows;
+}
+
 function table(rows: readonly FileRow[]): string[] {
   const slow = [...rows].sort((a, b) => b.porcupineMs - a.porcupineMs).slice(0, 10);
   const lines = ['file                    ops  consensim ms (first)  porcupine ms   ratio'];
@@ -191,6 +415,15 @@ export async function benchChecker(): Promise<void> {
     process.stdout.write(`total over ${total.files} files: ${total.ms} ms median (${total.firstMs} ms first runs) vs Porcupine ${total.porcupineMs} ms; target ≤ ${TARGET_TOTAL_MS} ms\n\n`);
   }
   benchBig();
+  const registers = benchRegisterFamilies();
+  const undecided = registers.filter((r) => r.linearizable === 'unknown').length;
+  const wrong = registers.filter((r) => r.linearizable !== 'unknown' && r.linearizable !== r.expected).length;
+  const slowest = registers.reduce((a, b) => (b.ms > a.ms ? b : a));
+  emit({ bench: 'check-register-total', families: registers.length, undecided, wrongVerdicts: wrong, slowestMs: slowest.ms, maxPeakRssMB: Math.max(...registers.map((r) => r.peakRssMB)) });
+  const cas = benchCasFamilies();
+  const gaveUp = cas.filter((r) => r.linearizable === 'unknown').map((r) => `${r.processes} processes × ${r.ops} ops ${r.expected ? 'linearizable' : 'with a stale read'}`);
+  process.stdout.write(`cas-register (general search, 5 s budget each): ${gaveUp.length} of ${cas.length} unknown${gaveUp.length > 0 ? ': ' + gaveUp.join(', ') : ''}\n`);
+  process.stdout.write(`register families: ${registers.length} rows, ${undecided} unknown, ${wrong} wrong; slowest ${slowest.ms} ms (${slowest.processes} processes × ${slowest.ops} ops, ${slowest.infoPercent}% info)\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

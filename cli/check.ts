@@ -2,14 +2,15 @@
  * `consensim check HISTORY... [--model M] [--init JSON] [--timeout MS] [--json]` (see docs/cli.md).
  *
  * Several files in one process. With --json, one object per file per line:
- * `{ file, linearizable, ops, keys, wallMs, counterexample? }`; `wallMs` times the check alone,
- * parsing excluded. Exit 0 if every file is linearizable, 1 if any is not (or "unknown"), 2 on bad
+ * `{ file, linearizable, ops, keys, wallMs, strategies, counterexample? }`; `wallMs` times the
+ * check alone, parsing excluded; `strategies` lists the keys each strategy decided (`zones` for
+ * unique-writes registers, `wgl` for the general search). Exit 0 if every file is linearizable, 1 if any is not (or "unknown"), 2 on bad
  * input (a bad file is reported and the others are still checked).
  */
 import type { Command } from 'commander';
 import { checkHistory, MODELS, type CheckOptions, type CheckResult, type Model, type Value } from '../sim/check/index.js';
 import { InputError, inputError } from '../sim/errors.js';
-import { readHistoryFile } from '../sim/history/index.js';
+import { parseJsonExact, readHistoryFile, toJsonText } from '../sim/history/index.js';
 import { wallNowMs } from '../sim/wallclock.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
 import { renderCounterexample } from './timeline.js';
@@ -71,11 +72,11 @@ function parseOptions(flags: CheckFlags): CheckOptions {
   }
   let init: unknown;
   try {
-    init = JSON.parse(flags.init);
+    init = parseJsonExact(flags.init);
   } catch {
     throw inputError('', 0, 0, '--init', `expected a JSON value such as null, 0 or '""', found ${flags.init}`);
   }
-  if (!(init === null || typeof init === 'string' || (typeof init === 'number' && Number.isFinite(init)))) {
+  if (!(init === null || typeof init === 'string' || typeof init === 'bigint' || (typeof init === 'number' && Number.isFinite(init)))) {
     throw inputError('', 0, 0, '--init', `expected a number, a string or null, found ${flags.init}`);
   }
   const base: { model: Model; init: Value } = { model, init };
@@ -94,9 +95,10 @@ function printJson(file: string, result: CheckResult, wallMs: number): void {
     ops: result.ops,
     keys: result.keys,
     wallMs,
+    strategies: result.strategies,
     ...(result.linearizable === false && result.counterexample !== undefined ? { counterexample: result.counterexample } : {}),
   };
-  printLine(JSON.stringify(line));
+  printLine(toJsonText(line));
 }
 
 function printHuman(file: string, result: CheckResult, wallMs: number, options: CheckOptions): void {

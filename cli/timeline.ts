@@ -5,7 +5,7 @@
  */
 import type { Counterexample, OpSummary } from '../sim/check/index.js';
 import { replayPrefix, type Value } from '../sim/check/index.js';
-import type { HistoryValue } from '../sim/history/index.js';
+import { toJsonText, type HistoryValue } from '../sim/history/index.js';
 import { chalk } from './output.js';
 
 /** How many operations of the prefix are shown before the culprits. */
@@ -68,7 +68,7 @@ function label(op: OpSummary): string {
 }
 
 function formatValue(value: HistoryValue, max = 60): string {
-  const text = JSON.stringify(value);
+  const text = toJsonText(value);
   const half = Math.floor((max - 1) / 2);
   return text.length > max ? text.slice(0, half) + '…' + text.slice(-half) : text;
 }

@@ -6,13 +6,18 @@
  * operations and invokes never completed may take effect at any point after their invoke, or
  * never; each key is checked on its own (P-compositionality). A time or step budget that runs out
  * makes the verdict "unknown" — never a hang.
+ *
+ * Two strategies, chosen per key: a key of reads and writes whose written values are unique is
+ * decided in O(n log n) by zones (zones.ts), whatever its concurrency; every other key (cas,
+ * append, a value written twice) by the general search (search.ts).
  */
 import { inputError } from '../errors.js';
 import type { HistoryEvent, HistoryF, HistoryValue } from '../history/types.js';
 import { wallNowMs } from '../wallclock.js';
 import type { Value } from './model.js';
 import { pairOperations, type Operation } from './operations.js';
-import { PartitionSearch } from './search.js';
+import { PartitionSearch, type PartitionOutcome } from './search.js';
+import { checkZones, zonesApply } from './zones.js';
 
 export type { Value } from './model.js';
 
@@ -63,7 +68,12 @@ export interface CheckResult {
   readonly counterexample?: Counterexample;
   /** The key that is not linearizable (or whose check ran out of budget). */
   readonly failedKey?: string | null;
+  /** The keys each strategy decided (in the order they were decided): `zones` or `wgl`. */
+  readonly strategies: Readonly<Record<Strategy, readonly (string | null)[]>>;
 }
+
+/** `zones`: the unique-writes register check (zones.ts); `wgl`: the general search (search.ts). */
+export type Strategy = 'zones' | 'wgl';
 
 const ALLOWED: Readonly<Record<Model, readonly HistoryF[]>> = {
   register: ['read', 'write'],
@@ -80,10 +90,12 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
   requireModel(paired.operations, options.model);
   const deadlineMs = options.timeoutMs === undefined ? Infinity : wallNowMs() + options.timeoutMs;
   let stepsLeft = options.maxSteps ?? Infinity;
-  const base = { ops: paired.operations.length, keys: paired.partitions.size };
+  const strategies: Record<Strategy, (string | null)[]> = { zones: [], wgl: [] };
+  const base = { ops: paired.operations.length, keys: paired.partitions.size, strategies };
 
   // Round-robin over the keys with a doubling step quantum: the first key to fail decides, so a
-  // key that is hard to search cannot hide one that fails quickly. Most keys finish in round one.
+  // key that is hard to search cannot hide one that fails quickly. Most keys finish in round one;
+  // keys the zones decide always do.
   let pending: { key: string | null; ops: readonly Operation[]; search: PartitionSearch | null }[] = [];
   for (const [key, ops] of paired.partitions) pending.push({ key, ops, search: null });
   let unknownKey: { key: string | null } | null = null;
@@ -93,28 +105,57 @@ export function checkHistory(events: readonly HistoryEvent[], options: CheckOpti
       if (stepsLeft <= 0 || wallNowMs() > deadlineMs) {
         return { linearizable: 'unknown', ...base, failedKey: entry.key };
       }
+      if (entry.search === null && zonesApply(entry.ops, init)) {
+        const decided = decideByZones(entry.key, entry.ops, init);
+        if (decided !== 'undecided') {
+          strategies.zones.push(entry.key);
+          if (decided === null) continue;
+          return { linearizable: false, ...base, counterexample: decided, failedKey: entry.key };
+        }
+      }
       const search = entry.search ?? new PartitionSearch(entry.ops, init);
       const outcome = search.run(Math.min(quantum, stepsLeft), deadlineMs);
       stepsLeft -= search.stepsUsed;
       if (outcome === null) {
         still.push({ key: entry.key, ops: entry.ops, search });
-      } else if (outcome.verdict === 'unknown') {
+        continue;
+      }
+      strategies.wgl.push(entry.key);
+      if (outcome.verdict === 'unknown') {
         unknownKey ??= { key: entry.key };
       } else if (outcome.verdict === false) {
-        const summarize = (slot: number): OpSummary => summary(search.slots[slot] as Operation);
-        const counterexample: Counterexample = {
-          key: entry.key,
-          prefix: outcome.prefix.map(summarize),
-          unplaced: outcome.unplaced.map(summarize),
-          ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
-        };
-        return { linearizable: false, ...base, counterexample, failedKey: entry.key };
+        return { linearizable: false, ...base, counterexample: explain(entry.key, search, outcome), failedKey: entry.key };
       }
     }
     pending = still;
   }
   if (unknownKey !== null) return { linearizable: 'unknown', ...base, failedKey: unknownKey.key };
   return { linearizable: true, ...base };
+}
+
+function explain(key: string | null, search: PartitionSearch, outcome: PartitionOutcome, reason = outcome.reason): Counterexample {
+  const summarize = (slot: number): OpSummary => summary(search.slots[slot] as Operation);
+  return {
+    key,
+    prefix: outcome.prefix.map(summarize),
+    unplaced: outcome.unplaced.map(summarize),
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
+/**
+ * A key decided by zones: null if linearizable, else a counterexample from the general search
+ * run on the few operations that show the violation (a sub-history that is itself not
+ * linearizable). 'undecided' only if that search disagrees, which would be a bug: the caller then
+ * searches the whole key rather than trust either.
+ */
+function decideByZones(key: string | null, ops: readonly Operation[], init: Value): Counterexample | null | 'undecided' {
+  const violation = checkZones(ops, init);
+  if (violation === null) return null;
+  const search = new PartitionSearch(violation.witnesses, init);
+  const outcome = search.run(Infinity, Infinity);
+  if (outcome === null || outcome.verdict !== false) return 'undecided';
+  return explain(key, search, outcome, outcome.reason ?? violation.reason);
 }
 
 function requireModel(operations: readonly Operation[], model: Model): void {

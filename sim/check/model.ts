@@ -16,7 +16,8 @@
 import type { HistoryValue } from '../history/types.js';
 import type { Operation } from './operations.js';
 
-export type Value = number | string | null;
+/** A bigint is an integer outside the safe range, compared exactly (Map and Set compare BigInts by value). */
+export type Value = number | bigint | string | null;
 
 export const READ = 0;
 export const WRITE = 1;
@@ -49,8 +50,8 @@ export class CompiledModel {
   readonly init: number;
   private readonly slotCount: number;
   // States. Non-strings are interned by value; strings by (hash, length) with exact confirmation.
-  private readonly scalarIds = new Map<number | null, number>();
-  private readonly scalarValues: (number | null)[] = [];
+  private readonly scalarIds = new Map<number | bigint | null, number>();
+  private readonly scalarValues: (number | bigint | null)[] = [];
   private readonly isString: number[] = [];
   private readonly parent: number[] = []; // appended node: the state it extends; -1 for a literal
   private readonly pieceOf: number[] = []; // appended node: its piece; literal: -1

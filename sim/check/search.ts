@@ -22,7 +22,22 @@
  * and dropping the info op leaves a valid linearization; so some valid linearization (if any
  * exists) has every info op immediately followed by an op that observes it. Configurations reached
  * right after an info op ("fresh") are cached apart from the others, since they explore less.
+ *
+ * Two more, for high concurrency (both exact):
+ * - Forced reads. If an ok read can go next at a node (its call precedes the first return and it
+ *   returns the current state), some linearization from that node exists iff one with the read
+ *   next does: moving a read earlier to a point where it is a candidate breaks no real-time
+ *   order and changes no state. So that read is the node's only move (found first, in phase 2),
+ *   and when it fails, or its configuration is already cached, the node fails: concurrent reads
+ *   are never tried in every order.
+ * - Overwrites. When the current value has exactly one producer (the initial value, or the one
+ *   write or cas that writes it, already linearized), no later step can bring it back; so while an
+ *   ok read or cas that needs it is still pending, no step may change the state. Unique-value
+ *   histories (Jepsen's, ours) make this decisive: the next write is tried only once the value's
+ *   readers are done. The report's prefix is then extended along one path with the plain rules
+ *   (`extendGreedily`), so the culprit stays the operation that cannot go, not an earlier write.
  */
+import { toJsonText } from '../history/json-text.js';
 import { wallNowMs } from '../wallclock.js';
 import { ConfigCache } from './cache.js';
 import { APPEND, CAS, CompiledModel, ILLEGAL, READ, usefulInfoOps, WRITE, type Value } from './model.js';
@@ -89,6 +104,11 @@ export class PartitionSearch {
   private readonly stackHi: Int32Array;
   // Append pruning (see `appendFeasible`): ok reads by completion, writes/cas by invoke.
   private readonly appendPrune: boolean;
+  // Overwrite pruning (see the file comment): per state, how many ops produce it (init counts as
+  // one) and how many ok ops not yet linearized need it (reads returning it, cas expecting it).
+  private readonly overwritePrune: boolean;
+  private readonly producers: Int32Array;
+  private readonly need: Int32Array;
   private readonly readsByCompletion: Int32Array;
   private readonly resets: Int32Array;
   private readonly resetInvoke: Int32Array;
@@ -108,12 +128,15 @@ export class PartitionSearch {
   /** Every ok op below `lo` is linearized; `hi` is the highest linearized one (-1: none). */
   private lo = 0;
   private hi = -1;
-  private phase = 0; // 0: scanning ok entries; 1: scanning info calls before `boundary`
+  /** 2: looking for a read that can go next (at a node's start); 0: scanning ok entries; 1: scanning info calls before `boundary`. */
+  private phase = 2;
   private boundary = 0;
   private cursor: number;
   /** True right after an info op: then the next op must observe the state (see `run`). */
   private fresh = false;
   private outcome: PartitionOutcome | null = null;
+  /** The candidate at `cursor` is a read that can go next, taken as its node's only move. */
+  private forcing = false;
 
   constructor(ops: readonly Operation[], init: Value) {
     const okOps = ops.filter((op) => op.status === 'ok');
@@ -168,6 +191,20 @@ export class PartitionSearch {
     this.resets = prune.resets;
     this.resetInvoke = prune.resetInvoke;
     this.appendPrune = prune.enabled;
+    const states = this.model.states;
+    this.overwritePrune = !this.model.kind.includes(APPEND);
+    this.producers = new Int32Array(states);
+    this.need = new Int32Array(states);
+    if (this.overwritePrune) {
+      const { kind, a, b } = this.model;
+      this.producers[this.model.init] = 1;
+      for (let slot = 0; slot < kind.length; slot++) {
+        const produced = kind[slot] === WRITE ? (a[slot] as number) : kind[slot] === CAS ? (b[slot] as number) : -1;
+        if (produced >= 0) this.producers[produced] = (this.producers[produced] as number) + 1;
+        const needed = a[slot] as number;
+        if (slot < m && (kind[slot] === READ || kind[slot] === CAS)) this.need[needed] = (this.need[needed] as number) + 1;
+      }
+    }
     this.cursor = this.next[H] as number;
     if (m === 0) this.outcome = { verdict: true, prefix: [], unplaced: [] };
     // One zero-step call runs the loop's single exit, so its stores have type feedback before the
@@ -181,7 +218,7 @@ export class PartitionSearch {
     const impossible = this.impossibleOp();
     if (impossible < 0) return;
     const op = this.slots[impossible] as Operation;
-    const needs = JSON.stringify(op.f === 'read' ? op.output : Array.isArray(op.value) ? op.value[0] : null);
+    const needs = toJsonText(op.f === 'read' ? op.output : Array.isArray(op.value) ? op.value[0] : null);
     const verb = op.f === 'read' ? 'returned' : 'expected';
     const reason = `no operation can leave ${needs} in this key (it is not the initial value, and nothing that may have taken effect writes it), yet this ${op.f} ${verb} it`;
     this.outcome = { verdict: false, prefix: [], unplaced: [impossible], reason };
@@ -208,7 +245,7 @@ export class PartitionSearch {
       case LINEARIZABLE:
         return (this.outcome = { verdict: true, prefix: [], unplaced: [] });
       case NOT_LINEARIZABLE: {
-        const prefix = Array.from(this.bestPrefix?.subarray(0, this.bestLength) ?? []);
+        const prefix = this.extendGreedily(Array.from(this.bestPrefix?.subarray(0, this.bestLength) ?? []));
         return (this.outcome = { verdict: false, prefix, unplaced: unplacedAfter(prefix, this.slots, this.m) });
       }
       default:
@@ -226,9 +263,10 @@ export class PartitionSearch {
     const H = 2 * m;
     const { model, next, prev, position, nextInfo, prevInfo, infoPosition, okBits, infoBits, zobrist, cache } = this;
     const { stackKind, stackId, stackState, stackBoundary, stackReadPointer, stackHi, readsByCompletion, appendPrune } = this;
+    const { overwritePrune, producers, need } = this;
     const TI = infoPosition.length + 1;
     const HI = infoPosition.length;
-    let { depth, okDepth, bestOkDepth, dirty, unchanged, state, okHash, lo, hi, phase, boundary, cursor, readPointer, fresh } = this;
+    let { depth, okDepth, bestOkDepth, dirty, unchanged, state, okHash, lo, hi, phase, boundary, cursor, readPointer, fresh, forcing } = this;
     let steps = 0;
     let status = SEARCHING;
 
@@ -237,10 +275,28 @@ export class PartitionSearch {
         steps--;
         break;
       }
+      if (phase === 2) {
+        // A read that can go next goes next, and nothing else is tried at this node (see the
+        // file comment): look for one among the candidates before the first return.
+        if (cursor < m) {
+          if (model.kind[cursor] === READ && model.a[cursor] === state) {
+            forcing = true;
+            phase = 0;
+          } else {
+            cursor = next[cursor] as number;
+          }
+          continue;
+        }
+        phase = 0;
+        cursor = next[H] as number;
+        continue;
+      }
       if (phase === 0) {
         if (cursor < m) {
           const j = cursor;
           let nextState = fresh && model.kind[j] === WRITE ? ILLEGAL : model.step(state, j);
+          // A cas expecting the current value is itself one of those that need it.
+          if (overwritePrune && nextState !== state && producers[state] === 1 && (need[state] as number) > (model.kind[j] === CAS ? 1 : 0)) nextState = ILLEGAL;
           if (appendPrune && nextState !== ILLEGAL && model.kind[j] === APPEND && !this.appendFeasible(nextState, readPointer)) {
             nextState = ILLEGAL;
           }
@@ -261,6 +317,7 @@ export class PartitionSearch {
                 status = OUT_OF_MEMORY;
                 break;
               }
+              if (overwritePrune && model.kind[j] !== WRITE) need[model.a[j] as number] = (need[model.a[j] as number] as number) - 1;
               stackKind[depth] = OK_OP;
               stackId[depth] = j;
               stackState[depth] = state;
@@ -287,11 +344,20 @@ export class PartitionSearch {
               prev[next[r] as number] = prev[r] as number;
               state = nextState;
               fresh = false;
+              forcing = false;
+              phase = 2;
               cursor = next[H] as number;
               continue;
             }
             okBits[j >>> 5] = (okBits[j >>> 5] as number) ^ (1 << (j & 31));
             okHash ^= zobrist[j] as number;
+          }
+          if (forcing) {
+            // The forced read's configuration was explored before and failed: so does this node.
+            forcing = false;
+            phase = 1;
+            cursor = TI;
+            continue;
           }
           cursor = next[cursor] as number;
           continue;
@@ -305,6 +371,7 @@ export class PartitionSearch {
       if (cursor !== TI && (infoPosition[cursor] as number) < boundary) {
         const i = cursor;
         let nextState = fresh && model.kind[m + i] === WRITE ? ILLEGAL : model.step(state, m + i);
+        if (overwritePrune && nextState !== state && (need[state] as number) > 0 && producers[state] === 1) nextState = ILLEGAL;
         if (appendPrune && nextState !== ILLEGAL && model.kind[m + i] === APPEND && !this.appendFeasible(nextState, readPointer)) {
           nextState = ILLEGAL;
         }
@@ -329,7 +396,7 @@ export class PartitionSearch {
             prevInfo[nextInfo[i] as number] = prevInfo[i] as number;
             state = nextState;
             fresh = true;
-            phase = 0;
+            phase = 2;
             cursor = next[H] as number;
             continue;
           }
@@ -361,13 +428,20 @@ export class PartitionSearch {
         prev[next[r] as number] = r;
         next[prev[id] as number] = id;
         prev[next[id] as number] = id;
+        if (overwritePrune && model.kind[id] !== WRITE) need[model.a[id] as number] = (need[model.a[id] as number] as number) + 1;
         okBits[id >>> 5] = (okBits[id >>> 5] as number) ^ (1 << (id & 31));
         okHash ^= zobrist[id] as number;
         okDepth--;
         if (id < lo) lo = id;
         hi = stackHi[depth] as number;
-        phase = 0;
-        cursor = next[id] as number;
+        if (model.kind[id] === READ) {
+          // A read is only ever taken as the forced move of its node: nothing else to try there.
+          phase = 1;
+          cursor = TI;
+        } else {
+          phase = 0;
+          cursor = next[id] as number;
+        }
       } else {
         nextInfo[prevInfo[id] as number] = id;
         prevInfo[nextInfo[id] as number] = id;
@@ -391,6 +465,7 @@ export class PartitionSearch {
     this.cursor = cursor;
     this.readPointer = readPointer;
     this.fresh = fresh;
+    this.forcing = forcing;
     this.stepsUsed = steps;
     return status;
   }
@@ -447,6 +522,54 @@ export class PartitionSearch {
       if (!this.linearized(this.resets[r] as number)) return true;
     }
     return this.model.couldGrowInto(state, this.model.a[read] as number);
+  }
+
+  /**
+   * The overwrite prune stops a path as soon as it is doomed, which can leave the longest
+   * linearization short of the operation that actually cannot go (a write refused because a
+   * later read still needs the value it would replace, rather than that read). For the report,
+   * the prefix is extended along one path with the plain model rules: any ok operation that may
+   * go next and is legal, a read first. Still a legal linearization; bounded, so it stays cheap.
+   */
+  private extendGreedily(prefix: number[]): number[] {
+    if (!this.overwritePrune) return prefix;
+    const m = this.m;
+    const slots = this.slots;
+    const placed = new Uint8Array(m);
+    let state = this.model.init;
+    for (const slot of prefix) {
+      if (slot < m) placed[slot] = 1;
+      state = this.model.step(state, slot);
+    }
+    const byInvoke = Array.from({ length: m }, (_, j) => j).sort((x, y) => (slots[x] as Operation).invokeIndex - (slots[y] as Operation).invokeIndex);
+    const byReturn = Array.from({ length: m }, (_, j) => j).sort((x, y) => (slots[x] as Operation).completeIndex - (slots[y] as Operation).completeIndex);
+    let invokeFrom = 0;
+    let returnFrom = 0;
+    const out = prefix.slice();
+    for (let step = 0; step < 10_000; step++) {
+      while (invokeFrom < m && placed[byInvoke[invokeFrom] as number] === 1) invokeFrom++;
+      while (returnFrom < m && placed[byReturn[returnFrom] as number] === 1) returnFrom++;
+      if (returnFrom >= m) break;
+      const firstReturn = (slots[byReturn[returnFrom] as number] as Operation).completeIndex;
+      let chosen = -1;
+      for (let k = invokeFrom; k < m; k++) {
+        const j = byInvoke[k] as number;
+        if ((slots[j] as Operation).invokeIndex > firstReturn) break;
+        if (placed[j] === 1) continue;
+        const next = this.model.step(state, j);
+        if (next === ILLEGAL) continue;
+        if (next === state) {
+          chosen = j;
+          break;
+        }
+        if (chosen < 0) chosen = j;
+      }
+      if (chosen < 0) break;
+      placed[chosen] = 1;
+      state = this.model.step(state, chosen);
+      out.push(chosen);
+    }
+    return out;
   }
 
   /** Steps the last `run` took. */

@@ -10,21 +10,68 @@
  * - order is file order; `time` is `:time` when every operation has one and they increase,
  *   otherwise the event's 0-based position in the file (Jepsen's `:time` is per-thread and may not
  *   be monotonic, which is why Knossos orders by position).
+ *
+ * Types are read faithfully: keywords, symbols, characters, strings, lists, vectors, sets and maps
+ * are distinct, a map with a repeated key or a set with a repeated element is malformed, and an
+ * operation value of a type the models cannot hold (a keyword, a character, a set…) is refused
+ * at its line and column instead of being read as a string or a vector. Integers outside the safe
+ * range stay exact (BigInt).
  */
 import { inputError } from '../errors.js';
+import { exactNumber } from './json-text.js';
 import type { HistoryEvent, HistoryValue } from './types.js';
 import { HistoryValidator, describe, type RawEvent } from './validate.js';
 
-class Keyword {
-  constructor(readonly name: string) {}
+/** An object form knows where it starts (1-based line and column; 0 until the reader sets it). */
+abstract class Positioned {
+  line = 0;
+  column = 0;
 }
-class EdnSymbol {
-  constructor(readonly name: string) {}
+class Keyword extends Positioned {
+  constructor(readonly name: string) {
+    super();
+  }
 }
-class EdnMap {
-  constructor(readonly entries: ReadonlyMap<string, Edn>) {}
+class EdnSymbol extends Positioned {
+  constructor(readonly name: string) {
+    super();
+  }
 }
-type Edn = null | boolean | number | string | Keyword | EdnSymbol | EdnMap | Edn[];
+class EdnChar extends Positioned {
+  constructor(readonly char: string) {
+    super();
+  }
+}
+/** `[…]` */
+class EdnVector extends Positioned {
+  constructor(readonly items: readonly Edn[]) {
+    super();
+  }
+}
+/** `(…)` */
+class EdnList extends Positioned {
+  constructor(readonly items: readonly Edn[]) {
+    super();
+  }
+}
+class EdnSet extends Positioned {
+  constructor(readonly items: readonly Edn[]) {
+    super();
+  }
+}
+/** Entries by the canonical text of their key (`canonical`), so equal keys are one entry. */
+class EdnMap extends Positioned {
+  constructor(readonly entries: ReadonlyMap<string, Edn>) {
+    super();
+  }
+}
+type Edn = null | boolean | number | bigint | string | Keyword | EdnSymbol | EdnChar | EdnVector | EdnList | EdnSet | EdnMap;
+
+/** Where a form starts: 1-based line and column. */
+interface Where {
+  readonly line: number;
+  readonly column: number;
+}
 
 /** A form and the line it starts on. */
 interface Located {
@@ -32,15 +79,35 @@ interface Located {
   readonly line: number;
 }
 
+/**
+ * One text per EDN value such that two forms get the same text iff EDN calls them equal: the type
+ * is part of it (`:x`, `"x"`, `\x` and `x` differ), vectors and lists are equal sequences as in
+ * Clojure, sets and maps ignore order.
+ */
+function canonical(form: Edn): string {
+  if (form === null) return 'nil';
+  if (typeof form === 'boolean') return String(form);
+  if (typeof form === 'number' || typeof form === 'bigint') return String(form);
+  if (typeof form === 'string') return JSON.stringify(form);
+  if (form instanceof Keyword) return ':' + form.name;
+  if (form instanceof EdnSymbol) return form.name;
+  if (form instanceof EdnChar) return '\\' + JSON.stringify(form.char);
+  if (form instanceof EdnVector || form instanceof EdnList) return '[' + form.items.map(canonical).join(' ') + ']';
+  if (form instanceof EdnSet) return '#{' + form.items.map(canonical).sort().join(' ') + '}';
+  return '{' + [...form.entries].map(([k, v]) => k + ' ' + canonical(v)).sort().join(', ') + '}';
+}
+
 /** Characters that end a token: whitespace, commas and the delimiters `()[]{}";`. */
 const ENDS_TOKEN = new Uint8Array(128);
 for (const c of ' \t\r\n,()[]{}";') ENDS_TOKEN[c.charCodeAt(0)] = 1;
 const MAX_DEPTH = 64;
 
-/** A small recursive-descent EDN reader with line tracking; enough for Jepsen histories. */
+/** A small recursive-descent EDN reader with line and column tracking; enough for Jepsen histories. */
 class EdnReader {
   private pos = 0;
   private line = 1;
+  /** Offset of the current line's first character. */
+  private lineStart = 0;
 
   constructor(
     private readonly text: string,
@@ -58,8 +125,17 @@ class EdnReader {
     }
   }
 
-  private fail(message: string): never {
-    throw inputError(this.file, this.line, 0, '', `malformed EDN: ${message}`);
+  private here(): Where {
+    return { line: this.line, column: this.pos - this.lineStart + 1 };
+  }
+
+  private fail(message: string, at: Where = this.here()): never {
+    throw inputError(this.file, at.line, at.column, '', `malformed EDN: ${message}`);
+  }
+
+  private newline(at: number): void {
+    this.line++;
+    this.lineStart = at + 1;
   }
 
   private skipSpace(): void {
@@ -68,7 +144,7 @@ class EdnReader {
     while (pos < text.length) {
       const c = text.charCodeAt(pos);
       if (c === 10) {
-        this.line++;
+        this.newline(pos);
         pos++;
       } else if (c === 32 || c === 44 || c === 9 || c === 13) {
         pos++;
@@ -85,13 +161,26 @@ class EdnReader {
   private read(depth: number): Edn | typeof DISCARDED {
     if (depth > MAX_DEPTH) this.fail('nested too deeply');
     this.skipSpace();
+    const line = this.line;
+    const column = this.pos - this.lineStart + 1;
+    const form = this.readForm(depth);
+    if (form instanceof Positioned) {
+      form.line = line;
+      form.column = column;
+    }
+    return form;
+  }
+
+  private readForm(depth: number): Edn | typeof DISCARDED {
     const c = this.text[this.pos];
     if (c === undefined) this.fail('unexpected end of file');
     switch (c) {
       case '[':
+        this.pos++;
+        return new EdnVector(this.readSequence(']', depth));
       case '(':
         this.pos++;
-        return this.readSequence(c === '[' ? ']' : ')', depth);
+        return new EdnList(this.readSequence(')', depth));
       case '{':
         this.pos++;
         return this.readMap(depth);
@@ -101,12 +190,15 @@ class EdnReader {
         return this.fail(`unexpected '${c}'`);
       case '"':
         return this.readString();
-      case ':':
+      case ':': {
         this.pos++;
-        return new Keyword(this.readToken().replace(/^:/, ''));
+        const name = this.readToken();
+        if (name === '' || name === ':') this.fail('a keyword needs a name');
+        return new Keyword(name.replace(/^:/, ''));
+      }
       case '\\':
         this.pos++;
-        return this.readChar();
+        return new EdnChar(this.readChar());
       case '#':
         return this.readDispatch(depth);
       default:
@@ -129,16 +221,54 @@ class EdnReader {
     }
   }
 
+  /** A map; a key that equals an earlier one is malformed EDN (as Clojure's reader says too). */
   private readMap(depth: number): EdnMap {
-    const items = this.readSequence('}', depth);
-    if (items.length % 2 !== 0) this.fail('a map needs an even number of forms');
     const entries = new Map<string, Edn>();
-    for (let i = 0; i < items.length; i += 2) {
-      const key = items[i];
-      const name = key instanceof Keyword ? ':' + key.name : typeof key === 'string' ? key : JSON.stringify(key);
-      entries.set(name, items[i + 1] ?? null);
+    for (;;) {
+      this.skipSpace();
+      const c = this.text[this.pos];
+      if (c === undefined) this.fail("unexpected end of file, expected '}'");
+      if (c === '}') {
+        this.pos++;
+        return new EdnMap(entries);
+      }
+      const atLine = this.line;
+      const atColumn = this.pos - this.lineStart + 1;
+      const key = this.read(depth + 1);
+      if (key === DISCARDED) continue;
+      let value: Edn | typeof DISCARDED = DISCARDED;
+      while (value === DISCARDED) {
+        this.skipSpace();
+        if (this.text[this.pos] === '}') this.fail('a map needs an even number of forms');
+        value = this.read(depth + 1);
+      }
+      const name = canonical(key);
+      if (entries.has(name)) this.fail(`duplicate key ${name} in a map`, { line: atLine, column: atColumn });
+      entries.set(name, value);
     }
-    return new EdnMap(entries);
+  }
+
+  /** A set; an element that equals an earlier one is malformed EDN. */
+  private readSet(depth: number): EdnSet {
+    const items: Edn[] = [];
+    const seen = new Set<string>();
+    for (;;) {
+      this.skipSpace();
+      const c = this.text[this.pos];
+      if (c === undefined) this.fail("unexpected end of file, expected '}'");
+      if (c === '}') {
+        this.pos++;
+        return new EdnSet(items);
+      }
+      const atLine = this.line;
+      const atColumn = this.pos - this.lineStart + 1;
+      const item = this.read(depth + 1);
+      if (item === DISCARDED) continue;
+      const name = canonical(item);
+      if (seen.has(name)) this.fail(`duplicate element ${name} in a set`, { line: atLine, column: atColumn });
+      seen.add(name);
+      items.push(item);
+    }
   }
 
   private readString(): string {
@@ -151,7 +281,7 @@ class EdnReader {
       while (end < text.length) {
         const code = text.charCodeAt(end);
         if (code === 34 || code === 92) break;
-        if (code === 10) this.line++;
+        if (code === 10) this.newline(end);
         end++;
       }
       out += text.slice(this.pos, end);
@@ -182,6 +312,7 @@ class EdnReader {
     const found = named[token];
     if (found === undefined) {
       if (token === '') return this.text[this.pos++] ?? this.fail('unexpected end of file');
+      if (/^u[0-9a-fA-F]{4}$/.test(token)) return String.fromCharCode(parseInt(token.slice(1), 16));
       this.fail(`unknown character \\${token}`);
     }
     return found;
@@ -196,7 +327,7 @@ class EdnReader {
     }
     if (next === '{') {
       this.pos += 2;
-      return this.readSequence('}', depth);
+      return this.readSet(depth);
     }
     // A tagged literal (#inst "...", #jepsen.history.Op{...}): the tag changes nothing we use.
     this.pos++;
@@ -228,13 +359,16 @@ class EdnReader {
     return new EdnSymbol(token);
   }
 
-  private number(token: string): number {
+  /** Integers outside the safe range stay exact (BigInt), like Clojure's longs and bigints. */
+  private number(token: string): number | bigint {
     const ratio = /^([+-]?\d+)\/(\d+)$/.exec(token);
     if (ratio) return Number(ratio[1]) / Number(ratio[2]);
     const plain = token.replace(/[NM]$/, '');
-    if (!/^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$/.test(plain)) this.fail(`bad number ${token}`);
-    const value = Number(plain);
-    if (!Number.isFinite(value)) this.fail(`number out of range ${token}`);
+    const parts = /^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$/.exec(plain);
+    if (parts === null) this.fail(`bad number ${token}`);
+    const integer = parts[1] === undefined && parts[2] === undefined && !token.endsWith('M');
+    const value = exactNumber(plain.replace(/^\+/, ''), integer);
+    if (typeof value === 'number' && !Number.isFinite(value)) this.fail(`number out of range ${token}`);
     return value;
   }
 }
@@ -248,21 +382,25 @@ interface Candidate extends RawEvent {
 }
 
 export function parseEdn(text: string, file: string): HistoryEvent[] {
-  const forms = new EdnReader(text, file).readAll();
+  const reader = new EdnReader(text, file);
+  const forms = reader.readAll();
   const maps: Located[] = [];
   for (const located of forms) {
-    if (Array.isArray(located.form)) {
-      // Elements of a top-level vector do not carry their own line; count the vector's lines.
-      for (const form of located.form) maps.push({ form, line: located.line });
-    } else {
+    const items = sequence(located.form);
+    if (items === null) {
       maps.push(located);
+      continue;
+    }
+    // Elements of a top-level vector or list: each on the line where it starts, when known.
+    for (const form of items) {
+      maps.push({ form, line: form instanceof Positioned ? form.line : located.line });
     }
   }
   if (maps.length === 0) throw inputError(file, 1, 0, '', 'the history has no events');
-  const lines = elementLines(text, forms, maps);
+  const converter = new Converter(file);
   const candidates: Candidate[] = [];
   maps.forEach((located, position) => {
-    const candidate = toCandidate(located.form, lines[position] ?? located.line, position, file);
+    const candidate = converter.candidate(located.form, located.line, position);
     if (candidate !== null) candidates.push(candidate);
   });
   const useTimes = candidates.every((c, i) => {
@@ -273,52 +411,86 @@ export function parseEdn(text: string, file: string): HistoryEvent[] {
   return candidates.map((c) => validator.add({ ...c, time: useTimes ? c.time : c.position }, c.line));
 }
 
+const VALUE_TYPES = 'the models hold numbers, strings, nil, and [old new] for cas';
+
 /**
- * The line of each event inside a top-level vector: Knossos files put one map per line, so the
- * n-th `{` at nesting depth one of a vector is the n-th event. Falls back to the vector's line.
+ * From EDN maps to events. Operation values must be what the models hold (numbers, strings, nil;
+ * a two-element vector or list for cas); any other EDN type is refused at its line and column
+ * rather than turned into a string or a vector. Keys may be keywords, symbols, strings or
+ * numbers, and are named as text; two keys of different types with the same text (`:x` and
+ * `"x"`, `1` and `"1"`) are refused, since EDN says they are different keys.
  */
-function elementLines(text: string, forms: readonly Located[], maps: readonly Located[]): number[] {
-  if (!forms.some((f) => Array.isArray(f.form))) return maps.map((m) => m.line);
-  const lines: number[] = [];
-  let line = 1;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\n') line++;
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-      continue;
+class Converter {
+  private readonly keyForms = new Map<string, string>();
+
+  constructor(
+    private readonly file: string,
+  ) {}
+
+  candidate(form: Edn, line: number, position: number): Candidate | null {
+    if (!(form instanceof EdnMap)) {
+      throw this.error(form, line, '', `expected an operation map {:process …, :type …, :f …, :value …}, found ${ednDescribe(form)}`);
     }
-    if (c === ';') {
-      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
-    } else if (c === '"') inString = true;
-    else if (c === '[' || c === '(' || c === '{') {
-      if (depth <= 1 && c === '{') lines.push(line);
-      depth++;
-    } else if (c === ']' || c === ')' || c === '}') depth--;
+    const get = (name: string): Edn | undefined => form.entries.get(':' + name);
+    const process = get('process');
+    if (process instanceof Keyword || process instanceof EdnSymbol) return null; // :nemesis
+    const type = name(get('type'));
+    const f = name(get('f'));
+    let keyForm = get('key');
+    let valueForm = get('value');
+    const pair = sequence(valueForm);
+    if ((keyForm === undefined || keyForm === null) && pair !== null && pair.length === 2 && (f !== 'cas' || sequence(pair[1] ?? null) !== null)) {
+      keyForm = pair[0];
+      valueForm = pair[1];
+    }
+    const key = this.key(keyForm, get('key') ?? get('value'), line);
+    let value: unknown = this.value(valueForm, line);
+    if ((f === 'read' || f === 'get') && type === 'invoke') value = null;
+    const time = get('time');
+    // Only the order of times matters: one beyond 2^53 is compared as the nearest double.
+    return { line, position, process, type, f, key, value, time: typeof time === 'bigint' ? Number(time) : time };
   }
-  return lines.length === maps.length ? lines : maps.map((m) => m.line);
+
+  /** An error at the form's line and column; at `near`'s when the form has none (a number, a string). */
+  private error(form: Edn | undefined, line: number, field: string, message: string, near?: Edn) {
+    const at = this.located(form) ?? this.located(near);
+    return inputError(this.file, at?.line ?? line, at?.column ?? 0, field, message);
+  }
+
+  private located(form: Edn | undefined): Where | undefined {
+    return form instanceof Positioned ? form : undefined;
+  }
+
+  private key(form: Edn | undefined, near: Edn | undefined, line: number): string | null {
+    if (form === undefined || form === null) return null;
+    let text: string;
+    if (form instanceof Keyword || form instanceof EdnSymbol) text = form.name;
+    else if (typeof form === 'string') text = form;
+    else if (typeof form === 'number' || typeof form === 'bigint' || typeof form === 'boolean') text = String(form);
+    else text = canonical(form);
+    const written = canonical(form);
+    const earlier = this.keyForms.get(text);
+    if (earlier === undefined) this.keyForms.set(text, written);
+    else if (earlier !== written) {
+      throw this.error(form, line, 'key', `${written} and ${earlier} are different EDN keys but would have the same name ${JSON.stringify(text)}; use one type for keys`, near);
+    }
+    return text;
+  }
+
+  /** EDN value → a value the models hold, or a located refusal. */
+  private value(form: Edn | undefined, line: number): unknown {
+    if (form === undefined) return undefined;
+    const items = sequence(form);
+    if (items !== null) return items.map((item) => this.value(item, line));
+    if (form === null || typeof form === 'number' || typeof form === 'bigint' || typeof form === 'string') return form;
+    throw this.error(form, line, 'value', `${ednDescribe(form)} cannot be an operation value (${VALUE_TYPES})`);
+  }
 }
 
-function toCandidate(form: Edn, line: number, position: number, file: string): Candidate | null {
-  if (!(form instanceof EdnMap)) {
-    throw inputError(file, line, 0, '', `expected an operation map {:process …, :type …, :f …, :value …}, found ${ednDescribe(form)}`);
-  }
-  const get = (name: string): Edn | undefined => form.entries.get(':' + name);
-  const process = get('process');
-  if (process instanceof Keyword || process instanceof EdnSymbol) return null; // :nemesis
-  const type = name(get('type'));
-  const f = name(get('f'));
-  let key: unknown = keyName(get('key'));
-  let value: unknown = toPlain(get('value'), line, file);
-  if (key === null && Array.isArray(value) && value.length === 2 && (f !== 'cas' || Array.isArray(value[1]))) {
-    key = keyName(value[0] as Edn);
-    value = value[1];
-  }
-  if ((f === 'read' || f === 'get') && type === 'invoke') value = null;
-  return { line, position, process, type, f, key, value, time: get('time') };
+/** The items of a vector or a list (equal sequences in Clojure); null for anything else. */
+function sequence(form: Edn | undefined): readonly Edn[] | null {
+  if (form instanceof EdnVector || form instanceof EdnList) return form.items;
+  return null;
 }
 
 function name(form: Edn | undefined): unknown {
@@ -326,34 +498,14 @@ function name(form: Edn | undefined): unknown {
   return form;
 }
 
-function keyName(form: Edn | undefined): string | null {
-  if (form === undefined || form === null) return null;
-  if (form instanceof Keyword || form instanceof EdnSymbol) return form.name;
-  if (typeof form === 'string') return form;
-  if (typeof form === 'number' || typeof form === 'boolean') return String(form);
-  return JSON.stringify(toPlainLoose(form));
-}
-
-function toPlainLoose(form: Edn): unknown {
-  if (Array.isArray(form)) return form.map(toPlainLoose);
-  if (form instanceof Keyword || form instanceof EdnSymbol) return form.name;
-  if (form instanceof EdnMap) return '{…}';
-  return form;
-}
-
-/** EDN value → JSON-like value; keywords become strings, maps are not operation values. */
-function toPlain(form: Edn | undefined, line: number, file: string): unknown {
-  if (form === undefined) return null;
-  if (Array.isArray(form)) return form.map((x) => toPlain(x, line, file));
-  if (form instanceof Keyword || form instanceof EdnSymbol) return form.name;
-  if (form instanceof EdnMap) throw inputError(file, line, 0, 'value', 'expected a number, string, nil or vector, found a map');
-  if (typeof form === 'boolean') throw inputError(file, line, 0, 'value', `expected a number, string, nil or vector, found ${form}`);
-  return form;
-}
-
 function ednDescribe(form: Edn): string {
-  if (form instanceof Keyword) return ':' + form.name;
-  if (form instanceof EdnSymbol) return form.name;
+  if (form instanceof Keyword) return `the keyword :${form.name}`;
+  if (form instanceof EdnSymbol) return `the symbol ${form.name}`;
+  if (form instanceof EdnChar) return `the character \\${form.char}`;
+  if (form instanceof EdnSet) return 'a set #{…}';
+  if (form instanceof EdnMap) return 'a map {…}';
+  if (form instanceof EdnList) return `a list of ${form.items.length}`;
+  if (typeof form === 'boolean') return String(form);
   return describe(form);
 }
 
@@ -370,7 +522,7 @@ export function toEdn(events: readonly HistoryEvent[]): string {
 function ednValue(value: HistoryValue): string {
   if (value === null) return 'nil';
   if (typeof value === 'string') return ednString(value);
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return `[${ednValue(value[0])} ${ednValue(value[1])}]`;
 }
 

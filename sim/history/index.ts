@@ -6,5 +6,6 @@
 export type { HistoryEvent, HistoryF, HistoryType, HistoryValue } from './types.js';
 export { toEdn } from './edn.js';
 export { toJsonLines } from './jsonl.js';
+export { parseJsonExact, toJsonText } from './json-text.js';
 export { parseHistory } from './parse.js';
 export { readHistoryFile } from './read-file.js';

@@ -1,8 +1,10 @@
 /**
- * JSON Lines histories (Contract 3): one event object per line, in real-time order.
+ * JSON Lines histories (Contract 3): one event object per line, in real-time order. Integers
+ * outside the safe range are read and written exactly (json-text.ts).
  */
 import { inputError } from '../errors.js';
 import type { HistoryEvent } from './types.js';
+import { parseJsonExact, toJsonText } from './json-text.js';
 import { HistoryValidator, describe } from './validate.js';
 
 export function parseJsonLines(text: string, file: string): HistoryEvent[] {
@@ -19,7 +21,7 @@ export function parseJsonLines(text: string, file: string): HistoryEvent[] {
     if (body === '') continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body);
+      parsed = parseJsonExact(body);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw inputError(file, line, 0, '', `malformed JSON (${reason})`);
@@ -42,7 +44,7 @@ export function parseJsonLines(text: string, file: string): HistoryEvent[] {
 export function toJsonLines(events: readonly HistoryEvent[]): string {
   let out = '';
   for (const e of events) {
-    out += JSON.stringify({ process: e.process, type: e.type, f: e.f, key: e.key, value: e.value, time: e.time }) + '\n';
+    out += toJsonText({ process: e.process, type: e.type, f: e.f, key: e.key, value: e.value, time: e.time }) + '\n';
   }
   return out;
 }

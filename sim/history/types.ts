@@ -7,7 +7,8 @@ export type HistoryType = 'invoke' | 'ok' | 'fail' | 'info';
 /** `get`/`put` are read as `read`/`write` when parsing; we never write them. */
 export type HistoryF = 'read' | 'write' | 'cas' | 'append';
 
-export type HistoryValue = number | string | null | readonly [HistoryValue, HistoryValue];
+/** A bigint is an integer literal outside the safe range (|n| > 2^53 - 1), kept exact. */
+export type HistoryValue = number | bigint | string | null | readonly [HistoryValue, HistoryValue];
 
 export interface HistoryEvent {
   readonly process: number;

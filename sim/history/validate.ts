@@ -35,12 +35,13 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value === null) return 'null';
+  if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
 
-function isScalar(value: unknown): value is number | string | null {
-  return value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+function isScalar(value: unknown): value is number | bigint | string | null {
+  return value === null || typeof value === 'string' || typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value));
 }
 
 /**
@@ -102,6 +103,9 @@ export class HistoryValidator {
   }
 
   private time(value: unknown, line: number): number {
+    // Only the order of times matters: a time beyond 2^53 (nanoseconds since 1970) is compared as
+    // the nearest double, as it always was; two that round together fail the increase check.
+    if (typeof value === 'bigint') value = Number(value);
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       this.fail(line, 'time', `expected a number, found ${describe(value)}`);
     }

@@ -51,8 +51,9 @@ const MALFORMED = write('malformed.jsonl', '{"process": 0, "type": "invoke", "f"
  */
 function hardHistory(): string {
   const events: HistoryEvent[] = [];
-  for (let p = 0; p < 18; p++) events.push(ev(p, 'invoke', 'write', p));
-  for (let p = 0; p < 18; p++) events.push(ev(p, 'ok', 'write', p));
+  // Value 0 is written twice: the zones cannot take it, the general search must.
+  for (let p = 0; p < 18; p++) events.push(ev(p, 'invoke', 'write', p % 17));
+  for (let p = 0; p < 18; p++) events.push(ev(p, 'ok', 'write', p % 17));
   for (const [p, value] of [[18, 0], [19, 1], [20, 0]] as const) events.push(ev(p, 'invoke', 'read', null), ev(p, 'ok', 'read', value));
   return write('hard.jsonl', toJsonLines(events));
 }
@@ -78,15 +79,17 @@ describe('consensim check', () => {
     expect(result.status).toBe(1);
     const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(2);
-    expect(Object.keys(lines[0]!)).toEqual(['file', 'linearizable', 'ops', 'keys', 'wallMs']);
+    expect(Object.keys(lines[0]!)).toEqual(['file', 'linearizable', 'ops', 'keys', 'wallMs', 'strategies']);
     expect(lines[0]).toMatchObject({ file: GOOD, linearizable: true, ops: 2, keys: 1 });
     expect(typeof lines[0]!['wallMs']).toBe('number');
-    expect(Object.keys(lines[1]!)).toEqual(['file', 'linearizable', 'ops', 'keys', 'wallMs', 'counterexample']);
+    expect(Object.keys(lines[1]!)).toEqual(['file', 'linearizable', 'ops', 'keys', 'wallMs', 'strategies', 'counterexample']);
     expect(lines[1]!['counterexample']).toEqual({
       key: 'k',
       prefix: [{ process: 0, f: 'write', value: 1, invokeTime: 4, completeTime: 5, type: 'ok' }],
       unplaced: [{ process: 1, f: 'read', value: null, output: null, invokeTime: 6, completeTime: 7, type: 'ok' }],
+      reason: 'the initial value null must stay in the register until time 6 (when a read of it was invoked), yet the write of 1 must take effect inside that stretch',
     });
+    expect(lines[1]!['strategies']).toEqual({ zones: ['k'], wgl: [] });
   });
 
   it('--init sets every key\'s initial value', () => {
@@ -148,5 +151,27 @@ describe('consensim check', () => {
     const result = run(hard, '--timeout', '1', '--json');
     expect(result.status).toBe(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ linearizable: 'unknown', ops: 21, keys: 1 });
+  });
+
+  it('keeps integers above 2^53 exact: verdict, --json and the timeline', () => {
+    const big = write(
+      'big.jsonl',
+      [
+        '{"process":0,"type":"invoke","f":"write","key":null,"value":9007199254740993,"time":1}',
+        '{"process":0,"type":"ok","f":"write","key":null,"value":9007199254740993,"time":2}',
+        '{"process":1,"type":"invoke","f":"read","key":null,"value":null,"time":3}',
+        '{"process":1,"type":"ok","f":"read","key":null,"value":9007199254740992,"time":4}',
+      ].join('\n'),
+    );
+    const json = run(big, '--json');
+    expect(json.status).toBe(1);
+    expect(json.stdout).toContain('"output":9007199254740992');
+    expect(JSON.parse(json.stdout)).toMatchObject({ strategies: { zones: [null], wgl: [] } });
+    expect(JSON.parse(json.stdout)).toMatchObject({ linearizable: false });
+    const human = run(big);
+    expect(human.status).toBe(1);
+    expect(human.stdout).toContain('read → 9007199254740992');
+    // The initial value is exact too.
+    expect(run(big, '--init', '9007199254740992').status).toBe(1);
   });
 });

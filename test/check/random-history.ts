@@ -17,6 +17,11 @@ export interface HistoryShape {
   readonly init: Scalar;
   /** Probability that a completion is `info` (default 0.15). */
   readonly infoChance?: number;
+  /**
+   * Every write writes a new value (10, 11, …) and a lying read returns an earlier written value,
+   * the initial one or one never written: the histories the zones checker takes.
+   */
+  readonly uniqueWrites?: boolean;
 }
 
 interface Running {
@@ -36,6 +41,7 @@ export function randomHistory(random: Random, shape: HistoryShape): HistoryEvent
   const events: HistoryEvent[] = [];
   let started = 0;
   let time = 0;
+  const written: Scalar[] = [shape.init, 99];
   const read = (key: string | null): Scalar => (store.has(key) ? (store.get(key) as Scalar) : shape.init);
   for (let tick = 0; tick < shape.ops * 6 && (started < shape.ops || running.size > 0); tick++) {
     const process = random.int(shape.processes);
@@ -44,13 +50,21 @@ export function randomHistory(random: Random, shape: HistoryShape): HistoryEvent
       if (started >= shape.ops) continue;
       started++;
       const next = invoke(random, shape);
+      if (shape.uniqueWrites === true && next.f === 'write') {
+        const value = 10 + written.length;
+        written.push(value);
+        running.set(process, { ...next, value });
+        events.push({ process, type: 'invoke', f: next.f, key: next.key, value, time: time++ });
+        continue;
+      }
       running.set(process, next);
       events.push({ process, type: 'invoke', f: next.f, key: next.key, value: next.value, time: time++ });
     } else if (op.effect === 'pending' && random.chance(0.6)) {
       takeEffect(op, read(op.key), store);
     } else {
       running.delete(process);
-      events.push(complete(random, process, op, read(op.key), store, time++, shape.infoChance ?? 0.15));
+      const lies = shape.uniqueWrites === true ? written : [...VALUES, 'a', null];
+      events.push(complete(random, process, op, read(op.key), store, time++, shape.infoChance ?? 0.15, lies));
     }
   }
   return events;
@@ -96,6 +110,7 @@ function complete(
   store: Map<string | null, Scalar>,
   time: number,
   infoChance: number,
+  lies: readonly Scalar[],
 ): HistoryEvent {
   const base = { process, f: op.f, key: op.key, time };
   // Unknown outcome: it may or may not have taken effect (and may still, later).
@@ -106,7 +121,7 @@ function complete(
   if (op.effect === 'pending') takeEffect(op, current, store);
   if (op.effect === 'failed') return { ...base, type: 'fail', value: op.value };
   // A lying server: a result that is wrong, or a "fail" for something that happened.
-  if (op.f === 'read' && random.chance(0.12)) return { ...base, type: 'ok', value: random.pick([...VALUES, 'a', null]) };
+  if (op.f === 'read' && random.chance(0.12)) return { ...base, type: 'ok', value: random.pick(lies) };
   if (op.f !== 'read' && random.chance(0.06)) return { ...base, type: 'fail', value: op.value };
   return { ...base, type: 'ok', value: op.f === 'read' ? op.result : op.value };
 }
