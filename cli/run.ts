@@ -5,11 +5,8 @@
  */
 import type { Command } from 'commander';
 import { extname } from 'node:path';
-import { checkHistory, type Counterexample } from '../sim/check/index.js';
-import { toEdn, toJsonLines } from '../sim/history/index.js';
-import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
-import type { Scenario } from '../sim/scenario/types.js';
-import { sweepJob } from '../sim/sweep.js';
+import { checkHistory, prepareJob, runScenario, toEdn, toJsonLines, traceToJsonLines, type Counterexample, type RunOutcome, type Scenario } from '../sim/index.js';
+import { bundledProtocols } from './protocols.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
 import { printLine, setExitCode } from './output.js';
 import { renderReport } from './report.js';
@@ -34,7 +31,7 @@ export function registerRun(program: Command): void {
     .showHelpAfterError(false)
     .argument('<file>', 'scenario file (YAML or JSON)')
     .option('--seed <n>', "seed (default: the scenario's seed)", parseSeed)
-    .option('--protocol <name>', 'run the scenario with another protocol')
+    .option('--protocol <name|path>', 'run the scenario with another protocol (a name, or a module path such as ./my-protocol.ts)')
     .option('--bug <name>', 'switch on a bug variant (repeatable)', collect, [])
     .option('--json', 'print the result as one JSON object')
     .option('--trace <file>', 'write the trace as JSON Lines')
@@ -43,8 +40,8 @@ export function registerRun(program: Command): void {
     .action((file: string, flags: RunFlags) => runCommand(file, flags));
 }
 
-function runCommand(file: string, flags: RunFlags): void {
-  const job = sweepJob(file, { ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }), extraBugs: flags.bug });
+async function runCommand(file: string, flags: RunFlags): Promise<void> {
+  const { job, protocols } = await prepareJob(file, { ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }), extraBugs: flags.bug, protocols: bundledProtocols() });
   const scenario = job.scenario;
   const seed = flags.seed ?? scenario.seed;
   checkOutputPath(flags.trace, '--trace');
@@ -57,6 +54,7 @@ function runCommand(file: string, flags: RunFlags): void {
     reproArgs: job.reproArgs,
     collectTrace: flags.trace !== undefined || flags.report !== undefined,
     hashTrace: true,
+    protocols,
   });
   const { result } = outcome;
   const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;

@@ -52,6 +52,8 @@ export interface SweepFailure {
   readonly seed: number;
   readonly reason: string;
   readonly repro: string;
+  /** Extension: the failing run's traceHash, the one `run` of `repro` prints ('' if the seed crashed). */
+  readonly traceHash: string;
 }
 
 export interface SweepResult {

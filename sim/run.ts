@@ -2,8 +2,7 @@
  * `runScenario`: one seed, one virtual timeline, then the checks. The public entry point the CLI,
  * the sweep and the tests call.
  */
-import type { ProtocolDefinition } from '../protocols/api.js';
-import { findProtocol } from '../protocols/registry.js';
+import type { AnyProtocol, ProtocolSet } from './protocol-modules.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
 import type { HistoryEvent } from './history/types.js';
@@ -27,8 +26,11 @@ export interface RunOptions {
   readonly collectTrace?: boolean;
   /** Default true; sweeps may turn it off for speed (traceHash is then ''). */
   readonly hashTrace?: boolean;
-  /** Default: protocols/registry.ts findProtocol. */
-  readonly protocols?: (name: string) => ProtocolDefinition<any, any> | undefined;
+  /**
+   * The protocols this run may use, from the caller (the simulator has no registry of its own):
+   * a list, a ProtocolSet, or a lookup by name. `scenario.protocol` names one of them.
+   */
+  readonly protocols: ProtocolChoice;
   /** Extension: override the event/queue bounds (tests use small ones). */
   readonly limits?: Partial<WorldLimits>;
   /** Extension: let an exception thrown by protocol code propagate (debugging) instead of failing the run. */
@@ -43,11 +45,20 @@ export interface RunOutcome {
   readonly trace: readonly TraceEvent[] | null;
 }
 
-export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOutcome {
+/** Where a run finds its protocol by name. */
+export type ProtocolChoice = readonly AnyProtocol[] | ProtocolSet | ((name: string) => AnyProtocol | undefined);
+
+export function findIn(choice: ProtocolChoice, name: string): AnyProtocol | undefined {
+  if (typeof choice === 'function') return choice(name);
+  const list = 'definitions' in choice ? choice.definitions : choice;
+  return list.find((p) => p.name === name);
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome {
   const wallStart = wallNowMs();
   const seed = options.seed ?? scenario.seed;
   if (!Number.isSafeInteger(seed)) throw inputError('', 0, 0, '--seed', `expected an integer seed, found ${seed}`);
-  const protocol = (options.protocols ?? findProtocol)(scenario.protocol);
+  const protocol = findIn(options.protocols, scenario.protocol);
   if (protocol === undefined) throw inputError(scenario.file, 0, 0, 'protocol', `unknown protocol "${scenario.protocol}"`);
   const sizeProblem = protocol.checkClusterSize?.(scenario.nodes) ?? null;
   if (sizeProblem !== null) throw inputError(scenario.file, 0, 0, 'nodes', sizeProblem);

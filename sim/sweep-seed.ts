@@ -3,7 +3,7 @@
  * the scenario with that seed, without hashing the trace (a sweep wants verdicts, not
  * fingerprints), and keep only what the sweep reports.
  */
-import { runScenario } from './run.js';
+import { runScenario, type ProtocolChoice } from './run.js';
 import type { Scenario } from './scenario/types.js';
 
 /** What every worker needs to run any seed: plain data, so it crosses a thread boundary. */
@@ -14,6 +14,11 @@ export interface SweepJob {
   readonly extraBugs: readonly string[];
   /** Arguments the reproduce command needs besides the file, the seed and the bugs (`--protocol P`). */
   readonly reproArgs: readonly string[];
+  /**
+   * File URLs of the modules a worker thread imports to find `scenario.protocol` (the caller's
+   * ProtocolSet modules: the bundled registry, a protocol module given by path).
+   */
+  readonly protocolModules: readonly string[];
 }
 
 export interface SeedOutcome {
@@ -22,24 +27,25 @@ export interface SeedOutcome {
   /** One line; '' when ok. */
   readonly reason: string;
   readonly repro: string;
+  /** The failing run's traceHash (what `run` of `repro` prints); '' when ok. */
+  readonly traceHash: string;
   readonly events: number;
   readonly virtualMs: number;
 }
 
-export function runSeed(job: SweepJob, seed: number): SeedOutcome {
+export function runSeed(job: SweepJob, seed: number, protocols: ProtocolChoice): SeedOutcome {
   try {
-    const { result } = runScenario(job.scenario, {
-      seed,
-      extraBugs: job.extraBugs,
-      reproArgs: job.reproArgs,
-      collectTrace: false,
-      hashTrace: false,
-    });
+    const options = { seed, extraBugs: job.extraBugs, reproArgs: job.reproArgs, collectTrace: false, protocols };
+    const { result } = runScenario(job.scenario, { ...options, hashTrace: false });
+    // Passing seeds skip hashing (a sweep wants verdicts); a failure, rare and worth a
+    // fingerprint, runs once more with the hash: the same seed gives the same run.
+    const traceHash = result.ok ? '' : runScenario(job.scenario, { ...options, hashTrace: true }).result.traceHash;
     return {
       seed,
       ok: result.ok,
       reason: result.ok ? '' : (result.reason ?? firstFailedCheck(result.checks)),
       repro: result.repro,
+      traceHash,
       events: result.stats.events,
       virtualMs: result.stats.virtualMs,
     };
@@ -47,7 +53,7 @@ export function runSeed(job: SweepJob, seed: number): SeedOutcome {
     // The engine turns protocol assertions into failed runs; anything escaping it is still this
     // seed's failure, and the sweep must report it rather than lose the other seeds.
     const message = error instanceof Error ? error.message : String(error);
-    return { seed, ok: false, reason: `crashed: ${message.split('\n')[0]}`, repro: reproCommand(job, seed), events: 0, virtualMs: 0 };
+    return { seed, ok: false, reason: `crashed: ${message.split('\n')[0]}`, repro: reproCommand(job, seed), traceHash: '', events: 0, virtualMs: 0 };
   }
 }
 

@@ -18,8 +18,8 @@
 import { availableParallelism } from 'node:os';
 import type { SweepResult } from './result.js';
 import { inputError } from './errors.js';
-import { loadScenario } from './scenario/load.js';
-import { withOverrides } from './scenario/overrides.js';
+import { prepareJob } from './prepare.js';
+import type { ProtocolSet } from './protocol-modules.js';
 import type { Scenario } from './scenario/types.js';
 import { runSeed, type SeedOutcome, type SweepJob } from './sweep-seed.js';
 import { SweepPool } from './sweep-pool.js';
@@ -40,7 +40,10 @@ export interface SweepOptions {
   /** 1-based shard k of n. */
   readonly shard?: { readonly k: number; readonly n: number };
   readonly extraBugs?: readonly string[];
+  /** `--protocol`: a protocol name or a module path (relative to the current directory). */
   readonly protocol?: string;
+  /** The protocols the sweep may use, from the caller (see ProtocolSet). */
+  readonly protocols: ProtocolSet;
   readonly failFast?: boolean;
   readonly onProgress?: (progress: SweepProgress) => void;
   /** Worker threads to reuse across sweeps (sweep-all); `workers` is then ignored. */
@@ -83,28 +86,19 @@ export function sweepSeeds(from: number, to: number, shard?: { k: number; n: num
   return Array.from({ length: plan.count }, (_, i) => plan.first + i * plan.step);
 }
 
-/** The job every worker runs: the scenario with `--protocol`/`--bug` applied, and the repro arguments. */
-export function sweepJob(source: string | Scenario, options: { protocol?: string; extraBugs?: readonly string[] }): SweepJob {
-  const loaded = typeof source === 'string' ? loadScenario(source) : source;
-  const extraBugs = options.extraBugs ?? [];
-  const scenario = withOverrides(loaded, { ...(options.protocol === undefined ? {} : { protocol: options.protocol }), bugs: extraBugs });
-  // The engine appends `--bug X` for each extra bug itself; we add only what it cannot know.
-  const reproArgs = scenario.protocol !== loaded.protocol ? ['--protocol', scenario.protocol] : [];
-  return { scenario, extraBugs, reproArgs };
-}
-
 export async function sweep(source: string | Scenario, options: SweepOptions): Promise<SweepOutcome> {
-  const job = sweepJob(source, options);
+  const { job, protocols } = await prepareJob(source, options);
   const plan = seedPlan(options.from, options.to, options.shard);
   const started = wallNowMs();
   const tally = new Tally(plan, options);
-  if (options.pool !== undefined && options.pool.size > 1) {
+  if (options.pool !== undefined && options.pool.size > 1 && protocols.modules.length > 0) {
     await options.pool.run(job, plan, tally);
   } else {
     const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), plan.count));
-    // From TypeScript source (tests) there is no compiled worker module: run in this thread.
-    if (workers === 1 || !SweepPool.available()) {
-      runInThread(job, plan, tally);
+    // From TypeScript source (tests) there is no compiled worker module, and a caller that names
+    // no protocol modules gives workers nothing to import: run in this thread.
+    if (workers === 1 || !SweepPool.available() || protocols.modules.length === 0) {
+      runInThread(job, plan, tally, protocols);
     } else {
       const pool = new SweepPool(workers);
       try {
@@ -161,7 +155,7 @@ export class Tally {
       protocol: job.scenario.protocol,
       seeds: { from: options.from, to: options.to, count },
       passed: count - kept.length,
-      failed: kept.map((o) => ({ seed: o.seed, reason: o.reason, repro: o.repro })),
+      failed: kept.map((o) => ({ seed: o.seed, reason: o.reason, repro: o.repro, traceHash: o.traceHash })),
       wallMs: Math.round(wallMs),
       seedsPerSec: wallMs > 0 ? Math.round((this.done / wallMs) * 1000 * 10) / 10 : 0,
     };
@@ -169,11 +163,11 @@ export class Tally {
   }
 }
 
-function runInThread(job: SweepJob, plan: SeedPlan, tally: Tally): void {
+function runInThread(job: SweepJob, plan: SeedPlan, tally: Tally, protocols: ProtocolSet): void {
   for (let i = 0; i < plan.count; i++) {
     const seed = plan.first + i * plan.step;
     if (tally.stopsBefore(seed)) break;
-    tally.add(runSeed(job, seed));
+    tally.add(runSeed(job, seed, protocols));
   }
 }
 
