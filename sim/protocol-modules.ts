@@ -227,6 +227,19 @@ export function definitionProblems(value: unknown): string[] {
   return problems;
 }
 
+/**
+ * What is wrong with what `clientPolicy` returned for a cluster of `nodes` (null when nothing):
+ * the workload clients rely on it from the first request on.
+ */
+export function clientPolicyProblem(policy: unknown, nodes: number): string | null {
+  if (!isRecord(policy)) return `clientPolicy must return { replyQuorum, retry, retryAfterMicros }, found ${show(policy)}`;
+  const { replyQuorum, retry, retryAfterMicros } = policy;
+  if (!Number.isSafeInteger(replyQuorum) || (replyQuorum as number) < 1) return `clientPolicy's replyQuorum must be a positive integer (at most ${nodes} here), found ${show(replyQuorum)}`;
+  if (retry !== 'next' && retry !== 'all') return `clientPolicy's retry must be "next" or "all", found ${show(retry)}`;
+  if (typeof retryAfterMicros !== 'number' || !Number.isFinite(retryAfterMicros) || retryAfterMicros <= 0) return `clientPolicy's retryAfterMicros must be a positive number of microseconds, found ${show(retryAfterMicros)}`;
+  return null;
+}
+
 function optionProblems(options: unknown): string[] {
   if (!isRecord(options)) return [`options must be an object of option specs ({} for none), found ${show(options)}`];
   const problems: string[] = [];

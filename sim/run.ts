@@ -2,7 +2,7 @@
  * `runScenario`: one seed, one virtual timeline, then the checks. The public entry point the CLI,
  * the sweep and the tests call.
  */
-import type { AnyProtocol, ProtocolSet } from './protocol-modules.js';
+import { clientPolicyProblem, type AnyProtocol, type ProtocolSet } from './protocol-modules.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
 import type { HistoryEvent } from './history/types.js';
@@ -78,6 +78,8 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
       throw inputError(scenario.file, 0, 0, `byzantine.${node}`, `${protocol.name} has no byzantine behaviour "${behaviour}" (known: ${known})`);
     }
   }
+  const policyProblem = clientPolicyProblem(protocol.clientPolicy(scenario.nodes, scenario.protocolOptions, bugs), scenario.nodes);
+  if (policyProblem !== null) throw inputError(scenario.file, 0, 0, 'protocol', `${protocol.name}: ${policyProblem}`);
   const trace = new TraceSink({ hash: options.hashTrace ?? true, collect: options.collectTrace ?? false });
   const world = new World({
     scenario,

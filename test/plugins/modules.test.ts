@@ -191,3 +191,13 @@ describe('a protocol that breaks the node API while running', () => {
     expect(result.reason).toMatch(/on n2: n2 threw TypeError: .*messages are frozen once sent/);
   });
 });
+
+describe('a protocol whose client policy does not fit', () => {
+  it('is bad input naming the protocol and the field, before the run starts', async () => {
+    const source = protocolSource('odd-policy').replace("retryAfterMicros: 50000", "retryAfterMicros: 'soon'");
+    write('odd-policy.mjs', source);
+    const file = write('odd-policy.yaml', `protocol: ./odd-policy.mjs\n${SCENARIO}`);
+    const { job, protocols } = await prepareJob(file, { protocols: BUNDLED });
+    expect(() => runScenario(job.scenario, { protocols })).toThrow(/protocol: odd-policy: clientPolicy's retryAfterMicros must be a positive number of microseconds, found "soon"/);
+  });
+});

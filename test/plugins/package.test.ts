@@ -131,6 +131,11 @@ describe('consensim new-protocol, run and sweep with a protocol module outside t
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr.trimEnd()).toMatch(message);
     }
+    // --debug adds the loader's own error with its stack, after the same first line.
+    const debug = cli('run', 'generic.yaml', '--protocol', './broken.ts', '--debug');
+    expect(debug.status).toBe(2);
+    expect(debug.stderr).toMatch(/^error: \.\/broken\.ts: cannot load the protocol module: /);
+    expect(debug.stderr).toMatch(/\n\s+at /);
   });
 
   it('lists a protocol module next to the bundled protocols', () => {
