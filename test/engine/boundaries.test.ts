@@ -98,9 +98,10 @@ describe('boundaries', () => {
     expect(offences).toEqual([]);
   });
 
-  it('lets cli/ reach sim/ only through sim/index.ts', () => {
-    const cliFiles = sources(join(root, 'cli')).map((p) => relative(root, p).split('\\').join('/'));
+  it('lets cli/ and the package API (lib/) reach sim/ only through sim/index.ts', () => {
+    const cliFiles = [...sources(join(root, 'cli')), ...sources(join(root, 'lib'))].map((p) => relative(root, p).split('\\').join('/'));
     expect(cliFiles).toContain('cli/main.ts');
+    expect(cliFiles).toContain('lib/index.ts');
     const offences: string[] = [];
     for (const file of cliFiles) {
       for (const spec of importsOf(join(root, file))) {
