@@ -2,7 +2,7 @@
  * `runScenario`: one seed, one virtual timeline, then the checks. The public entry point the CLI,
  * the sweep and the tests call.
  */
-import { clientPolicyProblem, type AnyProtocol, type ProtocolSet } from './protocol-modules.js';
+import { clientPolicyProblem, protocolModuleOf, type AnyProtocol, type ProtocolSet } from './protocol-modules.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
 import type { HistoryEvent } from './history/types.js';
@@ -102,7 +102,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
     : null;
   const linearizable = check === null ? null : check.linearizable;
 
-  const reason = failureReason(world.violation, check, liveness);
+  const reason = blameModule(failureReason(world.violation, check, liveness), world.violation, protocolModuleOf(protocol));
   const repro = reproCommand(scenario, seed, options);
   const result: RunResult = {
     scenario: scenario.name,
@@ -152,6 +152,16 @@ function failureReason(
   }
   if (liveness !== null && !liveness.ok) return `liveness: ${liveness.detail}`;
   return null;
+}
+
+/**
+ * A protocol module that broke the node API's contract (threw, sent to an unknown node, wrote to
+ * a frozen message) is named in the reason, so the user knows which file to open. The trace, and
+ * so the traceHash, is left as it is.
+ */
+function blameModule(reason: string | null, violation: InvariantViolation | null, module: string | undefined): string | null {
+  if (reason === null || violation === null || module === undefined) return reason;
+  return violation.name === 'exception' || violation.name === 'node-api' ? `${reason} (protocol module ${module})` : reason;
 }
 
 function formatTime(us: number): string {

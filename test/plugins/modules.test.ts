@@ -173,12 +173,12 @@ describe('a protocol that breaks the node API while running', () => {
   it('fails the run, naming the node, when it throws in a handler', async () => {
     const result = await runWith('thrower', { onRequest: 'throw new RangeError("slot out of range");' });
     expect(result.ok).toBe(false);
-    expect(result.reason).toMatch(/^invariant exception violated at [\d.]+ms on n\d: n\d threw RangeError: slot out of range$/);
+    expect(result.reason).toMatch(/^invariant exception violated at [\d.]+ms on n\d: n\d threw RangeError: slot out of range \(protocol module .*thrower\.mjs\)$/);
   });
 
   it('fails the run when it sends to a node that does not exist', async () => {
     const result = await runWith('stray', { start: "env.send('n9', { hello: 1 });" });
-    expect(result.reason).toBe('invariant node-api violated at 0.000ms on n1: n1 broke the node API: sent to unknown node "n9" (the nodes are n1..n3)');
+    expect(result.reason).toBe(`invariant node-api violated at 0.000ms on n1: n1 broke the node API: sent to unknown node "n9" (the nodes are n1..n3) (protocol module ${join(dir, 'stray.mjs')})`);
   });
 
   it('fails the run when it changes a message it sent', async () => {
