@@ -174,7 +174,10 @@ function pickDefinition(namespace: Record<string, unknown>, label: string): AnyP
   throw moduleError(label, `the protocol module exports no protocol definition (an object with name, description, options, bugs, createNode and clientPolicy); ${found}`);
 }
 
-/** Every definition a module exports, alone or in an array. */
+/**
+ * Every definition a module exports, alone or in an array; a CommonJS module's exports (its
+ * `default`, as tsx hands over a TypeScript file outside a `"type": "module"` package) included.
+ */
 function definitionsIn(namespace: Record<string, unknown>): AnyProtocol[] {
   const out: AnyProtocol[] = [];
   const visit = (value: unknown): void => {
@@ -182,7 +185,11 @@ function definitionsIn(namespace: Record<string, unknown>): AnyProtocol[] {
     else if (Array.isArray(value)) for (const item of value) if (looksLikeDefinition(item)) out.push(item);
   };
   for (const key of Object.keys(namespace)) visit(namespace[key]);
-  return out;
+  const commonJs = namespace['default'];
+  if (isRecord(commonJs) && !looksLikeDefinition(commonJs) && !Array.isArray(commonJs)) {
+    for (const key of Object.keys(commonJs)) visit(commonJs[key]);
+  }
+  return out.filter((p, i) => out.indexOf(p) === i);
 }
 
 /** Enough of the shape to tell a definition from anything else a module exports. */

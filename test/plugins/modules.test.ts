@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOLS } from '../../protocols/registry.js';
 import {
   definitionProblems,
+  importProtocolSet,
   InputError,
   isModuleRef,
   loadProtocolModule,
@@ -93,6 +94,14 @@ describe('loading a protocol module', () => {
     expect(protocolModuleOf(loaded)).toBe(ts);
     // Loaded once per thread: the same object again.
     expect(await loadProtocolModule(ts)).toBe(loaded);
+  });
+
+  it('finds a TypeScript module\'s definition in a worker thread\'s view too, outside a "type": "module" package', async () => {
+    // The temporary directory has no package.json: tsx hands the module over as CommonJS exports.
+    const path = write('cjs-ts.ts', `export const helper = 1;\n${protocolSource('cjs-ts')}`);
+    const set = await importProtocolSet([`file://${path}`]);
+    expect(set.definitions.map((p) => p.name)).toEqual(['cjs-ts']);
+    expect((await loadProtocolModule(path)).name).toBe('cjs-ts');
   });
 
   it('adds a module to the caller\'s set, refusing a name the set already has', async () => {
