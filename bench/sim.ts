@@ -7,10 +7,15 @@
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { PROTOCOLS } from '../protocols/registry.js';
+import { PROTOCOLS, PROTOCOLS_MODULE } from '../protocols/registry.js';
 import { loadCatalogue } from '../sim/catalogue.js';
-import { sweep, sweepJob } from '../sim/sweep.js';
-import { runSeed } from '../sim/sweep-seed.js';
+import { protocolSet } from '../sim/protocol-modules.js';
+import { loadScenario } from '../sim/scenario/load.js';
+import { sweep } from '../sim/sweep.js';
+import { runSeed, type SweepJob } from '../sim/sweep-seed.js';
+
+/** The bench is a composition root too: it hands the simulator the bundled protocols. */
+const BUNDLED = protocolSet(PROTOCOLS, [PROTOCOLS_MODULE]);
 
 /** Simulated time per wall-clock time on one core (raft-nemesis is the one it is stated for). */
 export const TARGET_SIM_TO_WALL = 5_000;
@@ -58,7 +63,7 @@ export const DEFAULT_SIM_BENCH: SimBenchOptions = { seeds: 200, budgetMs: 10_000
 
 /** The bundled `<protocol>-nemesis` scenarios, in registry order. */
 export function nemesisScenarios(): { protocol: string; file: string }[] {
-  const catalogue = loadCatalogue();
+  const catalogue = loadCatalogue(PROTOCOLS);
   const out: { protocol: string; file: string }[] = [];
   for (const p of PROTOCOLS) {
     const entry = catalogue.find((e) => e.scenario?.name === `${p.name}-nemesis`);
@@ -68,9 +73,9 @@ export function nemesisScenarios(): { protocol: string; file: string }[] {
 }
 
 export function benchScenario(file: string, options: SimBenchOptions = DEFAULT_SIM_BENCH, bareHeapEventsPerSec: number | null = null): SimBenchRow {
-  const job = sweepJob(file, {});
+  const job: SweepJob = { scenario: loadScenario(file, PROTOCOLS), extraBugs: [], reproArgs: [], protocolModules: BUNDLED.modules };
   const s = job.scenario;
-  for (let seed = 1_000_000; seed < 1_000_000 + options.warmup; seed++) runSeed(job, seed);
+  for (let seed = 1_000_000; seed < 1_000_000 + options.warmup; seed++) runSeed(job, seed, PROTOCOLS);
   let events = 0;
   let virtualMs = 0;
   let failed = 0;
@@ -78,7 +83,7 @@ export function benchScenario(file: string, options: SimBenchOptions = DEFAULT_S
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   while (seeds < options.seeds && performance.now() - started < options.budgetMs) {
-    const outcome = runSeed(job, seeds + 1);
+    const outcome = runSeed(job, seeds + 1, PROTOCOLS);
     seeds++;
     events += outcome.events;
     virtualMs += outcome.virtualMs;
@@ -151,7 +156,7 @@ export interface SweepBenchRow extends SpeedFigures {
  */
 export async function benchSweep(file: string, seeds: number, workers = availableParallelism()): Promise<SweepBenchRow> {
   const started = performance.now();
-  const { result, totals } = await sweep(file, { from: 1, to: seeds, workers });
+  const { result, totals } = await sweep(file, { from: 1, to: seeds, workers, protocols: BUNDLED });
   const wallMs = performance.now() - started;
   return {
     bench: 'sweep',

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { inputError } from '../sim/errors.js';
+import { inputError } from '../sim/index.js';
 
 export function parseSeed(value: string): number {
   if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(Number(value))) {

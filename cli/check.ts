@@ -8,10 +8,7 @@
  * input (a bad file is reported and the others are still checked).
  */
 import type { Command } from 'commander';
-import { checkHistory, MODELS, type CheckOptions, type CheckResult, type Model, type Value } from '../sim/check/index.js';
-import { InputError, inputError } from '../sim/errors.js';
-import { parseJsonExact, readHistoryFile, toJsonText } from '../sim/history/index.js';
-import { wallNowMs } from '../sim/wallclock.js';
+import { checkHistory, InputError, inputError, MODELS, parseJsonExact, readHistoryFile, toJsonText, wallNowMs, type CheckOptions, type CheckResult, type Model, type Value } from '../sim/index.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
 import { renderCounterexample } from './timeline.js';
 

@@ -1,15 +1,16 @@
 /**
- * `consensim list [--json]`: the bundled scenarios, the registered protocols, their byzantine
- * behaviours and their bug variants. `--json` prints `{ scenarios: [{ name, file, protocol,
- * description }], protocols: [name], bugs: [{ name, protocol, description }], byzantine: [{ name,
- * protocol, description }] }` (the command-line contract's shape, plus `byzantine` at the end so
- * the JSON holds everything the text listing shows).
+ * `consensim list [--protocol PATH]... [--json]`: the bundled scenarios, the bundled protocols
+ * (and any protocol module named with `--protocol`), their byzantine behaviours and their bug
+ * variants. `--json` prints `{ scenarios: [{ name, file, protocol, description }], protocols:
+ * [name], bugs: [{ name, protocol, description }], byzantine: [{ name, protocol, description }] }`
+ * (the command-line contract's shape, plus `byzantine` at the end so the JSON holds everything the
+ * text listing shows).
  */
 import type { Command } from 'commander';
-import { PROTOCOLS } from '../protocols/registry.js';
-import { loadCatalogue } from '../sim/catalogue.js';
-import { displayPath } from './args.js';
+import { loadCatalogue, resolveProtocol, type AnyProtocol, type ProtocolSet } from '../sim/index.js';
+import { collect, displayPath } from './args.js';
 import { chalk, printLine } from './output.js';
+import { bundledProtocols } from './protocols.js';
 
 export interface ListResult {
   readonly scenarios: { name: string; file: string; protocol: string; description: string }[];
@@ -19,16 +20,25 @@ export interface ListResult {
   readonly byzantine: { name: string; protocol: string; description: string }[];
 }
 
-export function listing(): { result: ListResult; invalid: { file: string; error: string }[] } {
+/** The listing over `set` (default: the bundled protocols). */
+export function listing(set: ProtocolSet = bundledProtocols()): { result: ListResult; invalid: { file: string; error: string }[]; protocols: readonly AnyProtocol[] } {
+  const protocols = set.definitions;
   const scenarios: ListResult['scenarios'] = [];
   const invalid: { file: string; error: string }[] = [];
-  for (const entry of loadCatalogue()) {
+  for (const entry of loadCatalogue(protocols)) {
     if (entry.scenario === null) invalid.push({ file: displayPath(entry.file), error: entry.error ?? '' });
     else scenarios.push({ name: entry.scenario.name, file: displayPath(entry.file), protocol: entry.scenario.protocol, description: entry.scenario.description });
   }
-  const bugs = PROTOCOLS.flatMap((p) => p.bugs.map((b) => ({ name: b.name, protocol: p.name, description: b.description })));
-  const byzantine = PROTOCOLS.flatMap((p) => Object.entries(p.byzantine ?? {}).map(([name, b]) => ({ name, protocol: p.name, description: b.description })));
-  return { result: { scenarios, protocols: PROTOCOLS.map((p) => p.name), bugs, byzantine }, invalid };
+  const bugs = protocols.flatMap((p) => p.bugs.map((b) => ({ name: b.name, protocol: p.name, description: b.description })));
+  const byzantine = protocols.flatMap((p) => Object.entries(p.byzantine ?? {}).map(([name, b]) => ({ name, protocol: p.name, description: b.description })));
+  return { result: { scenarios, protocols: protocols.map((p) => p.name), bugs, byzantine }, invalid, protocols };
+}
+
+/** The bundled protocols plus every module named with `--protocol`. */
+async function withModules(refs: readonly string[]): Promise<ProtocolSet> {
+  let set = bundledProtocols();
+  for (const ref of refs) set = (await resolveProtocol(ref, set)).set;
+  return set;
 }
 
 export function registerList(program: Command): void {
@@ -36,14 +46,15 @@ export function registerList(program: Command): void {
     .command('list')
     .description('list bundled scenarios, protocols and bug variants')
     .showHelpAfterError(false)
+    .option('--protocol <path>', 'also list the protocol module at this path (repeatable)', collect, [])
     .option('--json', 'print one JSON object')
-    .action((flags: { json?: boolean }) => {
-      const { result, invalid } = listing();
+    .action(async (flags: { json?: boolean; protocol: string[] }) => {
+      const { result, invalid, protocols } = listing(await withModules(flags.protocol));
       if (flags.json === true) {
         printLine(JSON.stringify(result));
         return;
       }
-      for (const line of listLines(result, invalid)) printLine(line);
+      for (const line of listLines(result, invalid, protocols)) printLine(line);
     });
 }
 
@@ -53,15 +64,15 @@ function firstSentence(text: string): string {
   return end < 0 ? flat : flat.slice(0, end + 1);
 }
 
-function listLines(result: ListResult, invalid: { file: string; error: string }[]): string[] {
+function listLines(result: ListResult, invalid: { file: string; error: string }[], protocols: readonly AnyProtocol[]): string[] {
   const lines: string[] = [chalk.bold('Scenarios')];
   const width = Math.max(0, ...result.scenarios.map((s) => s.file.length));
   for (const s of result.scenarios) lines.push(`  ${s.file.padEnd(width)}  ${chalk.cyan(s.protocol.padEnd(10))} ${firstSentence(s.description)}`);
   for (const i of invalid) lines.push(chalk.yellow(`  ${i.file}: not loadable: ${i.error}`));
   lines.push('', chalk.bold('Protocols'));
-  for (const p of PROTOCOLS) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${firstSentence(p.description)}`);
+  for (const p of protocols) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${firstSentence(p.description)}`);
   // The same data as the JSON's `byzantine` list, one line per protocol.
-  const byzantine = PROTOCOLS.filter((p) => result.byzantine.some((b) => b.protocol === p.name));
+  const byzantine = protocols.filter((p) => result.byzantine.some((b) => b.protocol === p.name));
   if (byzantine.length > 0) {
     lines.push('', chalk.bold('Byzantine behaviours (scenario key byzantine: { n1: NAME })'));
     for (const p of byzantine) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${result.byzantine.filter((b) => b.protocol === p.name).map((b) => b.name).join(', ')}`);

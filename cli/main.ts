@@ -6,13 +6,14 @@
  * Exit status: 0 every check passed; 1 a check failed; 2 bad input or usage.
  */
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../sim/errors.js';
+import { InputError } from '../sim/index.js';
 import { setExitCode, printError } from './output.js';
 import { registerList } from './list.js';
 import { registerRun } from './run.js';
 import { registerSweep } from './sweep.js';
 import { registerSweepAll } from './sweep-all.js';
 import { registerCheck } from './check.js';
+import { registerNewProtocol } from './new-protocol.js';
 import { stopQuietlyOnClosedPipe } from './args.js';
 import { versionText } from './version.js';
 
@@ -27,6 +28,7 @@ program
 
 // Each command registers itself here (one module per command).
 const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerCheck, registerList, registerSweepAll];
+registrations.push(registerNewProtocol);
 
 for (const register of registrations) register(program);
 
@@ -42,12 +44,15 @@ async function main(argv: string[]): Promise<void> {
       setExitCode(error.exitCode === 0 ? 0 : 2);
       return;
     }
+    const debug = program.opts<{ debug?: boolean }>().debug === true || argv.includes('--debug');
     if (error instanceof InputError) {
       printError(error.message);
+      // A protocol module that failed to load keeps the original error (its stack) for --debug.
+      const cause: unknown = error.cause;
+      if (debug && cause instanceof Error) printError(cause.stack ?? String(cause));
       setExitCode(2);
       return;
     }
-    const debug = program.opts<{ debug?: boolean }>().debug === true || argv.includes('--debug');
     printError(debug && error instanceof Error ? (error.stack ?? String(error)) : `internal error: ${String(error instanceof Error ? error.message : error)} (run with --debug for the stack trace)`);
     setExitCode(2);
   }

@@ -4,9 +4,7 @@
  * counterexample if any, and the client history as a table. Everything comes from the run's
  * result, trace and history; nothing here simulates.
  */
-import type { HistoryEvent } from '../sim/history/types.js';
-import type { RunResult } from '../sim/result.js';
-import type { Scenario } from '../sim/scenario/types.js';
+import type { HistoryEvent, RunResult, Scenario } from '../sim/index.js';
 
 export interface ReportTraceEvent {
   readonly t: number;

@@ -8,12 +8,22 @@
  */
 import type { Command } from 'commander';
 import { extname } from 'node:path';
-import { checkHistory, type Counterexample } from '../sim/check/index.js';
-import { toEdn, toJsonLines } from '../sim/history/index.js';
-import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
-import type { Scenario } from '../sim/scenario/types.js';
-import { firstTraceDifference, type TraceDifference } from '../sim/determinism.js';
-import { sweepJob, SweepPool, type SweepJob } from '../sim/sweep.js';
+import {
+  checkHistory,
+  firstTraceDifference,
+  prepareJob,
+  runScenario,
+  SweepPool,
+  toEdn,
+  toJsonLines,
+  traceToJsonLines,
+  type Counterexample,
+  type RunOutcome,
+  type Scenario,
+  type SweepJob,
+  type TraceDifference,
+} from '../sim/index.js';
+import { bundledProtocols } from './protocols.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
 import { versionFields } from './version.js';
@@ -40,7 +50,7 @@ export function registerRun(program: Command): void {
     .showHelpAfterError(false)
     .argument('<file>', 'scenario file (YAML or JSON)')
     .option('--seed <n>', "seed (default: the scenario's seed)", parseSeed)
-    .option('--protocol <name>', 'run the scenario with another protocol')
+    .option('--protocol <name|path>', 'run the scenario with another protocol (a name, or a module path such as ./my-protocol.ts)')
     .option('--bug <name>', 'switch on a bug variant (repeatable)', collect, [])
     .option('--json', 'print the result as one JSON object')
     .option('--trace <file>', 'write the trace as JSON Lines')
@@ -51,7 +61,7 @@ export function registerRun(program: Command): void {
 }
 
 async function runCommand(file: string, flags: RunFlags): Promise<void> {
-  const job = sweepJob(file, { ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }), extraBugs: flags.bug });
+  const { job, protocols } = await prepareJob(file, { ...(flags.protocol === undefined ? {} : { protocol: flags.protocol }), extraBugs: flags.bug, protocols: bundledProtocols() });
   const scenario = job.scenario;
   const seed = flags.seed ?? scenario.seed;
   checkOutputPath(flags.trace, '--trace');
@@ -64,6 +74,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<void> {
     reproArgs: job.reproArgs,
     collectTrace: flags.trace !== undefined || flags.report !== undefined || flags.checkDeterminism === true,
     hashTrace: true,
+    protocols,
   });
   const { result } = outcome;
   const difference = flags.checkDeterminism === true ? await secondRunDiffers(job, seed, outcome) : null;

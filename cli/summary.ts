@@ -2,9 +2,7 @@
  * The human-readable run summary: a seed banner first, the checks, the stats, and on failure the
  * exact reproduce command last (TigerBeetle's VOPR habit: seed first, "reproduce with" last).
  */
-import type { Counterexample, OpSummary } from '../sim/check/index.js';
-import type { LatencyStats, RunResult } from '../sim/result.js';
-import type { Scenario } from '../sim/scenario/types.js';
+import type { Counterexample, LatencyStats, OpSummary, RunResult, Scenario } from '../sim/index.js';
 import { count, virtualTime } from './format.js';
 import { chalk } from './output.js';
 

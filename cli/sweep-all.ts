@@ -9,9 +9,8 @@
  */
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
-import { loadCatalogue, type CatalogueEntry } from '../sim/catalogue.js';
-import type { SweepResult } from '../sim/result.js';
-import { sweep, SweepPool } from '../sim/sweep.js';
+import { loadCatalogue, sweep, SweepPool, type CatalogueEntry, type ProtocolSet, type SweepResult } from '../sim/index.js';
+import { bundledProtocols } from './protocols.js';
 import { capWorkers, displayPath, parsePositive, parseSeedRange } from './args.js';
 import { chalk, printError, printLine, setExitCode } from './output.js';
 import { progressBar, type ProgressBar } from './progress.js';
@@ -47,7 +46,8 @@ export function registerSweepAll(program: Command): void {
 }
 
 async function sweepAll(flags: SweepAllFlags): Promise<void> {
-  const catalogue = loadCatalogue();
+  const protocols = bundledProtocols();
+  const catalogue = loadCatalogue(protocols.definitions);
   const table = flags.json === true ? null : new Table(catalogue);
   table?.start(flags.seeds);
   // One set of worker threads for every scenario: starting threads costs more than a short sweep.
@@ -65,7 +65,7 @@ async function sweepAll(flags: SweepAllFlags): Promise<void> {
   process.on('SIGINT', onSigint);
   try {
     for (const entry of catalogue) {
-      const row = await sweepOne(entry, flags, pool);
+      const row = await sweepOne(entry, flags, pool, protocols);
       rows.push(row);
       table?.row(row);
     }
@@ -81,7 +81,7 @@ async function sweepAll(flags: SweepAllFlags): Promise<void> {
   }
 }
 
-async function sweepOne(entry: CatalogueEntry, flags: SweepAllFlags, pool: SweepPool | null): Promise<Row> {
+async function sweepOne(entry: CatalogueEntry, flags: SweepAllFlags, pool: SweepPool | null, protocols: ProtocolSet): Promise<Row> {
   const file = displayPath(entry.file);
   if (entry.scenario === null) return { file, expect: 'pass', verdict: 'invalid', result: null, error: entry.error ?? '' };
   const expect = entry.scenario.expect ?? 'pass';
@@ -92,6 +92,7 @@ async function sweepOne(entry: CatalogueEntry, flags: SweepAllFlags, pool: Sweep
     from: flags.seeds.from,
     to: flags.seeds.to,
     failFast: expect === 'fail',
+    protocols,
     onProgress: (p) => bar.update(p.done, p.total, p.failed),
     between: turnEventLoop,
     ...(pool === null ? { workers: 1 } : { pool }),

@@ -5,8 +5,8 @@
  * failed. Ctrl-C prints the tally of the seeds finished so far, then exits with status 130.
  */
 import type { Command } from 'commander';
-import type { SweepResult } from '../sim/result.js';
-import { sweep, type SweepOutcome } from '../sim/sweep.js';
+import { sweep, type SweepOutcome, type SweepResult } from '../sim/index.js';
+import { bundledProtocols } from './protocols.js';
 import { capWorkers, collect, parsePositive, parseSeedRange, parseShard } from './args.js';
 import { chalk, printLine, setExitCode } from './output.js';
 import { progressBar, type ProgressBar } from './progress.js';
@@ -37,7 +37,7 @@ export function registerSweep(program: Command): void {
     .showHelpAfterError(false)
     .argument('<file>', 'scenario file (YAML or JSON)')
     .requiredOption('--seeds <A..B>', 'seed range, inclusive (e.g. 1..2000)', parseSeedRange)
-    .option('--protocol <name>', 'run the scenario with another protocol')
+    .option('--protocol <name|path>', 'run the scenario with another protocol (a name, or a module path such as ./my-protocol.ts)')
     .option('--bug <name>', 'switch on a bug variant (repeatable)', collect, [])
     .option('--workers <n>', 'worker threads (default and maximum: the number of cores)', parsePositive)
     .option('--shard <K/N>', 'run only shard K of N: seeds s with (s - A) % N == K - 1', parseShard)
@@ -56,6 +56,7 @@ async function sweepCommand(file: string, flags: SweepFlags): Promise<void> {
       from: flags.seeds.from,
       to: flags.seeds.to,
       extraBugs: flags.bug,
+      protocols: bundledProtocols(),
       failFast: flags.failFast === true,
       checkDeterminism: flags.checkDeterminism === true,
       onProgress: (p) => bar.update(p.done, p.total, p.failed),

@@ -3,9 +3,7 @@
  * from its invoke to its completion, the operations that could not be placed highlighted, then
  * the end of the longest linearization and the culprits as a list.
  */
-import type { Counterexample, OpSummary } from '../sim/check/index.js';
-import { replayPrefix, type Value } from '../sim/check/index.js';
-import { toJsonText, type HistoryValue } from '../sim/history/index.js';
+import { replayPrefix, toJsonText, type Counterexample, type HistoryValue, type OpSummary, type Value } from '../sim/index.js';
 import { chalk } from './output.js';
 
 /** How many operations of the prefix are shown before the culprits. */

@@ -1,6 +1,7 @@
 /**
- * Every protocol the simulator can run, by name. The simulator reaches protocols only through
- * this list and the types in `api.ts`; it never imports a protocol folder directly.
+ * The bundled protocols, by name. The simulator never imports this file: its callers (the
+ * command line, the package API, tests, the bench) hand it this list, plus any protocol module a
+ * user names by path.
  */
 import type { ProtocolDefinition } from './api.js';
 import { raft } from './raft/index.js';
@@ -20,6 +21,9 @@ export const PROTOCOLS: readonly ProtocolDefinition<any, any>[] = [
   pbft,
   quorum,
 ];
+
+/** This module's URL: a sweep's worker threads import it to get the same PROTOCOLS. */
+export const PROTOCOLS_MODULE: string = import.meta.url;
 
 export function findProtocol(name: string): ProtocolDefinition<any, any> | undefined {
   return PROTOCOLS.find((p) => p.name === name);

@@ -6,7 +6,6 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProtocolDefinition } from '../protocols/api.js';
-import { PROTOCOLS } from '../protocols/registry.js';
 import { InputError } from './errors.js';
 import { loadScenario } from './scenario/load.js';
 import type { Scenario } from './scenario/types.js';
@@ -43,10 +42,10 @@ export function scenarioFiles(dir: string = bundledScenarioDir()): string[] {
   return names.map((n) => join(dir, n));
 }
 
-/** Load every scenario in `dir`; a file that does not validate is listed with its error. */
+/** Load every scenario in `dir` against the caller's `protocols`; a file that does not validate is listed with its error. */
 export function loadCatalogue(
+  protocols: readonly ProtocolDefinition<any, any>[],
   dir: string = bundledScenarioDir(),
-  protocols: readonly ProtocolDefinition<any, any>[] = PROTOCOLS,
 ): CatalogueEntry[] {
   return scenarioFiles(dir).map((file) => {
     try {

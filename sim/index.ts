@@ -1,7 +1,38 @@
-/** The simulator's public entry points (the CLI and tests import from here). */
-export { runScenario, traceToJsonLines } from './run.js';
-export type { MomentListener, RunOptions, RunOutcome, TraceEvent, WorldLimits } from './run.js';
+/**
+ * The simulator's public entry points: the CLI imports sim/ only through this file (a test keeps
+ * it so), and so do the package API and the tests that do not probe internals.
+ *
+ * The simulator has no protocols of its own: every entry point that runs one takes the caller's
+ * protocols (a `ProtocolSet`, a list, or a lookup). The caller — the command line, the package
+ * API, a test, the bench — is where the bundled protocols are chosen.
+ */
+export { runScenario, traceToJsonLines, findIn } from './run.js';
+export type { MomentListener, ProtocolChoice, RunOptions, RunOutcome, TraceEvent, WorldLimits } from './run.js';
 export type { RunResult, RunChecks, RunStats, InvariantViolation, SweepResult, SweepFailure, LatencyFigures, LatencyStats } from './result.js';
+export { firstTraceDifference, differenceReason, type TraceDifference } from './determinism.js';
+export { parseJsonExact, toJsonText } from './history/index.js';
 export type { Scenario } from './scenario/types.js';
-export type { HistoryEvent } from './history/types.js';
+export { loadScenario, parseScenario } from './scenario/load.js';
+export { withOverrides } from './scenario/overrides.js';
+export type { HistoryEvent, HistoryValue } from './history/types.js';
+export { readHistoryFile, toEdn, toJsonLines } from './history/index.js';
+export { checkHistory, replayPrefix, MODELS } from './check/index.js';
+export type { CheckOptions, CheckResult, Counterexample, Model, OpSummary, Value } from './check/index.js';
 export { InputError, inputError, formatProblem } from './errors.js';
+export { wallNowMs } from './wallclock.js';
+export { bundledScenarioDir, loadCatalogue, scenarioFiles, type CatalogueEntry } from './catalogue.js';
+export { sweep, seedPlan, sweepSeeds, SweepPool, MAX_SWEEP_SEEDS } from './sweep.js';
+export type { SweepOptions, SweepOutcome, SweepProgress, SweepJob, SeedOutcome } from './sweep.js';
+export { prepareJob, loadScenarioFile, type PrepareOptions } from './prepare.js';
+export {
+  definitionProblems,
+  importProtocolSet,
+  isModuleRef,
+  loadProtocolModule,
+  modulePath,
+  protocolModuleOf,
+  protocolSet,
+  resolveProtocol,
+  type AnyProtocol,
+  type ProtocolSet,
+} from './protocol-modules.js';

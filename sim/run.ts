@@ -2,8 +2,7 @@
  * `runScenario`: one seed, one virtual timeline, then the checks. The public entry point the CLI,
  * the sweep and the tests call.
  */
-import type { ProtocolDefinition } from '../protocols/api.js';
-import { findProtocol } from '../protocols/registry.js';
+import { clientPolicyProblem, protocolModuleOf, type AnyProtocol, type ProtocolSet } from './protocol-modules.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
 import { latencyStats } from './latency.js';
@@ -29,8 +28,11 @@ export interface RunOptions {
   readonly collectTrace?: boolean;
   /** Default true; sweeps may turn it off for speed (traceHash is then ''). */
   readonly hashTrace?: boolean;
-  /** Default: protocols/registry.ts findProtocol. */
-  readonly protocols?: (name: string) => ProtocolDefinition<any, any> | undefined;
+  /**
+   * The protocols this run may use, from the caller (the simulator has no registry of its own):
+   * a list, a ProtocolSet, or a lookup by name. `scenario.protocol` names one of them.
+   */
+  readonly protocols: ProtocolChoice;
   /** Extension: override the event/queue bounds (tests use small ones). */
   readonly limits?: Partial<WorldLimits>;
   /** Extension: let an exception thrown by protocol code propagate (debugging) instead of failing the run. */
@@ -45,11 +47,20 @@ export interface RunOutcome {
   readonly trace: readonly TraceEvent[] | null;
 }
 
-export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOutcome {
+/** Where a run finds its protocol by name. */
+export type ProtocolChoice = readonly AnyProtocol[] | ProtocolSet | ((name: string) => AnyProtocol | undefined);
+
+export function findIn(choice: ProtocolChoice, name: string): AnyProtocol | undefined {
+  if (typeof choice === 'function') return choice(name);
+  const list = 'definitions' in choice ? choice.definitions : choice;
+  return list.find((p) => p.name === name);
+}
+
+export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome {
   const wallStart = wallNowMs();
   const seed = options.seed ?? scenario.seed;
   if (!Number.isSafeInteger(seed)) throw inputError('', 0, 0, '--seed', `expected an integer seed, found ${seed}`);
-  const protocol = (options.protocols ?? findProtocol)(scenario.protocol);
+  const protocol = findIn(options.protocols, scenario.protocol);
   if (protocol === undefined) throw inputError(scenario.file, 0, 0, 'protocol', `unknown protocol "${scenario.protocol}"`);
   const sizeProblem = protocol.checkClusterSize?.(scenario.nodes) ?? null;
   if (sizeProblem !== null) throw inputError(scenario.file, 0, 0, 'nodes', sizeProblem);
@@ -72,6 +83,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
       throw inputError(scenario.file, 0, 0, `byzantine.${node}`, `${protocol.name} has no byzantine behaviour "${behaviour}" (known: ${known})`);
     }
   }
+  const policyProblem = clientPolicyProblem(protocol.clientPolicy(scenario.nodes, scenario.protocolOptions, bugs), scenario.nodes);
+  if (policyProblem !== null) throw inputError(scenario.file, 0, 0, 'protocol', `${protocol.name}: ${policyProblem}`);
   const trace = new TraceSink({ hash: options.hashTrace ?? true, collect: options.collectTrace ?? false });
   const world = new World({
     scenario,
@@ -94,7 +107,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
     : null;
   const linearizable = check === null ? null : check.linearizable;
 
-  const reason = failureReason(world.violation, check, liveness);
+  const reason = blameModule(failureReason(world.violation, check, liveness), world.violation, protocolModuleOf(protocol));
   const repro = reproCommand(scenario, seed, options);
   const result: RunResult = {
     scenario: scenario.name,
@@ -146,6 +159,16 @@ function failureReason(
   }
   if (liveness !== null && !liveness.ok) return `liveness: ${liveness.detail}`;
   return null;
+}
+
+/**
+ * A protocol module that broke the node API's contract (threw, sent to an unknown node, wrote to
+ * a frozen message) is named in the reason, so the user knows which file to open. The trace, and
+ * so the traceHash, is left as it is.
+ */
+function blameModule(reason: string | null, violation: InvariantViolation | null, module: string | undefined): string | null {
+  if (reason === null || violation === null || module === undefined) return reason;
+  return violation.name === 'exception' || violation.name === 'node-api' ? `${reason} (protocol module ${module})` : reason;
 }
 
 function formatTime(us: number): string {

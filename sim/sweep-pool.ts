@@ -14,6 +14,8 @@ import type { SeedPlan, Tally } from './sweep.js';
 
 /** What the main thread sends a worker. */
 export type WorkerRequest = { readonly kind: 'job'; readonly job: SweepJob } | { readonly kind: 'batch'; readonly batch: SeedPlan };
+/** What a worker answers: a batch's outcomes, or why it cannot go on (its protocols did not load). */
+export type WorkerReply = { readonly kind: 'outcomes'; readonly outcomes: SeedOutcome[] } | { readonly kind: 'error'; readonly message: string };
 
 const WORKER_FILE = fileURLToPath(new URL('./sweep-worker.js', import.meta.url));
 /** Seeds per batch at most: small enough for a live progress bar and an even spread. */
@@ -34,7 +36,10 @@ export class SweepPool {
   constructor(count: number) {
     for (let i = 0; i < count; i++) {
       const worker = new Worker(WORKER_FILE);
-      worker.on('message', (outcomes: SeedOutcome[]) => this.onMessage?.(worker, outcomes));
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.kind === 'outcomes') this.onMessage?.(worker, reply.outcomes);
+        else this.fail(new Error(`a sweep worker failed: ${reply.message}`));
+      });
       worker.on('error', (error) => this.fail(error));
       // A worker that ends on its own (not closed) would leave its batch unanswered.
       worker.on('exit', (code) => {

@@ -5,7 +5,7 @@
  * hashing, so its failure record carries the `traceHash` that `run` of its reproduce command
  * prints (same seed, same run: the second run is the first one again, fingerprinted).
  */
-import { runScenario, traceToJsonLines } from './run.js';
+import { runScenario, traceToJsonLines, type ProtocolChoice } from './run.js';
 import type { Scenario } from './scenario/types.js';
 
 /** What every worker needs to run any seed: plain data, so it crosses a thread boundary. */
@@ -21,6 +21,11 @@ export interface SweepJob {
    * runs of it (in two threads) can be compared line by line. Slower, and memory per seed in flight.
    */
   readonly keepTrace?: boolean;
+  /**
+   * File URLs of the modules a worker thread imports to find `scenario.protocol` (the caller's
+   * ProtocolSet modules: the bundled registry, a protocol module given by path).
+   */
+  readonly protocolModules: readonly string[];
 }
 
 export interface SeedOutcome {
@@ -29,7 +34,7 @@ export interface SeedOutcome {
   /** One line; '' when ok. */
   readonly reason: string;
   readonly repro: string;
-  /** The failing run's traceHash; '' when ok (not computed, unless keepTrace) or when the run crashed. */
+  /** The failing run's traceHash (what `run` of `repro` prints); '' when ok (not computed, unless keepTrace) or when the run crashed. */
   readonly traceHash: string;
   /** With `keepTrace`: the trace as JSON Lines. */
   readonly trace?: string;
@@ -39,22 +44,20 @@ export interface SeedOutcome {
   readonly virtualMs: number;
 }
 
-export function runSeed(job: SweepJob, seed: number): SeedOutcome {
+export function runSeed(job: SweepJob, seed: number, protocols: ProtocolChoice): SeedOutcome {
   try {
     const keep = job.keepTrace === true;
-    const { result, trace } = runScenario(job.scenario, {
-      seed,
-      extraBugs: job.extraBugs,
-      reproArgs: job.reproArgs,
-      collectTrace: keep,
-      hashTrace: keep,
-    });
+    const options = { seed, extraBugs: job.extraBugs, reproArgs: job.reproArgs, protocols };
+    const { result, trace } = runScenario(job.scenario, { ...options, collectTrace: keep, hashTrace: keep });
+    // Passing seeds skip hashing (a sweep wants verdicts); a failure, rare and worth a
+    // fingerprint, runs once more with the hash: the same seed gives the same run.
+    const traceHash = keep || result.ok ? (keep ? result.traceHash : '') : runScenario(job.scenario, { ...options, collectTrace: false, hashTrace: true }).result.traceHash;
     return {
       seed,
       ok: result.ok,
       reason: result.ok ? '' : (result.reason ?? firstFailedCheck(result.checks)),
       repro: result.repro,
-      traceHash: keep ? result.traceHash : result.ok ? '' : fingerprint(job, seed),
+      traceHash,
       ...(keep ? { trace: traceToJsonLines(trace ?? []) } : {}),
       events: result.stats.events,
       virtualMs: result.stats.virtualMs,
@@ -65,11 +68,6 @@ export function runSeed(job: SweepJob, seed: number): SeedOutcome {
     const message = error instanceof Error ? error.message : String(error);
     return { seed, ok: false, reason: `crashed: ${message.split('\n')[0]}`, repro: reproCommand(job, seed), traceHash: '', events: 0, virtualMs: 0 };
   }
-}
-
-/** The traceHash of one seed: the same run again, with the trace hashed (only failing seeds pay for it). */
-function fingerprint(job: SweepJob, seed: number): string {
-  return runScenario(job.scenario, { seed, extraBugs: job.extraBugs, reproArgs: job.reproArgs, collectTrace: false, hashTrace: true }).result.traceHash;
 }
 
 function firstFailedCheck(checks: { linearizable: unknown; invariants: readonly { name: string }[]; liveness: unknown }): string {

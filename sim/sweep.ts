@@ -22,8 +22,8 @@ import { availableParallelism } from 'node:os';
 import type { SweepFailure, SweepResult } from './result.js';
 import { differenceReason, firstTraceDifference } from './determinism.js';
 import { inputError } from './errors.js';
-import { loadScenario } from './scenario/load.js';
-import { withOverrides } from './scenario/overrides.js';
+import { prepareJob } from './prepare.js';
+import type { ProtocolSet } from './protocol-modules.js';
 import type { Scenario } from './scenario/types.js';
 import { runSeed, type SeedOutcome, type SweepJob } from './sweep-seed.js';
 import { SweepPool } from './sweep-pool.js';
@@ -44,7 +44,10 @@ export interface SweepOptions {
   /** 1-based shard k of n. */
   readonly shard?: { readonly k: number; readonly n: number };
   readonly extraBugs?: readonly string[];
+  /** `--protocol`: a protocol name or a module path (relative to the current directory). */
   readonly protocol?: string;
+  /** The protocols the sweep may use, from the caller (see ProtocolSet). */
+  readonly protocols: ProtocolSet;
   readonly failFast?: boolean;
   readonly onProgress?: (progress: SweepProgress) => void;
   /** Worker threads to reuse across sweeps (sweep-all); `workers` is then ignored. */
@@ -96,32 +99,26 @@ export function sweepSeeds(from: number, to: number, shard?: { k: number; n: num
   return Array.from({ length: plan.count }, (_, i) => plan.first + i * plan.step);
 }
 
-/** The job every worker runs: the scenario with `--protocol`/`--bug` applied, and the repro arguments. */
-export function sweepJob(source: string | Scenario, options: { protocol?: string; extraBugs?: readonly string[] }): SweepJob {
-  const loaded = typeof source === 'string' ? loadScenario(source) : source;
-  const extraBugs = options.extraBugs ?? [];
-  const scenario = withOverrides(loaded, { ...(options.protocol === undefined ? {} : { protocol: options.protocol }), bugs: extraBugs });
-  // The engine appends `--bug X` for each extra bug itself; we add only what it cannot know.
-  const reproArgs = scenario.protocol !== loaded.protocol ? ['--protocol', scenario.protocol] : [];
-  return { scenario, extraBugs, reproArgs };
-}
-
 export async function sweep(source: string | Scenario, options: SweepOptions): Promise<SweepOutcome> {
-  const loaded = sweepJob(source, options);
-  const job: SweepJob = options.checkDeterminism === true ? { ...loaded, keepTrace: true } : loaded;
+  const prepared = await prepareJob(source, options);
+  const protocols = prepared.protocols;
+  const job: SweepJob = options.checkDeterminism === true ? { ...prepared.job, keepTrace: true } : prepared.job;
   const plan = seedPlan(options.from, options.to, options.shard);
   const started = wallNowMs();
   const tally = new Tally(plan, options);
   options.onPartial?.(() => tally.summarizeSoFar(job, options, wallNowMs() - started));
+  // Without protocol modules to import (a caller's in-memory protocols), workers could not find
+  // the protocol: everything then runs in this thread.
+  const threads = SweepPool.available() && protocols.modules.length > 0;
   if (options.checkDeterminism === true) {
-    await sweepTwice(job, plan, tally, options);
-  } else if (options.pool !== undefined && options.pool.size > 1) {
+    await sweepTwice(job, plan, tally, options, protocols, threads);
+  } else if (options.pool !== undefined && options.pool.size > 1 && threads) {
     await options.pool.run(job, plan, tally);
   } else {
     const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), plan.count));
     // From TypeScript source (tests) there is no compiled worker module: run in this thread.
-    if (workers === 1 || !SweepPool.available()) {
-      await runInThread(job, plan, tally, options.between);
+    if (workers === 1 || !threads) {
+      await runInThread(job, plan, tally, protocols, options.between);
     } else {
       const pool = new SweepPool(workers);
       try {
@@ -135,14 +132,14 @@ export async function sweep(source: string | Scenario, options: SweepOptions): P
 }
 
 /** `checkDeterminism`: each seed on two workers (a pool of at least two), or twice here without workers. */
-async function sweepTwice(job: SweepJob, plan: SeedPlan, tally: Tally, options: SweepOptions): Promise<void> {
-  if (!SweepPool.available()) {
+async function sweepTwice(job: SweepJob, plan: SeedPlan, tally: Tally, options: SweepOptions, protocols: ProtocolSet, threads: boolean): Promise<void> {
+  if (!threads) {
     // From TypeScript source there are no worker threads: two runs in this thread still catch
     // anything that differs from run to run (module state, global randomness), if not per-thread state.
     for (let i = 0; i < plan.count; i++) {
       const seed = plan.first + i * plan.step;
       if (tally.stopsBefore(seed)) break;
-      tally.add(compareRuns(runSeed(job, seed), runSeed(job, seed)));
+      tally.add(compareRuns(runSeed(job, seed, protocols), runSeed(job, seed, protocols)));
       await options.between?.();
     }
     return;
@@ -237,11 +234,11 @@ function failureRecord(o: SeedOutcome): SweepFailure {
   return { seed: o.seed, reason: o.reason, repro: o.repro, traceHash: o.traceHash, ...(o.nondeterministic === true ? { nondeterministic: true } : {}) };
 }
 
-async function runInThread(job: SweepJob, plan: SeedPlan, tally: Tally, between: (() => Promise<void>) | undefined): Promise<void> {
+async function runInThread(job: SweepJob, plan: SeedPlan, tally: Tally, protocols: ProtocolSet, between: (() => Promise<void>) | undefined): Promise<void> {
   for (let i = 0; i < plan.count; i++) {
     const seed = plan.first + i * plan.step;
     if (tally.stopsBefore(seed)) break;
-    tally.add(runSeed(job, seed));
+    tally.add(runSeed(job, seed, protocols));
     if (between !== undefined) await between();
   }
 }

@@ -8,10 +8,10 @@
  * `defaults.ts` (listed in docs/scenarios.md).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { NodeId, ProtocolDefinition, ProtocolOptions, ScenarioProblem } from '../../protocols/api.js';
-import { PROTOCOLS } from '../../protocols/registry.js';
 import { inputError } from '../errors.js';
+import { isModuleRef, modulePath, protocolModuleOf } from '../protocol-modules.js';
 import * as D from './defaults.js';
 import { Fields } from './fields.js';
 import { parseTree, type LNode, type MapEntry, type Pos } from './located.js';
@@ -40,8 +40,11 @@ const MAX_SEED = Number.MAX_SAFE_INTEGER;
 /** A scenario is a page of YAML; anything this large is the wrong file. */
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
-/** Read and validate the scenario file at `path`. */
-export function loadScenario(path: string, protocols: readonly ProtocolDefinition<any, any>[] = PROTOCOLS): Scenario {
+/**
+ * Read and validate the scenario file at `path` against the caller's `protocols` (a scenario whose
+ * `protocol` is a module path needs that module among them: see loadScenarioFile in sim/prepare.ts).
+ */
+export function loadScenario(path: string, protocols: readonly ProtocolDefinition<any, any>[]): Scenario {
   return parseScenario(readScenarioText(path), path, protocols);
 }
 
@@ -63,7 +66,7 @@ function tooLarge(path: string): never {
 }
 
 /** Validate scenario `text` (YAML or JSON); `file` names it in errors and gives the default name. */
-export function parseScenario(text: string, file: string, protocols: readonly ProtocolDefinition<any, any>[] = PROTOCOLS): Scenario {
+export function parseScenario(text: string, file: string, protocols: readonly ProtocolDefinition<any, any>[]): Scenario {
   const { tree, where } = parseTree(text, file);
   const f = new Fields(where);
   if (tree.t !== 'map') f.fail(tree, '', 'a mapping of scenario fields (name, protocol, nodes, ...)');
@@ -140,8 +143,17 @@ function readProtocol(f: Fields, root: LNode, entry: MapEntry | undefined, proto
   const known = protocols.map((p) => p.name).join(', ') || '(none registered)';
   if (entry === undefined) throw f.where.error(root.pos, 'protocol', `missing; expected one of ${known}`);
   const name = f.string(entry.value, 'protocol');
+  if (isModuleRef(name)) return moduleProtocol(f, entry.value, name, protocols);
   const protocol = protocols.find((p) => p.name === name);
-  if (protocol === undefined) throw f.where.error(entry.value.pos, 'protocol', `unknown protocol "${name}"; expected one of ${known}`);
+  if (protocol === undefined) throw f.where.error(entry.value.pos, 'protocol', `unknown protocol "${name}"; expected one of ${known}, or a module path such as ./my-protocol.ts`);
+  return protocol;
+}
+
+/** `protocol: ./my-protocol.ts`, relative to the scenario file, already loaded by the caller. */
+function moduleProtocol(f: Fields, node: LNode, ref: string, protocols: readonly ProtocolDefinition<any, any>[]): ProtocolDefinition<any, any> {
+  const path = modulePath(ref, f.where.file === '' ? undefined : dirname(resolve(f.where.file)));
+  const protocol = protocols.find((p) => protocolModuleOf(p) === path);
+  if (protocol === undefined) throw f.where.error(node.pos, 'protocol', `protocol module ${ref} (${path}) was not loaded for this scenario`);
   return protocol;
 }
 

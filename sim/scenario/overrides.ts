@@ -8,7 +8,6 @@
  * naming the command-line option (exit status 2).
  */
 import type { ProtocolDefinition } from '../../protocols/api.js';
-import { PROTOCOLS } from '../../protocols/registry.js';
 import { inputError } from '../errors.js';
 import { bugProblem, scenarioProblem } from './load.js';
 import { defaultProtocolOptions } from './options.js';
@@ -24,7 +23,7 @@ export interface ScenarioOverrides {
 export function withOverrides(
   scenario: Scenario,
   overrides: ScenarioOverrides,
-  protocols: readonly ProtocolDefinition<any, any>[] = PROTOCOLS,
+  protocols: readonly ProtocolDefinition<any, any>[],
 ): Scenario {
   let out = scenario;
   if (overrides.protocol !== undefined && overrides.protocol !== scenario.protocol) {

@@ -121,12 +121,21 @@ export function createEnv(
 }
 
 /**
+ * A node broke the node API's contract (sent to a node that does not exist, replied to an
+ * unknown client, set a timer for a negative time, sent a cyclic message): the run fails with
+ * the `node-api` violation naming the node and the call, never with a bare stack trace.
+ */
+export class NodeApiError extends Error {
+  override readonly name = 'NodeApiError';
+}
+
+/**
  * Freeze a message and everything reachable from it, stopping at objects already frozen (log
  * entries sent many times are walked once).
  */
 export function deepFreeze(value: unknown, depth = 0): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
-  if (depth > 64) throw new Error('message nests deeper than 64 levels (a cycle?)');
+  if (depth > 64) throw new NodeApiError('sent a message nesting deeper than 64 levels (a cycle?)');
   // Children first, then the object: measured faster in V8 than freezing on the way down
   // (for-in over a not-yet-frozen object stays on the fast path, and no Object.values array).
   if (Array.isArray(value)) {

@@ -33,7 +33,7 @@ import { HistoryRecorder } from '../workload/history.js';
 import { AppliedLedger, TrackedMachine } from './applied.js';
 import { NodeClock } from './clock.js';
 import { EventKind, EventQueue, type SimEvent } from './event-queue.js';
-import { createEnv, deepFreeze, Host, type HostServices } from './host.js';
+import { createEnv, deepFreeze, Host, NodeApiError, type HostServices } from './host.js';
 import { Network } from './network.js';
 import { applyFault, healLinks, type FaultSource, type FaultTarget } from './faults.js';
 import { Nemesis } from './nemesis.js';
@@ -340,8 +340,9 @@ export class World implements HostServices, ClientServices, FaultTarget {
 
   private nodeThrew(host: Host, error: unknown): void {
     if (this.rethrow) throw error;
+    if (error instanceof NodeApiError) return this.violate('node-api', host.id, `${host.id} broke the node API: ${error.message}`);
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.violate('exception', host.id, `${host.id} threw ${message}`);
+    this.violate('exception', host.id, `${host.id} threw ${message}${frozenHint(error)}`);
   }
 
   private park(host: Host, ev: SimEvent): boolean {
@@ -415,8 +416,8 @@ export class World implements HostServices, ClientServices, FaultTarget {
   }
 
   setTimer(host: Host, name: string, afterMicros: number): void {
-    if (typeof name !== 'string') throw new Error('timer name must be a string');
-    if (!Number.isFinite(afterMicros) || afterMicros < 0) throw new Error(`${host.id}: timer ${name} for ${afterMicros}µs`);
+    if (typeof name !== 'string') throw new NodeApiError(`setTimer with a name that is not a string (${typeof name})`);
+    if (!Number.isFinite(afterMicros) || afterMicros < 0) throw new NodeApiError(`setTimer("${name}", ${afterMicros}): expected a non-negative number of microseconds`);
     const t = this.now + host.clock.realDuration(afterMicros);
     const seq = this.queue.takeSeq();
     const slot = host.timers.get(name);
@@ -493,14 +494,14 @@ export class World implements HostServices, ClientServices, FaultTarget {
 
   private nodeIndex(id: NodeId): number {
     const index = this.nodeIndices.get(id);
-    if (index === undefined) throw new Error(`send to unknown node ${String(id)}`);
+    if (index === undefined) throw new NodeApiError(`sent to unknown node ${JSON.stringify(id) ?? String(id)} (the nodes are ${this.nodes[0]}..${this.nodes[this.nodes.length - 1]})`);
     return index;
   }
 
   private clientIndex(id: ClientId): number {
     const index = typeof id === 'string' && id.charCodeAt(0) === 99 ? Number(id.slice(1)) - 1 : NaN;
     if (!(index >= 0 && index < this.clients.length) || (this.clients[index] as Client).id !== id) {
-      throw new Error(`reply to unknown client ${String(id)}`);
+      throw new NodeApiError(`replied to unknown client ${JSON.stringify(id) ?? String(id)}`);
     }
     return index;
   }
@@ -742,4 +743,13 @@ export class World implements HostServices, ClientServices, FaultTarget {
     }
     return { ok: true, detail: '' };
   }
+}
+
+/**
+ * Messages are frozen when sent (a node must never change what another node received), so a
+ * node that writes to one throws a TypeError from the engine, not from its own logic: say so.
+ */
+function frozenHint(error: unknown): string {
+  const frozen = error instanceof TypeError && /read[- ]only|not extensible|Cannot (add|delete|assign)|frozen/i.test(error.message);
+  return frozen ? ' (messages are frozen once sent: copy one before changing it, e.g. { ...msg, field })' : '';
 }

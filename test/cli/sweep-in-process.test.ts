@@ -1,24 +1,24 @@
 /**
  * The sweep library in this thread (workers: 1), driven by the engine's test-only fixture
- * protocol so it does not depend on any real protocol being registered.
+ * protocol, handed in by the test as its only protocol (the simulator has no registry).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ProtocolDefinition } from '../../protocols/api.js';
-import { PROTOCOLS } from '../../protocols/registry.js';
 import { InputError } from '../../sim/errors.js';
+import { protocolSet, runScenario, sweep as simSweep, type SweepOptions } from '../../sim/index.js';
 import type { SweepResult } from '../../sim/result.js';
-import { sweep, sweepSeeds } from '../../sim/sweep.js';
+import { sweepSeeds } from '../../sim/sweep.js';
+import { loadScenario } from '../../sim/scenario/load.js';
 import { failureKinds } from '../../cli/sweep.js';
 import { fixtureProtocol } from '../fixtures/primary.js';
 
 let file = '';
+const FIXTURE = protocolSet([fixtureProtocol]);
+const sweep = (source: string, options: Omit<SweepOptions, 'protocols'>) => simSweep(source, { ...options, protocols: FIXTURE });
 
 beforeAll(() => {
-  // This test file runs in its own process (vitest pool: forks), so registering here is private.
-  if (!PROTOCOLS.some((p) => p.name === 'fixture')) (PROTOCOLS as ProtocolDefinition<any, any>[]).push(fixtureProtocol);
   const dir = mkdtempSync(join(tmpdir(), 'consensim-sweep-'));
   file = join(dir, 'fixture-sweep.yaml');
   writeFileSync(file, 'protocol: fixture\nnodes: 3\nduration: 300ms\nsettle: 300ms\nworkload: { clients: 2, keys: 2, timeout: 200ms }\nnetwork: { loss: 0.05 }\n');
@@ -63,6 +63,16 @@ describe('sweep in this thread', () => {
     expect(result.failed[0]?.repro).toBe(`consensim run ${file} --seed 2 --bug fixture.monitor`);
     expect(result.failed[0]?.reason).toMatch(/fixture-monitor/);
     expect(progress).toEqual([1, 2, 3]);
+  });
+
+  it('gives each failing seed the traceHash that run of its reproduce command prints', async () => {
+    const { result } = await sweep(file, { from: 2, to: 3, workers: 1, extraBugs: ['fixture.monitor'] });
+    const scenario = loadScenario(file, [fixtureProtocol]);
+    for (const failure of result.failed) {
+      const run = runScenario(scenario, { seed: failure.seed, extraBugs: ['fixture.monitor'], protocols: [fixtureProtocol] });
+      expect(failure.traceHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(failure.traceHash).toBe(run.result.traceHash);
+    }
   });
 
   it('fail-fast stops at the lowest failing seed', async () => {

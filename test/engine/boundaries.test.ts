@@ -1,7 +1,9 @@
 /**
  * Guards the determinism boundary (DESIGN.md, STYLE.md §12): nothing under sim/ or protocols/ reads
  * wall time, global randomness, timers, the process or the console (except the one documented
- * wall-clock helper), and the engine never imports a specific protocol.
+ * wall-clock helper), the engine never imports a specific protocol nor the registry of bundled
+ * ones (its callers hand it protocols), and the command line reaches the engine only through
+ * sim/index.ts.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
@@ -25,6 +27,12 @@ function code(text: string): string {
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
     .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''");
+}
+
+/** Every relative module specifier a source file imports (static, dynamic, or re-exported). */
+function importsOf(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.[^'"]+)['"]/g)].map((m) => m[1] ?? '');
 }
 
 const BANNED: readonly [RegExp, string][] = [
@@ -74,6 +82,31 @@ describe('boundaries', () => {
       for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
         const spec = match[1] ?? '';
         if (/(^|\/)protocols\/[^/]+\//.test(spec)) offences.push(`${file} imports ${spec}`);
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+
+  it('never imports the protocol registry from sim/: the caller chooses the protocols', () => {
+    const offences: string[] = [];
+    for (const file of files.filter((f) => f.startsWith('sim/'))) {
+      for (const spec of importsOf(join(root, file))) {
+        const target = posix.normalize(posix.join(posix.dirname(file), spec));
+        if (target.startsWith('protocols/') && target !== 'protocols/api.js' && target !== 'protocols/kv.js') offences.push(`${file} imports ${spec}`);
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+
+  it('lets cli/ and the package API (lib/) reach sim/ only through sim/index.ts', () => {
+    const cliFiles = [...sources(join(root, 'cli')), ...sources(join(root, 'lib'))].map((p) => relative(root, p).split('\\').join('/'));
+    expect(cliFiles).toContain('cli/main.ts');
+    expect(cliFiles).toContain('lib/index.ts');
+    const offences: string[] = [];
+    for (const file of cliFiles) {
+      for (const spec of importsOf(join(root, file))) {
+        const target = posix.normalize(posix.join(posix.dirname(file), spec));
+        if (target.startsWith('sim/') && target !== 'sim/index.js') offences.push(`${file} imports ${spec}`);
       }
     }
     expect(offences).toEqual([]);

@@ -6,8 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCatalogue } from '../../sim/catalogue.js';
-import { runScenario } from '../../sim/run.js';
+import { loadCatalogue, runScenario } from '../fixtures/bundled.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -54,10 +53,11 @@ describe('bundled scenarios are deterministic', () => {
     const script = `
       const { loadScenario } = await import(${JSON.stringify(join(root, 'dist', 'sim', 'scenario', 'load.js'))});
       const { runScenario } = await import(${JSON.stringify(distRun)});
+      const { PROTOCOLS } = await import(${JSON.stringify(join(root, 'dist', 'protocols', 'registry.js'))});
       const out = [];
       for (const file of JSON.parse(process.argv[1])) {
-        const s = loadScenario(file);
-        out.push(runScenario({ ...s, checks: { ...s.checks, linearizability: false } }, { seed: s.seed }).result.traceHash);
+        const s = loadScenario(file, PROTOCOLS);
+        out.push(runScenario({ ...s, checks: { ...s.checks, linearizability: false } }, { seed: s.seed, protocols: PROTOCOLS }).result.traceHash);
       }
       process.stdout.write(JSON.stringify(out));`;
     const text = execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(picks.map((s) => s.file))], {

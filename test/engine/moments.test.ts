@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Moment, MomentKind, NodeId } from '../../protocols/api.js';
 import { MOMENT_KINDS } from '../../protocols/api.js';
-import { runScenario } from '../../sim/run.js';
-import { loadScenario } from '../../sim/scenario/load.js';
+import { loadScenario, runScenario } from '../fixtures/bundled.js';
 
 const NEMESIS = ['raft', 'multipaxos', 'vsr', 'zab', 'pbft'];
 

@@ -5,9 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../sim/scenario/types.js';
-import { runScenario, type RunOutcome, type TraceEvent } from '../../sim/run.js';
-import { loadScenario } from '../../sim/scenario/load.js';
-import { withOverrides } from '../../sim/scenario/overrides.js';
+import { loadScenario, runScenario, withOverrides, type RunOutcome, type TraceEvent } from '../fixtures/bundled.js';
 
 const load = (name: string): Scenario => loadScenario(`scenarios/${name}.yaml`);
 const notes = (trace: readonly TraceEvent[] | null, node?: string): TraceEvent[] =>

@@ -3,7 +3,7 @@
  * runs from the shell: `consensim sweep scenarios/pbft-nemesis.yaml --seeds 1..2000`).
  */
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../sim/run.js';
+import { runScenario } from '../fixtures/bundled.js';
 import { pbft } from '../../protocols/pbft/index.js';
 import { scenario } from './helpers.js';
 

@@ -1,6 +1,5 @@
 /** Shared helpers for the PBFT tests: load a bundled scenario, run it, read the trace. */
-import { runScenario } from '../../sim/run.js';
-import { loadScenario } from '../../sim/scenario/load.js';
+import { loadScenario, runScenario } from '../fixtures/bundled.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
 export type TraceEvent = Record<string, unknown> & { readonly t: number; readonly kind: string };

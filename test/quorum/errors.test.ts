@@ -7,9 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../sim/run.js';
-import { loadScenario, parseScenario } from '../../sim/scenario/load.js';
-import { withOverrides } from '../../sim/scenario/overrides.js';
+import { loadScenario, parseScenario, runScenario, withOverrides } from '../fixtures/bundled.js';
 import { inputProblem } from '../scenario/fixtures.js';
 
 const quorumFile = (options: string, extra = '', mix = '{ read: 0.5, write: 0.5 }'): string =>

@@ -5,10 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Moment } from '../../protocols/api.js';
-import { runScenario, type RunOutcome } from '../../sim/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
-import { loadScenario } from '../../sim/scenario/load.js';
-import { sweepJob } from '../../sim/sweep.js';
+import { loadScenario, prepareJob, runScenario, type RunOutcome } from '../fixtures/bundled.js';
 
 const load = (name: string): Scenario => loadScenario(`scenarios/${name}.yaml`);
 
@@ -77,7 +75,7 @@ describe('quorum bug variants are caught, and the reproduce command reproduces',
     ['quorum-nemesis', 'quorum.ack-before-durable', 5, /^invariant (tag-monotonic|write-quorum) violated/],
   ];
   for (const [name, bug, limit, reason] of cases) {
-    it(`${bug} in ${name}`, () => {
+    it(`${bug} in ${name}`, async () => {
       const found = firstFailure(load(name), [bug], limit);
       expect(found, `${bug} not caught in seeds 1..${limit}`).not.toBeNull();
       const { seed, outcome } = found as { seed: number; outcome: RunOutcome };
@@ -85,7 +83,7 @@ describe('quorum bug variants are caught, and the reproduce command reproduces',
       // The printed command, through the CLI's own loading path.
       const argv = outcome.result.repro.split(' ');
       expect(argv.slice(0, 3)).toEqual(['consensim', 'run', `scenarios/${name}.yaml`]);
-      const job = sweepJob(argv[2] as string, { extraBugs: argv.filter((_, i) => argv[i - 1] === '--bug') });
+      const { job } = await prepareJob(argv[2] as string, { extraBugs: argv.filter((_, i) => argv[i - 1] === '--bug') });
       const again = runScenario(job.scenario, { seed: Number(argv[argv.indexOf('--seed') + 1]), extraBugs: job.extraBugs });
       expect(again.result.seed).toBe(seed);
       expect(again.result.reason).toBe(outcome.result.reason);

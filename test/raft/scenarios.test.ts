@@ -8,8 +8,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScenario, type RunOutcome, type TraceEvent } from '../../sim/run.js';
-import { loadScenario } from '../../sim/scenario/load.js';
+import { loadScenario, runScenario, type RunOutcome, type TraceEvent } from '../fixtures/bundled.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
 const root = join(import.meta.dirname, '..', '..');

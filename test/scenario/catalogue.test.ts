@@ -4,7 +4,8 @@
  */
 import { basename, extname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundledScenarioDir, loadCatalogue, scenarioFiles } from '../../sim/catalogue.js';
+import { bundledScenarioDir, scenarioFiles } from '../../sim/catalogue.js';
+import { loadCatalogue } from '../fixtures/bundled.js';
 
 describe('bundled scenarios', () => {
   const catalogue = loadCatalogue();

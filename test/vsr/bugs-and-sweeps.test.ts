@@ -6,8 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { vsr } from '../../protocols/vsr/index.js';
 import { VsrMonitor } from '../../protocols/vsr/monitor.js';
-import { runScenario } from '../../sim/index.js';
-import { withOverrides } from '../../sim/scenario/overrides.js';
+import { runScenario, withOverrides } from '../fixtures/bundled.js';
 import { firstFailingSeed, run, scenario } from './run-helpers.js';
 
 const VSR_SCENARIOS = ['vsr-basic', 'vsr-nemesis', 'vsr-primary-crash-view-change', 'vsr-recovery', 'vsr-log-selection-trap', 'vsr-amnesiac-backup'];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { vsr } from '../../protocols/vsr/index.js';
 import type { RecoveryResponse } from '../../protocols/vsr/messages.js';
 import { VsrMonitor } from '../../protocols/vsr/monitor.js';
-import { runScenario } from '../../sim/index.js';
+import { runScenario } from '../fixtures/bundled.js';
 import { cmd, ofType, ScriptedReplica } from './harness.js';
 import { events, notes, roles, run, scenario } from './run-helpers.js';
 

@@ -1,6 +1,5 @@
 /** Running the bundled VR scenarios from tests. */
-import { runScenario, type RunOutcome, type TraceEvent } from '../../sim/index.js';
-import { loadScenario } from '../../sim/scenario/load.js';
+import { loadScenario, runScenario, type RunOutcome, type TraceEvent } from '../fixtures/bundled.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
 const cache = new Map<string, Scenario>();

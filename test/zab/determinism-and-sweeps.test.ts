@@ -3,7 +3,7 @@
  * one-off shell command, see docs/zab.md). `--protocol zab` runs the protocol-agnostic scenarios.
  */
 import { describe, expect, it } from 'vitest';
-import { withOverrides } from '../../sim/scenario/overrides.js';
+import { withOverrides } from '../fixtures/bundled.js';
 import { run, scenario } from './helpers.js';
 
 describe('determinism', () => {

@@ -1,7 +1,6 @@
 /** Shared helpers for the Zab tests: load a bundled scenario, run a seed, read the trace. */
 import { fileURLToPath } from 'node:url';
-import { runScenario, type RunOutcome, type TraceEvent } from '../../sim/run.js';
-import { loadScenario } from '../../sim/scenario/load.js';
+import { loadScenario, runScenario, type RunOutcome, type TraceEvent } from '../fixtures/bundled.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
