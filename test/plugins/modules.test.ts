@@ -76,7 +76,7 @@ describe('protocol references', () => {
 
   it('finds a name in the caller\'s set, and names the choices for an unknown one', async () => {
     expect((await resolveProtocol('zab', BUNDLED)).protocol.name).toBe('zab');
-    await expect(resolveProtocol('raftt', BUNDLED)).rejects.toThrow(/--protocol: unknown protocol "raftt"; expected one of raft, vsr, multipaxos, zab, pbft, or a module path/);
+    await expect(resolveProtocol('raftt', BUNDLED)).rejects.toThrow(/--protocol: unknown protocol "raftt"; expected one of raft, vsr, multipaxos, zab, pbft, quorum, or a module path/);
   });
 
   it('accepts every bundled protocol as a well-formed definition', () => {

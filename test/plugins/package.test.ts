@@ -140,7 +140,7 @@ describe('consensim new-protocol, run and sweep with a protocol module outside t
 
   it('lists a protocol module next to the bundled protocols', () => {
     const listed = json<{ protocols: string[]; bugs: { name: string; protocol: string }[] }>(cli('list', '--protocol', './toy/toy.ts', '--json'));
-    expect(listed.protocols).toEqual(['raft', 'vsr', 'multipaxos', 'zab', 'pbft', 'toy']);
+    expect(listed.protocols).toEqual(['raft', 'vsr', 'multipaxos', 'zab', 'pbft', 'quorum', 'toy']);
     expect(listed.bugs).toContainEqual(expect.objectContaining({ name: 'toy.volatile-log', protocol: 'toy' }));
   });
 
