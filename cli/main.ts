@@ -13,6 +13,7 @@ import { registerRun } from './run.js';
 import { registerSweep } from './sweep.js';
 import { registerSweepAll } from './sweep-all.js';
 import { registerCheck } from './check.js';
+import { registerExplain } from './explain.js';
 import { stopQuietlyOnClosedPipe } from './args.js';
 
 const program = new Command();
@@ -25,6 +26,7 @@ program
 
 // Each command registers itself here (one module per command).
 const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerCheck, registerList, registerSweepAll];
+registrations.push(registerExplain);
 
 for (const register of registrations) register(program);
 

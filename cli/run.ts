@@ -81,7 +81,7 @@ function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, co
   }
   if (flags.report !== undefined) {
     const text = counterexample === null ? null : counterexampleText(counterexample);
-    writeOutput(flags.report, renderReport({ scenario, outcome, counterexample: text }), '--report');
+    writeOutput(flags.report, renderReport({ scenario, outcome: outcome as never, counterexample: text }), '--report');
     notes.push(`report ${flags.report}`);
   }
   return notes;

@@ -44,6 +44,7 @@ import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.j
 import { BUG_AMNESIA, BUG_SKIP_PHASE1, BUG_STALE_PROMISE, MultiPaxosNode } from './node.js';
 import { MultiPaxosMonitor } from './monitor.js';
 import type { MultiPaxosMessage, MultiPaxosOptions, MultiPaxosView } from './types.js';
+import { multipaxosNarrator } from './narrator.js';
 
 export type { MultiPaxosMessage, MultiPaxosView } from './types.js';
 
@@ -114,6 +115,7 @@ export const multipaxos: ProtocolDefinition<MultiPaxosMessage, MultiPaxosView> =
   createNode(ctx) {
     return new MultiPaxosNode(ctx.env, readOptions(ctx.options), ctx.bugs);
   },
+  narrator: multipaxosNarrator,
   createMonitor(ctx) {
     return new MultiPaxosMonitor(ctx);
   },
