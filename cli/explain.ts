@@ -183,7 +183,8 @@ function printStates(explanation: Explanation, atUs: number, json: boolean): voi
   printLine('  ' + header.map((h, i) => h.padEnd(widths[i] as number)).join('  '));
   rows.forEach((row, r) => {
     const cells = row.map((c, i) => c.padEnd(widths[i] as number));
-    cells[0] = colour((states[r] as NodeState).node).trimEnd().padEnd(widths[0] as number + (cells[0] as string).length - (row[0] as string).length);
+    // The node's colour codes take no width on screen: pad the plain id, then paint it.
+    cells[0] = paintId((states[r] as NodeState).node, colour, widths[0] as number);
     printLine('  ' + cells.join('  '));
   });
   for (const s of states) {
@@ -192,6 +193,11 @@ function printStates(explanation: Explanation, atUs: number, json: boolean): voi
     const log = s.log.length === 0 ? 'nothing applied yet' : `last applied: ${s.log.join('; ')}`;
     printLine(chalk.dim(`  ${s.node} at ${formatTime(s.snapshotUs)}: ${extras}${extras === '' ? '' : ' · '}${log}`));
   }
+}
+
+function paintId(id: string, colour: (id: string | null) => string, width: number): string {
+  const painted = colour(id);
+  return width > 4 ? painted + ' '.repeat(width - 4) : painted;
 }
 
 export function describeState(s: NodeState, era: string): string {

@@ -10,6 +10,7 @@ import { toEdn, toJsonLines } from '../sim/history/index.js';
 import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import { sweepJob } from '../sim/sweep.js';
+import { explainOutcome } from '../sim/explain/index.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
 import { printLine, setExitCode } from './output.js';
 import { renderReport } from './report.js';
@@ -81,7 +82,8 @@ function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, co
   }
   if (flags.report !== undefined) {
     const text = counterexample === null ? null : counterexampleText(counterexample);
-    writeOutput(flags.report, renderReport({ scenario, outcome: outcome as never, counterexample: text }), '--report');
+    const story = outcome.trace === null ? null : explainOutcome(scenario, outcome);
+    writeOutput(flags.report, renderReport({ scenario, outcome, counterexample: text, story }), '--report');
     notes.push(`report ${flags.report}`);
   }
   return notes;

@@ -7,6 +7,7 @@ export type { HistoryEvent } from './history/types.js';
 export { InputError, inputError, formatProblem } from './errors.js';
 export {
   explainRun,
+  explainOutcome,
   selectLines,
   failureWindow,
   tellStory,

@@ -10,7 +10,7 @@ import { runScenario, type InspectProbe, type RunOutcome } from '../run.js';
 import type { Scenario } from '../scenario/types.js';
 import type { TraceEvent } from '../world/trace.js';
 import { NodeStates } from './states.js';
-import { collapseRoutine, formatDuration, formatTime, tellStory, type LineKind, type StoryLine } from './story.js';
+import { collapseRoutine, formatTime, genericMessageKind, tellStory, type LineKind, type StoryLine } from './story.js';
 
 export { NodeStates, type NodeState, type Liveness } from './states.js';
 export {
@@ -59,6 +59,8 @@ export interface Explanation {
   readonly failure: FailureFocus | null;
   /** What the protocol calls its era number. */
   readonly era: string;
+  /** A message's short name ("AppendEntries", "heartbeat"), as the protocol's narrator gives it. */
+  readonly messageKind: (msg: unknown) => string;
 }
 
 /** How far before a failure the story starts when no `from` is given. */
@@ -75,13 +77,24 @@ export function explainRun(scenario: Scenario, options: ExplainOptions = {}): Ex
     hashTrace: true,
     ...(options.inspectAt === undefined ? {} : { inspectAt: options.inspectAt }),
   });
+  return explainOutcome(scenario, outcome, protocols);
+}
+
+/** The story of a run already made (with its trace collected): for `run --report`. */
+export function explainOutcome(
+  scenario: Scenario,
+  outcome: RunOutcome,
+  protocols: (name: string) => ProtocolDefinition<any, any> | undefined = findProtocol,
+): Explanation {
   const trace = outcome.trace ?? [];
   const protocol = protocols(scenario.protocol);
   const narrator = protocol?.narrator;
   const era = narrator?.era ?? 'term';
   const nodes = Array.from({ length: scenario.nodes }, (_, i): NodeId => `n${i + 1}`);
   const lines = tellStory(trace, narrator, era);
-  return { scenario, outcome, trace, nodes, lines, states: new NodeStates(nodes, trace), failure: failureFocus(outcome, trace), era };
+  const kind = narrator?.messageKind;
+  const messageKind = kind === undefined ? genericMessageKind : (msg: unknown) => kind.call(narrator, msg);
+  return { scenario, outcome, trace, nodes, lines, states: new NodeStates(nodes, trace), failure: failureFocus(outcome, trace), era, messageKind };
 }
 
 export interface LineFilter {
@@ -101,7 +114,7 @@ export function selectLines(lines: readonly StoryLine[], filter: LineFilter): St
   const kinds = filter.kinds === undefined || filter.kinds.length === 0 ? null : new Set<LineKind>(filter.kinds);
   const global = (line: StoryLine): boolean => line.node === null || line.kind === 'fault' || line.kind === 'phase' || line.kind === 'violation';
   const picked = lines.filter(
-    (line) => line.t >= from && line.t <= to && (nodes === null || global(line) || nodes.has(line.node as string)) && (kinds === null || kinds.has(line.kind) || (kinds.has('summary') && line.routine)),
+    (line) => line.t >= from && line.t <= to && (nodes === null || global(line) || nodes.has(line.node as string)) && (kinds === null || (line.routine ? kinds.has('summary') : kinds.has(line.kind))),
   );
   return filter.collapse === false ? picked : collapseRoutine(picked);
 }

@@ -397,10 +397,9 @@ function sameNumbers(a: NarrationNumbers | null, b: NarrationNumbers | null): bo
 function stepKind(step: AnyStep): LineKind {
   const kinds = new Set(step.moments.map((m) => m.kind));
   if (step.trigger.kind === 'start') return 'start';
-  if (kinds.has('leader') || kinds.has('era-change') || (step.before !== null && step.after !== null && (step.before.role !== step.after.role || step.before.term !== step.after.term))) {
-    return 'election';
-  }
+  if (kinds.has('leader') || kinds.has('era-change')) return 'election';
   if (kinds.has('vote')) return 'vote';
+  if (step.before !== null && step.after !== null && (step.before.role !== step.after.role || step.before.term !== step.after.term)) return 'election';
   if (kinds.has('commit') || kinds.has('apply')) return 'commit';
   if (kinds.has('ack') || (step.before !== null && step.after !== null && step.before.logLength !== step.after.logLength)) return 'replication';
   if (step.trigger.kind === 'request' || step.replies.length > 0) return 'client';
@@ -606,9 +605,10 @@ function summarise(run: readonly StoryLine[]): StoryLine {
   if (drops > 0) parts.push(`${drops} dropped`);
   if (client > 0) parts.push(`${client} client retries/redirects`);
   const span = first.t === last.t ? '' : ` until ${formatTime(last.t)}`;
+  const nodes = new Set(run.map((line) => line.node));
   return {
     t: first.t,
-    node: null,
+    node: nodes.size === 1 ? first.node : null,
     kind: 'summary',
     text: `· ${run.length} routine steps${parts.length > 0 ? `: ${parts.join(', ')}` : ''}${span}`,
     routine: true,
