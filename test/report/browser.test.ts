@@ -15,9 +15,16 @@ import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../cli/report.js';
-import { explainOutcome, runScenario, type Explanation, type NodeId } from '../../sim/index.js';
+import type { NodeId } from '../../protocols/api.js';
+import { explainOutcome, runScenario, type Explanation } from '../../sim/index.js';
 import { loadScenario } from '../../sim/scenario/load.js';
 import type { Scenario } from '../../sim/scenario/types.js';
+
+/** Browser globals used inside page functions (this project's tsconfig has no DOM library). */
+declare const MouseEvent: new (type: string, init: { bubbles: boolean }) => Event;
+interface Clickable {
+  click(): void;
+}
 
 const OUT = resolve('test-output/report');
 let browser: Browser;
@@ -128,7 +135,7 @@ describe('the report in a real browser', () => {
         expect(await arrows(page)).toBe(deliveriesInWindow(story, zoomed.from, zoomed.to));
         // Filter out one kind of message: its arrows go.
         const kind = await page.$eval('#kinds input[data-kind]', (input) => {
-          (input as HTMLInputElement).click();
+          (input as unknown as Clickable).click();
           return input.getAttribute('data-kind');
         });
         expect(kind).not.toBeNull();
@@ -155,7 +162,7 @@ describe('the report in a real browser', () => {
       expect(await page.$$eval('#linearization rect.unplaced', (r) => r.length)).toBeGreaterThan(0);
       expect(await page.$$eval('#linearization rect.linearized', (r) => r.length)).toBeGreaterThan(0);
       // Following the link shows the answering node's step around that time.
-      await page.$eval('#history .row.failing a.answered', (a) => (a as HTMLElement).click());
+      await page.$eval('#history .row.failing a.answered', (a) => (a as unknown as Clickable).click());
       expect(await page.$eval('#inspector .line b', (b) => b.textContent)).toContain(`${failure?.node} answered`);
       await page.screenshot({ path: join(OUT, 'raft-stale-read-bug.png'), fullPage: true });
     } finally {
