@@ -488,7 +488,12 @@ export function groupSends(sends: readonly { readonly to: NodeId; readonly msg: 
     if (list === undefined) byKind.set(kind, [s.to]);
     else list.push(s.to);
   }
-  return [...byKind].map(([kind, to]) => `${kind} to ${list(to)}`).join(' and ');
+  return [...byKind]
+    .map(([kind, to]) => {
+      const distinct = to.filter((n, i) => to.indexOf(n) === i);
+      return `${kind} to ${list(distinct)}${distinct.length < to.length ? ` (${to.length} messages)` : ''}`;
+    })
+    .join(' and ');
 }
 
 export function describeReply(client: ClientId, reply: ClientReply): string {
