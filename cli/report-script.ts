@@ -378,7 +378,7 @@ export const REPORT_SCRIPT = String.raw`
     var lo = Infinity, hi = -Infinity;
     shownOps.forEach(function (i) { var o = D.ops[i]; lo = Math.min(lo, o[5]); hi = Math.max(hi, o[6] < 0 ? o[5] : o[6]); });
     var LW = 1100, RH = 26, L0 = 60;
-    var lsvg = el('svg', { viewBox: '0 0 ' + LW + ' ' + (procs.length * RH + 30), width: '100%', class: 'linearization' });
+    var lsvg = el('svg', { viewBox: '0 -12 ' + LW + ' ' + (procs.length * RH + 42), width: '100%', class: 'linearization' });
     var lx = function (t) { return L0 + (t - lo) / Math.max(1, hi - lo) * (LW - L0 - 10); };
     procs.forEach(function (p, r) { el('text', { x: 4, y: r * RH + 18, 'font-size': '12' }, lsvg).textContent = 'p' + p; });
     var order = {};
@@ -388,8 +388,12 @@ export const REPORT_SCRIPT = String.raw`
       var r = procs.indexOf(o[0]);
       var bad = D.failing.unplaced.indexOf(i) >= 0;
       var x0 = lx(o[5]), x1 = lx(o[6] < 0 ? hi : o[6]);
-      el('rect', { x: x0, y: r * RH + 4, width: Math.max(3, x1 - x0), height: RH - 8, rx: 3, fill: bad ? '#ef9a9a' : '#c8e6c9', stroke: bad ? '#c62828' : '#2e7d32', class: bad ? 'unplaced' : 'linearized' }, lsvg);
-      el('text', { x: x0 + 3, y: r * RH + 18, 'font-size': '11' }, lsvg).textContent = (bad ? '✗ ' : '#' + order[i] + ' ') + o[1] + ' ' + (o[1] === 'read' ? '→ ' + fmt(o[4]) : fmt(o[3]));
+      var label = (bad ? '✗ ' : '#' + order[i] + ' ') + o[1] + ' ' + (o[1] === 'read' ? '→ ' + fmt(o[4]) : fmt(o[3]));
+      var bar = el('rect', { x: x0, y: r * RH + 4, width: Math.max(3, x1 - x0), height: RH - 8, rx: 3, fill: bad ? '#ef9a9a' : '#c8e6c9', stroke: bad ? '#c62828' : '#2e7d32', class: bad ? 'unplaced' : 'linearized' }, lsvg);
+      el('title', {}, bar).textContent = label + ' (process ' + o[0] + ', ' + ms(o[5]) + '–' + (o[6] < 0 ? '?' : ms(o[6])) + ' ms)';
+      // A label wider than its bar goes above it for the failing operation, and is left to the tooltip otherwise.
+      if (x1 - x0 >= label.length * 6.2) el('text', { x: x0 + 3, y: r * RH + 18, 'font-size': '11' }, lsvg).textContent = label;
+      else if (bad) el('text', { x: x0, y: r * RH + 2, 'font-size': '11', fill: '#b71c1c', 'font-weight': 'bold' }, lsvg).textContent = label;
     });
     el('text', { x: L0, y: procs.length * RH + 22, 'font-size': '11', fill: '#555' }, lsvg).textContent = ms(lo) + ' ms';
     el('text', { x: LW - 120, y: procs.length * RH + 22, 'font-size': '11', fill: '#555' }, lsvg).textContent = ms(hi) + ' ms';

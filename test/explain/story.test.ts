@@ -4,6 +4,7 @@
  * summary line; periodic node-state snapshots land in the trace at every tick.
  */
 import { describe, expect, it } from 'vitest';
+import { groupSends, genericMessageKind } from '../../sim/explain/story.js';
 import { collapseRoutine, eventsOf, explainRun, SNAPSHOT_INTERVAL_US } from '../../sim/index.js';
 import { fixtureProtocols } from '../fixtures/primary.js';
 import { fixtureScenario } from '../fixtures/scenario.js';
@@ -41,5 +42,16 @@ describe('generic narration (a protocol without a narrator)', () => {
     const ticks = eventsOf(explanation.trace, 'state').filter((e) => e.t > 0 && e.t % SNAPSHOT_INTERVAL_US === 0);
     expect(ticks.map((e) => `${e.t}/${e.node}`)).toEqual(['250000/n1', '250000/n2', '500000/n1', '500000/n2']);
     expect(ticks[0]?.log.length).toBeGreaterThan(0);
+  });
+
+  it('names each destination once, with the number of messages when a node got several', () => {
+    const wording = { era: 'view', messageKind: genericMessageKind };
+    const sends = [
+      { to: 'n1' as const, msg: { type: 'prepare' } },
+      { to: 'n2' as const, msg: { type: 'prepare' } },
+      { to: 'n1' as const, msg: { type: 'prepare' } },
+      { to: 'n2' as const, msg: { type: 'request' } },
+    ];
+    expect(groupSends(sends, wording)).toBe('prepare to n1, n2 (3 messages) and request to n2');
   });
 });
