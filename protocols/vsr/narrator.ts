@@ -11,7 +11,10 @@ export const vsrNarrator = narratorFromWords<VsrMessage>({
   messageKind: (msg) => msg.type,
   eraChange: (step, term) =>
     `${step.node}${step.trigger.kind === 'timer' ? ` heard nothing from the primary (${step.trigger.name} timer); it` : ''} started a view change to view ${term} and told ${nodeList(step.sends.map((s) => s.to).filter((n, i, all) => all.indexOf(n) === i))}`,
-  vote: (step, to, term) => `${step.node} sent DoViewChange for view ${term} to ${to}, the new primary, with its log`,
+  vote: (step, to, term) =>
+    to === step.node
+      ? `${step.node}, the primary of view ${term}, counted its own DoViewChange with its log`
+      : `${step.node} sent DoViewChange for view ${term} to ${to}, the new primary, with its log`,
   leader: (step, term) => `${step.node} became primary of view ${term}: it picked the most up-to-date log from the DoViewChange messages and sent StartView`,
   ack: (step, to, index) => `${step.node} prepared op ${index} from primary ${to} and answered PrepareOk`,
   commit: (step, index) => `${step.node} knows ops up to ${index} are committed`,
