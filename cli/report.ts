@@ -178,7 +178,7 @@ function reportData(input: ReportInput): ReportData {
     msgs: messages.rows,
     roles: lanes.roles,
     roleNames: lanes.roleNames,
-    bands: bands(trace, nodeIndex, endUs, lanes.down),
+    bands: bands(trace, nodeIndex, endUs),
     marks: marks(trace, nodeIndex),
     states: lanes.states,
     snapshots: lanes.snapshots,
@@ -281,12 +281,10 @@ function laneData(story: Explanation, nodes: readonly NodeId[], endUs: number) {
   const snapshots: [number, Readonly<Record<string, unknown>>, string[]][] = [];
   const roles: number[][][] = [];
   const states: number[][][] = [];
-  const down: number[][][] = [];
   for (const node of nodes) {
     const { times, states: list } = story.states.changes(node);
     const segs: number[][] = [];
     const rows: number[][] = [];
-    const downs: number[][] = [];
     let lastSnapshot = -1;
     let snapshotKey: NodeState | null = null;
     list.forEach((s, i) => {
@@ -308,13 +306,12 @@ function laneData(story: Explanation, nodes: readonly NodeId[], endUs: number) {
     });
     roles.push(segs);
     states.push(rows);
-    down.push(downs);
   }
-  return { roles, states, snapshots, roleNames, down };
+  return { roles, states, snapshots, roleNames };
 }
 
 /** Shaded bands: down (crash..restart), paused (pause..resume), cut off (partition..heal). */
-function bands(trace: readonly TraceEvent[], nodeIndex: ReadonlyMap<string, number>, endUs: number, _down: unknown): number[][][] {
+function bands(trace: readonly TraceEvent[], nodeIndex: ReadonlyMap<string, number>, endUs: number): number[][][] {
   const out: number[][][] = [...nodeIndex.keys()].map(() => []);
   const open = new Map<string, number>();
   const openBand = (node: string, type: number, t: number): void => {
