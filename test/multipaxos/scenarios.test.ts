@@ -35,9 +35,9 @@ describe('multipaxos-basic (PMS §3 normal operation)', () => {
   });
 
   it('elects one leader with one phase 1 and then runs phase 2 only', () => {
-    const leaders = (trace ?? []).filter((e) => e.kind === 'role' && e['role'] === 'leader');
+    const leaders = eventsOf(trace ?? [], 'role').filter((e) => e.role === 'leader');
     expect(leaders).toHaveLength(1);
-    const prepares = (trace ?? []).filter((e) => e.kind === 'send' && (e['msg'] as { type?: string }).type === 'prepare');
+    const prepares = eventsOf(trace ?? [], 'send').filter((e) => (e.msg as { type?: string }).type === 'prepare');
     expect(prepares).toHaveLength(2); // one Prepare to each of the two other acceptors
     expect(notes(trace).filter((e) => text(e).startsWith('leader at ballot'))).toHaveLength(1);
   });

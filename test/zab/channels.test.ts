@@ -17,7 +17,7 @@ describe('sessions over the engine network (zab-nemesis seed 1)', () => {
   });
 
   it('a lost message breaks a session, on either side, and the leader resets the follower', () => {
-    expect(events.some((e) => e.kind === 'drop' && e['reason'] === 'loss')).toBe(true);
+    expect(events.some((e) => e.kind === 'drop' && e.reason === 'loss')).toBe(true);
     expect(all.some((t) => /^dropped n\d+'s session: a message was lost$/.test(t))).toBe(true);
     expect(all.some((t) => /^LOOKING \(n\d+ reset the session\)$/.test(t))).toBe(true);
   });

@@ -4,7 +4,7 @@
  * ACK-LD → COMMIT-LD) and broadcast (PROPOSE → ACK → COMMIT in zxid order).
  */
 import { describe, expect, it } from 'vitest';
-import { eventsOf, type TraceEvent } from '../../sim/run.js';
+import { eventsOf, type TraceEvent, type TraceEventOf } from '../../sim/run.js';
 import { noteIndex, notes, run, scenario } from './helpers.js';
 
 interface Sent {
@@ -14,7 +14,7 @@ interface Sent {
 }
 
 function sends(trace: readonly TraceEvent[], type: string): Sent[] {
-  return trace.filter((e) => e.kind === 'send' && (e['msg'] as { type?: string }).type === type) as unknown as Sent[];
+  return eventsOf(trace, 'send').filter((e): e is TraceEventOf<'send'> & Sent => (e.msg as { type?: string }).type === type);
 }
 
 describe('Zab phases on zab-basic', () => {
