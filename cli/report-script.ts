@@ -123,7 +123,7 @@ export const REPORT_SCRIPT = String.raw`
     for (var t = Math.ceil(win.from / step) * step; t <= win.to; t += step) {
       var x = xOf(t);
       el('line', { x1: x, x2: x, y1: TOP - 6, y2: H - 6, stroke: '#eee' }, svg);
-      el('text', { x: x + 2, y: 14, 'font-size': '11', fill: '#555' }, svg).textContent = ms(t) + ' ms';
+      el('text', { x: x + 2, y: 14, 'font-size': '11', fill: '#555' }, svg).textContent = (t / 1000).toFixed(step >= 1000 ? 0 : step >= 100 ? 1 : step >= 10 ? 2 : 3) + ' ms';
     }
     for (var n = 0; n < D.nodes.length; n++) {
       var y = TOP + n * LANE;
