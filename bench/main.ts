@@ -3,7 +3,7 @@
  * (machine-readable, prefixed by nothing) and then a table for people. Targets are reported,
  * never asserted: speed is not a test.
  *
- *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check]
+ *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check|report]
  */
 import { availableParallelism } from 'node:os';
 import { benchBareHeap } from './heap.js';
@@ -84,10 +84,20 @@ const simOptions: SimBenchOptions = {
   budgetMs: positive('--budget-ms', DEFAULT_SIM_BENCH.budgetMs),
   warmup: DEFAULT_SIM_BENCH.warmup,
 };
-if (only !== undefined && !['sim', 'sweep', 'check'].includes(only)) {
-  process.stderr.write(`error: --only expects sim, sweep or check, found "${only}"\n`);
+if (only !== undefined && !['sim', 'sweep', 'check', 'report'].includes(only)) {
+  process.stderr.write(`error: --only expects sim, sweep, check or report, found "${only}"\n`);
   process.exit(2);
 }
 const oneThread = only === undefined || only === 'sim' ? await benchSimulation(simOptions) : [];
 if (only === undefined || only === 'sweep') await benchSweeps(oneThread);
 if (only === undefined || only === 'check') await benchChecking();
+if (only === undefined || only === 'report') await benchReportPage();
+
+/** The HTML report's size and load time in headless Chromium (bench/report.ts). */
+async function benchReportPage(): Promise<void> {
+  const specifier = './report.js';
+  const mod = (await import(specifier)) as { benchReport: () => Promise<{ scenario: string; bytes: number; loadMs: number }[]> };
+  const rows = await mod.benchReport();
+  process.stdout.write('\nreport                 size      load\n');
+  for (const r of rows) process.stdout.write(`${r.scenario.padEnd(22)} ${(r.bytes / 1e6).toFixed(2).padStart(5)} MB  ${String(r.loadMs).padStart(5)} ms\n`);
+}

@@ -14,6 +14,7 @@ import { registerSweep } from './sweep.js';
 import { registerSweepAll } from './sweep-all.js';
 import { registerCheck } from './check.js';
 import { registerNewProtocol } from './new-protocol.js';
+import { registerExplain } from './explain.js';
 import { stopQuietlyOnClosedPipe } from './args.js';
 import { versionText } from './version.js';
 
@@ -29,6 +30,7 @@ program
 // Each command registers itself here (one module per command).
 const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerCheck, registerList, registerSweepAll];
 registrations.push(registerNewProtocol);
+registrations.push(registerExplain);
 
 for (const register of registrations) register(program);
 

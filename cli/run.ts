@@ -22,6 +22,8 @@ import {
   type Scenario,
   type SweepJob,
   type TraceDifference,
+  type ProtocolSet,
+  explainOutcome,
 } from '../sim/index.js';
 import { bundledProtocols } from './protocols.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
@@ -79,7 +81,7 @@ async function runCommand(file: string, flags: RunFlags): Promise<void> {
   const { result } = outcome;
   const difference = flags.checkDeterminism === true ? await secondRunDiffers(job, seed, outcome) : null;
   const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
-  const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample);
+  const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample, protocols);
   const determinism = flags.checkDeterminism === true ? { deterministic: difference === null, ...(difference === null ? {} : { difference }) } : {};
   if (flags.json === true) printLine(JSON.stringify({ ...result, ...determinism, ...versionFields() }));
   else {
@@ -126,7 +128,7 @@ function determinismLines(difference: TraceDifference | null, repro: string): st
 }
 
 /** Write the files asked for; returns one note per file written ("trace t.jsonl (1,234 events)"). */
-function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, counterexample: Counterexample | null): string[] {
+function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, counterexample: Counterexample | null, protocols: ProtocolSet): string[] {
   const notes: string[] = [];
   if (flags.trace !== undefined) {
     const trace = outcome.trace ?? [];
@@ -141,7 +143,8 @@ function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, co
   }
   if (flags.report !== undefined) {
     const text = counterexample === null ? null : counterexampleText(counterexample);
-    writeOutput(flags.report, renderReport({ scenario, outcome, counterexample: text, version: versionFields() }), '--report');
+    const story = outcome.trace === null ? null : explainOutcome(scenario, outcome, protocols);
+    writeOutput(flags.report, renderReport({ scenario, outcome, counterexample: text, story, version: versionFields() }), '--report');
     notes.push(`report ${flags.report}`);
   }
   return notes;

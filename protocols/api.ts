@@ -311,6 +311,64 @@ export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> 
   createMonitor?(ctx: MonitorContext): InvariantMonitor<M, V>;
   clientPolicy(nodes: number, options: ProtocolOptions, bugs: ReadonlySet<string>): ClientPolicy;
   readonly byzantine?: Readonly<Record<string, ByzantineBehaviour<M>>>;
+  /** Tells this protocol's steps in plain words (`consensim explain`, the report); optional. */
+  readonly narrator?: Narrator<M>;
+}
+
+/**
+ * The numbers of a node view a narrator compares before and after a step (the common NodeView
+ * fields), or null while the node is down.
+ */
+export interface NarrationNumbers {
+  readonly role: string;
+  readonly term: number;
+  readonly leader: NodeId | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly logLength: number;
+}
+
+/** What started a node's step: its start (boot or restart), a timer, a peer's message, a client request. */
+export type StepTrigger<M> =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'timer'; readonly name: string }
+  | { readonly kind: 'message'; readonly from: NodeId; readonly msg: M }
+  | { readonly kind: 'request'; readonly client: ClientId; readonly reqId: number; readonly op: KvOp };
+
+/**
+ * One step of one node, as the trace tells it: what started it, what the node sent and answered,
+ * the moments it reported or the host saw, the notes it wrote, and its numbers before and after.
+ */
+export interface NarrationStep<M> {
+  readonly node: NodeId;
+  /** Virtual time in microseconds. */
+  readonly t: number;
+  readonly trigger: StepTrigger<M>;
+  readonly sends: readonly { readonly to: NodeId; readonly msg: M }[];
+  readonly replies: readonly { readonly client: ClientId; readonly reqId: number; readonly reply: ClientReply }[];
+  readonly moments: readonly Moment[];
+  readonly notes: readonly string[];
+  readonly before: NarrationNumbers | null;
+  readonly after: NarrationNumbers | null;
+}
+
+/**
+ * A protocol's narrator turns its own steps into one plain sentence each ("n2's election timer
+ * fired; it became candidate for term 3 and asked n1, n3 for their votes"). Return null to leave
+ * a step to the generic narrator, which words any protocol's steps from moments and numbers.
+ */
+export interface Narrator<M> {
+  /** What this protocol calls its era number: "term", "ballot", "epoch", "view" (default "term"). */
+  readonly era?: string;
+  step(step: NarrationStep<M>): string | null;
+  /**
+   * True for a routine step (a heartbeat, a repeated acknowledgement), which is summarised with its
+   * neighbours in one line. Without this, a step is routine when it changed no number, reported no
+   * moment but a repeated ack or a persist, answered no client and wrote no note.
+   */
+  routine?(step: NarrationStep<M>): boolean;
+  /** A short name for a message in summaries and filters ("AppendEntries", "heartbeat"). */
+  messageKind?(msg: M): string;
 }
 
 export function assertNever(x: never): never {
@@ -320,4 +378,83 @@ export function assertNever(x: never): never {
 /** Majority quorum size for n nodes. */
 export function majority(n: number): number {
   return Math.floor(n / 2) + 1;
+}
+
+/**
+ * The sentences a protocol gives its key moments, for `narratorFromWords`: each receives the step
+ * and the moment and returns one sentence (or null to leave the step to the generic narrator).
+ */
+export interface NarratorWords<M> {
+  readonly era: string;
+  messageKind?(msg: M): string;
+  /** This node began an election / view change / new ballot / new epoch (an `era-change` moment). */
+  eraChange?(step: NarrationStep<M>, term: number): string | null;
+  /** This node granted its vote / promise / acknowledgement of a new era to `to`. */
+  vote?(step: NarrationStep<M>, to: NodeId, term: number): string | null;
+  /** This node became leader of era `term`. */
+  leader?(step: NarrationStep<M>, term: number): string | null;
+  /** This node acknowledged entries up to `index` to `to`. */
+  ack?(step: NarrationStep<M>, to: NodeId, index: number, term: number): string | null;
+  /** This node learned entries up to `index` are committed. */
+  commit?(step: NarrationStep<M>, index: number): string | null;
+  /** A client request this node took into its log (its log grew). */
+  request?(step: NarrationStep<M>, client: ClientId, op: KvOp): string | null;
+}
+
+/**
+ * A narrator that tells a step by its most telling moment (leader, era change, vote, commit, ack,
+ * an accepted request) in the protocol's own words, adds what the node applied and answered, and
+ * leaves every other step to the generic narrator. Protocols whose narration is moment-shaped use
+ * it instead of writing a narrator from scratch.
+ */
+export function narratorFromWords<M>(words: NarratorWords<M>): Narrator<M> {
+  const narrator: Narrator<M> = {
+    era: words.era,
+    step(step: NarrationStep<M>): string | null {
+      const text = mainSentence(step, words);
+      return text === null ? null : text + stepEffects(step, words.era);
+    },
+  };
+  return words.messageKind === undefined ? narrator : { ...narrator, messageKind: (msg: M) => (words.messageKind as (m: M) => string)(msg) };
+}
+
+function mainSentence<M>(step: NarrationStep<M>, words: NarratorWords<M>): string | null {
+  // A node's start is told by the generic narrator (its role and era as it comes up).
+  if (step.trigger.kind === 'start') return null;
+  const last = <K extends Moment['kind']>(kind: K): Extract<Moment, { kind: K }> | undefined =>
+    step.moments.filter((m): m is Extract<Moment, { kind: K }> => m.kind === kind).at(-1);
+  const leader = last('leader');
+  if (leader !== undefined && words.leader !== undefined) return words.leader(step, leader.term);
+  const era = last('era-change');
+  if (era !== undefined && words.eraChange !== undefined) return words.eraChange(step, era.term);
+  const vote = last('vote');
+  if (vote !== undefined && words.vote !== undefined) return words.vote(step, vote.for, vote.term);
+  const commit = last('commit');
+  if (commit !== undefined && words.commit !== undefined) return words.commit(step, commit.index);
+  const ack = last('ack');
+  if (ack !== undefined && words.ack !== undefined) return words.ack(step, ack.to, ack.index, ack.term);
+  const { trigger, before, after } = step;
+  if (trigger.kind === 'request' && words.request !== undefined && before !== null && after !== null && after.logLength > before.logLength) {
+    return words.request(step, trigger.client, trigger.op);
+  }
+  return null;
+}
+
+function stepEffects<M>(step: NarrationStep<M>, era: string): string {
+  const parts: string[] = [];
+  const applied = step.moments.filter((m) => m.kind === 'apply').length;
+  if (applied > 0) parts.push(applied === 1 ? 'applied one command' : `applied ${applied} commands`);
+  const answered = step.replies.filter((r) => r.reply.kind === 'result').map((r) => r.client);
+  if (answered.length > 0) parts.push(`answered ${answered.join(', ')}`);
+  const before = step.before;
+  const after = step.after;
+  if (before !== null && after !== null && before.role !== after.role && !step.moments.some((m) => m.kind === 'leader')) {
+    parts.push(`now ${after.role} in ${era} ${after.term}`);
+  }
+  return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
+}
+
+/** "n1, n2 and n3" style lists for narrators. */
+export function nodeList(nodes: readonly string[]): string {
+  return nodes.length === 0 ? 'nobody' : nodes.join(', ');
 }

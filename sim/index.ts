@@ -6,8 +6,27 @@
  * protocols (a `ProtocolSet`, a list, or a lookup). The caller — the command line, the package
  * API, a test, the bench — is where the bundled protocols are chosen.
  */
-export { runScenario, traceToJsonLines, findIn } from './run.js';
-export type { MomentListener, ProtocolChoice, RunOptions, RunOutcome, TraceEvent, WorldLimits } from './run.js';
+export { eventsOf, findIn, runScenario, traceToJsonLines, SNAPSHOT_INTERVAL_US } from './run.js';
+export type {
+  CompleteEvent,
+  FaultEvent,
+  InspectProbe,
+  InvokeEvent,
+  MomentEvent,
+  MomentListener,
+  NodeNumbers,
+  ProgressEvent,
+  ProtocolChoice,
+  RoleEvent,
+  RunOptions,
+  RunOutcome,
+  SendEvent,
+  StateEvent,
+  TraceEvent,
+  TraceEventOf,
+  TraceKind,
+  WorldLimits,
+} from './run.js';
 export type { RunResult, RunChecks, RunStats, InvariantViolation, SweepResult, SweepFailure, LatencyFigures, LatencyStats } from './result.js';
 export { firstTraceDifference, differenceReason, type TraceDifference } from './determinism.js';
 export { parseJsonExact, toJsonText } from './history/index.js';
@@ -20,6 +39,7 @@ export { checkHistory, replayPrefix, MODELS } from './check/index.js';
 export type { CheckOptions, CheckResult, Counterexample, Model, OpSummary, Value } from './check/index.js';
 export { InputError, inputError, formatProblem } from './errors.js';
 export { wallNowMs } from './wallclock.js';
+export { parseDuration } from './scenario/fields.js';
 export { bundledScenarioDir, loadCatalogue, scenarioFiles, type CatalogueEntry } from './catalogue.js';
 export { sweep, seedPlan, sweepSeeds, SweepPool, MAX_SWEEP_SEEDS } from './sweep.js';
 export type { SweepOptions, SweepOutcome, SweepProgress, SweepJob, SeedOutcome } from './sweep.js';
@@ -36,3 +56,16 @@ export {
   type AnyProtocol,
   type ProtocolSet,
 } from './protocol-modules.js';
+export {
+  explainRun,
+  explainOutcome,
+  selectLines,
+  failureWindow,
+  tellStory,
+  collapseRoutine,
+  narrateGeneric,
+  NodeStates,
+  LINE_KINDS,
+  formatTime,
+} from './explain/index.js';
+export type { Explanation, ExplainOptions, FailureFocus, LineFilter, LineKind, StoryLine, NodeState, Liveness } from './explain/index.js';

@@ -12,10 +12,11 @@ import type { InvariantViolation, RunResult } from './result.js';
 import type { Scenario } from './scenario/types.js';
 import { wallNowMs } from './wallclock.js';
 import { TraceSink, type TraceEvent } from './world/trace.js';
-import { defaultLimits, World, type MomentListener, type WorldLimits } from './world/world.js';
+import { defaultLimits, World, type InspectProbe, type MomentListener, type WorldLimits } from './world/world.js';
 
-export { traceToJsonLines, type TraceEvent } from './world/trace.js';
-export type { MomentListener, WorldLimits } from './world/world.js';
+export { eventsOf, traceToJsonLines, SNAPSHOT_INTERVAL_US } from './world/trace.js';
+export type { TraceEvent, TraceEventOf, TraceKind, StateEvent, ProgressEvent, RoleEvent, FaultEvent, SendEvent, InvokeEvent, CompleteEvent, MomentEvent, NodeNumbers } from './world/trace.js';
+export type { InspectProbe, MomentListener, WorldLimits } from './world/world.js';
 
 export interface RunOptions {
   /** Overrides scenario.seed. */
@@ -39,6 +40,8 @@ export interface RunOptions {
   readonly rethrow?: boolean;
   /** Told of every node's moments as they happen (see MomentListener); watching never changes the run. */
   readonly moments?: MomentListener;
+  /** Extension: every node's inspect() at given virtual times (tests of rebuilt state). */
+  readonly inspectAt?: InspectProbe;
 }
 
 export interface RunOutcome {
@@ -96,6 +99,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
     rethrow: options.rethrow ?? false,
   });
   if (options.moments !== undefined) world.watchMoments(options.moments);
+  if (options.inspectAt !== undefined) world.inspectAt(options.inspectAt);
   world.run();
 
   const invariants: InvariantViolation[] = world.violation === null ? [] : [world.violation];

@@ -45,6 +45,7 @@ import { phase1QuorumSize, phase2QuorumSize } from './quorums.js';
 import { BUG_AMNESIA, BUG_DISJOINT_QUORUMS, BUG_SKIP_PHASE1, BUG_STALE_PROMISE, MultiPaxosNode } from './node.js';
 import { MultiPaxosMonitor } from './monitor.js';
 import type { MultiPaxosMessage, MultiPaxosOptions, MultiPaxosView } from './types.js';
+import { multipaxosNarrator } from './narrator.js';
 
 export type { MultiPaxosMessage, MultiPaxosView } from './types.js';
 
@@ -156,6 +157,7 @@ export const multipaxos: ProtocolDefinition<MultiPaxosMessage, MultiPaxosView> =
   createNode(ctx) {
     return new MultiPaxosNode(ctx.env, readOptions(ctx.env.nodes.length, ctx.options), ctx.bugs);
   },
+  narrator: multipaxosNarrator,
   createMonitor(ctx) {
     return new MultiPaxosMonitor(ctx);
   },

@@ -45,6 +45,7 @@ import { type PbftMessage, faultsTolerated } from './messages.js';
 import { PbftMonitor } from './monitor.js';
 import { PbftReplica } from './replica.js';
 import type { PbftView } from './view.js';
+import { pbftNarrator } from './narrator.js';
 
 export type { PbftMessage } from './messages.js';
 export type { PbftEvent, PbftView } from './view.js';
@@ -83,6 +84,7 @@ export const pbft: ProtocolDefinition<PbftMessage, PbftView> = {
       bugs,
     });
   },
+  narrator: pbftNarrator,
   createMonitor(ctx) {
     return new PbftMonitor(ctx);
   },

@@ -6,6 +6,7 @@ import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.j
 import { RAFT_BUGS, RAFT_OPTIONS, raftConfig } from './config.js';
 import type { RaftMessage } from './messages.js';
 import { RaftMonitor } from './monitor.js';
+import { raftNarrator } from './narrator.js';
 import { RaftNode, type RaftView } from './node.js';
 
 export type { RaftMessage } from './messages.js';
@@ -18,6 +19,7 @@ export const raft: ProtocolDefinition<RaftMessage, RaftView> = {
   bugs: RAFT_BUGS,
   createNode: (ctx) => new RaftNode(ctx.env, raftConfig(ctx.options, ctx.bugs)),
   createMonitor: () => new RaftMonitor(),
+  narrator: raftNarrator,
   clientPolicy: (_nodes: number, options: ProtocolOptions, bugs: ReadonlySet<string>): ClientPolicy => {
     // A non-leader answers at once with a redirect; silence means the node is cut off or
     // crashed, so try the next one after about one election's worth of time.

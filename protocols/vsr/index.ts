@@ -41,6 +41,7 @@ import type { VsrMessage } from './messages.js';
 import { VsrMonitor } from './monitor.js';
 import { VSR_BUGS, VSR_OPTIONS, vsrSettings } from './options.js';
 import { VsrReplica, type VsrView } from './replica.js';
+import { vsrNarrator } from './narrator.js';
 
 export type { VsrMessage } from './messages.js';
 export type { VsrView } from './replica.js';
@@ -59,6 +60,7 @@ export const vsr: ProtocolDefinition<VsrMessage, VsrView> = {
   options: VSR_OPTIONS,
   bugs: VSR_BUGS,
   createNode: (ctx) => new VsrReplica(ctx),
+  narrator: vsrNarrator,
   createMonitor: (ctx) => new VsrMonitor(ctx),
   clientPolicy,
 };

@@ -44,6 +44,7 @@ import {
   type ZabConfig,
   type ZabView,
 } from './node.js';
+import { zabNarrator } from './narrator.js';
 
 function duration(options: ProtocolOptions, name: string): number {
   const value = options[name];
@@ -103,6 +104,7 @@ export const zab: ProtocolDefinition<ZabMessage, ZabView> = {
     },
   ],
   createNode: (ctx) => new ZabNode(ctx.env, zabConfig(ctx.options), ctx.bugs),
+  narrator: zabNarrator,
   createMonitor: (ctx) => new ZabMonitor(ctx),
   clientPolicy: (_nodes: number, options: ProtocolOptions): ClientPolicy => ({
     replyQuorum: 1,

@@ -77,6 +77,12 @@ export class Host {
   lastLeader: NodeId | null = null;
   /** The commit index last reported as a `commit` moment (only tracked while moments are watched). */
   lastCommit = 0;
+  /** Commit index, applied index and log length last written to the trace (state or progress event). */
+  shownCommit = -1;
+  shownApplied = -1;
+  shownLog = -1;
+  /** The last few commands this incarnation applied, for the log summary of a state snapshot. */
+  recentApplied: string[] = [];
 
   constructor(index: number, id: NodeId, correct: boolean, clock: NodeClock, store: MemoryStore, random: Random) {
     this.index = index;

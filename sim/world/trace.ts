@@ -8,11 +8,143 @@
  * (`enabled` is false), which keeps sweeps fast.
  */
 import { createHash, type Hash } from 'node:crypto';
+import type { ClientId, Moment, NodeId } from '../../protocols/api.js';
+import type { HistoryF, HistoryValue } from '../history/types.js';
 
-export interface TraceEvent {
+/**
+ * Every kind of trace event, as a readonly discriminated union on `kind`. The field order in each
+ * member is the order written to the JSON Lines text (and so part of `traceHash`).
+ */
+export type TraceEvent =
+  | SendEvent
+  | { readonly t: number; readonly kind: 'duplicate'; readonly id: number; readonly from: string; readonly to: string }
+  | { readonly t: number; readonly kind: 'deliver'; readonly id: number; readonly from: string; readonly to: string }
+  | { readonly t: number; readonly kind: 'drop'; readonly id: number; readonly from: string; readonly to: string; readonly reason: DropReason }
+  | { readonly t: number; readonly kind: 'timer'; readonly node: NodeId; readonly name: string }
+  | RoleEvent
+  | { readonly t: number; readonly kind: 'note'; readonly node: NodeId; readonly text: string }
+  | FaultEvent
+  | InvokeEvent
+  | CompleteEvent
+  | { readonly t: number; readonly kind: 'phase'; readonly phase: 'settle' | 'end' }
+  | { readonly t: number; readonly kind: 'violation'; readonly name: string; readonly node: NodeId | null; readonly detail: string }
+  | MomentEvent
+  | StateEvent
+  | ProgressEvent;
+
+export type TraceKind = TraceEvent['kind'];
+/** The trace event of one kind (`TraceEventOf<'deliver'>`). */
+export type TraceEventOf<K extends TraceKind> = Extract<TraceEvent, { readonly kind: K }>;
+export type DropReason = 'loss' | 'partition' | 'crashed';
+
+/** `msg` is the protocol message (node→node), `{reqId, op}` (client→node) or `{reqId, reply}` (node→client). */
+export interface SendEvent {
   readonly t: number;
-  readonly kind: string;
-  readonly [field: string]: unknown;
+  readonly kind: 'send';
+  readonly id: number;
+  readonly from: string;
+  readonly to: string;
+  readonly msg: unknown;
+}
+
+/** After a node step, when `inspect()`'s role, term or leader changed (and at every start). */
+export interface RoleEvent {
+  readonly t: number;
+  readonly kind: 'role';
+  readonly node: NodeId;
+  readonly role: string;
+  readonly term: number;
+  readonly leader: NodeId | null;
+}
+
+export type FaultAction = 'crash' | 'restart' | 'pause' | 'resume' | 'clock' | 'partition' | 'cut' | 'heal';
+
+/** A fault; which optional fields appear depends on `action` (docs/engine.md). */
+export interface FaultEvent {
+  readonly t: number;
+  readonly kind: 'fault';
+  readonly action: FaultAction | (string & {});
+  readonly source: 'script' | 'nemesis' | 'settle' | (string & {});
+  readonly nodes: readonly NodeId[];
+  readonly amnesia?: boolean;
+  readonly forUs?: number;
+  readonly jumpUs?: number;
+  readonly groups?: readonly (readonly NodeId[])[];
+  readonly to?: readonly NodeId[];
+  readonly skipped?: string;
+}
+
+export interface InvokeEvent {
+  readonly t: number;
+  readonly kind: 'invoke';
+  readonly client: ClientId;
+  readonly process: number;
+  readonly reqId: number;
+  readonly f: HistoryF;
+  readonly key: string;
+  readonly value: HistoryValue;
+}
+
+export interface CompleteEvent {
+  readonly t: number;
+  readonly kind: 'complete';
+  readonly client: ClientId;
+  readonly process: number;
+  readonly reqId: number;
+  readonly type: 'ok' | 'fail' | 'info';
+  readonly f: HistoryF;
+  readonly key: string;
+  readonly value: HistoryValue;
+}
+
+/**
+ * A protocol moment (protocols/api.ts), written where it happened: `vote` (`for`, `term`), `ack`
+ * (`to`, `index`, `term`), `era-change` (`term`), `leader` (`term`), `commit` (`index`), `apply`
+ * (`index`, `cmd`), `persist`.
+ */
+export type MomentEvent = MomentOf<Moment>;
+type MomentOf<M extends Moment> = M extends Moment ? { readonly t: number; readonly kind: M['kind']; readonly node: NodeId } & Omit<M, 'kind'> : never;
+
+/** The numbers every node view has, as a snapshot or a progress event carries them. */
+export interface NodeNumbers {
+  readonly role: string;
+  readonly term: number;
+  readonly leader: NodeId | null;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly logLength: number;
+}
+
+/**
+ * A node-state snapshot: `inspect()`'s common fields, the protocol's own scalar fields (`view`;
+ * arrays and objects are summarised as their length), and a short log summary (`log`: the last
+ * few applied commands). Written at every start, at every role change and every
+ * `SNAPSHOT_INTERVAL_US` of virtual time for every live node.
+ */
+export interface StateEvent extends NodeNumbers {
+  readonly t: number;
+  readonly kind: 'state';
+  readonly node: NodeId;
+  readonly view: Readonly<Record<string, string | number | boolean | null>>;
+  readonly log: readonly string[];
+}
+
+/** After a node step that changed its commit index, applied index or log length (and no snapshot was written). */
+export interface ProgressEvent {
+  readonly t: number;
+  readonly kind: 'progress';
+  readonly node: NodeId;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly logLength: number;
+}
+
+/** Virtual time between two periodic node-state snapshots. */
+export const SNAPSHOT_INTERVAL_US = 250_000;
+
+/** The events of one kind, typed (`eventsOf(trace, 'deliver')`). */
+export function eventsOf<K extends TraceKind>(trace: readonly TraceEvent[], kind: K): TraceEventOf<K>[] {
+  return trace.filter((e): e is TraceEventOf<K> => e.kind === kind);
 }
 
 const FLUSH_CHARS = 1 << 16;

@@ -24,7 +24,8 @@ import type {
   ProtocolMoment,
   Signature,
 } from '../../protocols/api.js';
-import type { Command, KvOp } from '../../protocols/kv.js';
+import { assertNever } from '../../protocols/api.js';
+import { commandKey, type Command, type KvOp } from '../../protocols/kv.js';
 import { stream, type Random } from '../random.js';
 import type { InvariantViolation } from '../result.js';
 import type { Scenario } from '../scenario/types.js';
@@ -40,7 +41,7 @@ import { Nemesis } from './nemesis.js';
 import { range, type SelectorContext } from './selectors.js';
 import { SignatureAuthority } from './signatures.js';
 import { MemoryStore } from './storage.js';
-import type { TraceSink } from './trace.js';
+import { SNAPSHOT_INTERVAL_US, type DropReason, type TraceSink } from './trace.js';
 
 export interface WorldLimits {
   /** Events handled before the run is stopped as a failure. */
@@ -73,6 +74,39 @@ export interface WorldConfig {
  * its end first, so "crash it right after it votes" means after the vote was sent).
  */
 export type MomentListener = (node: NodeId, moment: Moment, time: number) => void;
+
+/**
+ * Told every node's `inspect()` view (null while down) after everything at or before each of
+ * `timesUs` has happened, and before anything later: for tests that compare a rebuilt state with
+ * the protocol's own. Inspecting never changes the run.
+ */
+export interface InspectProbe {
+  readonly timesUs: readonly number[];
+  onInspect(timeUs: number, views: readonly (NodeView | null)[]): void;
+}
+
+/** The fields every NodeView has (a snapshot lists the protocol's other fields under `view`). */
+const COMMON_VIEW_FIELDS: ReadonlySet<string> = new Set(['role', 'term', 'leader', 'commitIndex', 'appliedIndex', 'logLength']);
+/** Commands a snapshot's log summary shows. */
+const RECENT_APPLIED = 3;
+
+/** "c1#4 write k1=7", "c2#9 read k3", "c1#5 cas k2 3→4": a command in a few words. */
+export function describeCommand(cmd: Command): string {
+  const op = cmd.op;
+  const head = `${commandKey(cmd)} ${op.f} ${op.key}`;
+  switch (op.f) {
+    case 'read':
+      return head;
+    case 'write':
+      return `${head}=${JSON.stringify(op.value)}`;
+    case 'cas':
+      return `${head} ${JSON.stringify(op.expected)}→${JSON.stringify(op.value)}`;
+    case 'append':
+      return `${head}+=${JSON.stringify(op.value)}`;
+    default:
+      return assertNever(op);
+  }
+}
 
 const FaultEndAction = { Restart: 0, Resume: 1 } as const;
 const Phase = { Settle: 0, End: 1 } as const;
@@ -110,6 +144,11 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private nextValue = 0;
   private readonly nemesis: Nemesis | null;
   private readonly momentListeners: MomentListener[] = [];
+  /** Derive moments (leader, commit, apply, persist) at all: for the trace, or for a listener. */
+  private momentsWanted = false;
+  /** The next virtual time at which every live node's state is written to the trace. */
+  private nextSnapshotUs = SNAPSHOT_INTERVAL_US;
+  private probe: { readonly times: readonly number[]; next: number; readonly onInspect: InspectProbe['onInspect'] } | null = null;
 
   constructor(config: WorldConfig) {
     const { scenario, seed } = config;
@@ -150,6 +189,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
         new Client(i, this.nodes, scenario.workload, policy, stream(seed, `client:c${i + 1}`), stream(seed, `workload:c${i + 1}`), this, this.history),
     );
     this.nextProcess = scenario.workload.clients;
+    if (config.trace.enabled) this.wantMoments();
   }
 
   private createHosts(seed: number): Host[] {
@@ -169,13 +209,89 @@ export class World implements HostServices, ClientServices, FaultTarget {
    */
   watchMoments(listener: MomentListener): void {
     this.momentListeners.push(listener);
-    if (this.momentListeners.length === 1) {
-      for (const host of this.hosts) host.store.onPersist = () => this.tellMoment(host.id, { kind: 'persist' });
+    this.wantMoments();
+  }
+
+  /** Moments go into the trace when it is on, and to listeners; without either none are derived. */
+  private wantMoments(): void {
+    if (this.momentsWanted) return;
+    this.momentsWanted = true;
+    for (const host of this.hosts) host.store.onPersist = () => this.tellMoment(host.id, { kind: 'persist' });
+  }
+
+  private applied(host: Host, index: number, cmd: Command): void {
+    if (this.trace.enabled) {
+      const recent = host.recentApplied;
+      if (recent.length >= RECENT_APPLIED) recent.shift();
+      recent.push(`${index}: ${describeCommand(cmd)}`);
     }
+    this.tellMoment(host.id, { kind: 'apply', index, cmd });
   }
 
   private tellMoment(node: NodeId, moment: Moment): void {
+    if (this.trace.enabled) this.traceMoment(node, moment);
     for (const listener of this.momentListeners) listener(node, moment, this.now);
+  }
+
+  /** A moment as a trace event: `t`, `kind`, `node`, then the moment's own fields in a fixed order. */
+  private traceMoment(node: NodeId, moment: Moment): void {
+    const t = this.now;
+    switch (moment.kind) {
+      case 'vote':
+        return this.trace.emit({ t, kind: 'vote', node, for: moment.for, term: moment.term });
+      case 'ack':
+        return this.trace.emit({ t, kind: 'ack', node, to: moment.to, index: moment.index, term: moment.term });
+      case 'era-change':
+        return this.trace.emit({ t, kind: 'era-change', node, term: moment.term });
+      case 'leader':
+        return this.trace.emit({ t, kind: 'leader', node, term: moment.term });
+      case 'commit':
+        return this.trace.emit({ t, kind: 'commit', node, index: moment.index });
+      case 'apply':
+        return this.trace.emit({ t, kind: 'apply', node, index: moment.index, cmd: moment.cmd });
+      case 'persist':
+        return this.trace.emit({ t, kind: 'persist', node });
+      default:
+        return assertNever(moment);
+    }
+  }
+
+  /**
+   * Write a node-state snapshot: the view's common fields, its own scalar fields (arrays as their
+   * length), and the last few commands applied. Only while the trace is on.
+   */
+  private snapshot(host: Host, view: NodeView, t: number): void {
+    const extra: Record<string, string | number | boolean | null> = {};
+    const record = view as unknown as Readonly<Record<string, unknown>>;
+    for (const key of Object.keys(record)) {
+      if (COMMON_VIEW_FIELDS.has(key)) continue;
+      const value = record[key];
+      if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') extra[key] = value;
+      else if (Array.isArray(value)) extra[`${key}.length`] = value.length;
+    }
+    host.shownCommit = view.commitIndex;
+    host.shownApplied = view.appliedIndex;
+    host.shownLog = view.logLength;
+    this.trace.emit({
+      t,
+      kind: 'state',
+      node: host.id,
+      role: view.role,
+      term: view.term,
+      leader: view.leader,
+      commitIndex: view.commitIndex,
+      appliedIndex: view.appliedIndex,
+      logLength: view.logLength,
+      view: extra,
+      log: host.recentApplied.slice(),
+    });
+  }
+
+  /** Every live node's state at the snapshot tick `t` (nothing has happened since the last event). */
+  private snapshotAll(t: number): void {
+    for (const host of this.hosts) {
+      if (host.node !== null) this.snapshot(host, host.node.inspect(), t);
+    }
   }
 
   // ---------------------------------------------------------------- the loop
@@ -190,7 +306,13 @@ export class World implements HostServices, ClientServices, FaultTarget {
     while (this.violation === null && this.phase !== 'ended') {
       const ev = queue.pop();
       if (ev === undefined) break;
+      if (this.probe !== null) this.inspectUntil(ev.t);
       if (ev.t > this.endUs) break;
+      if (ev.t >= this.nextSnapshotUs) {
+        const tick = ev.t - (ev.t % SNAPSHOT_INTERVAL_US);
+        this.nextSnapshotUs = tick + SNAPSHOT_INTERVAL_US;
+        if (this.trace.enabled) this.snapshotAll(tick);
+      }
       atThisInstant = ev.t === this.now ? atThisInstant + 1 : 1;
       this.now = ev.t;
       if (this.dispatchGuarded(ev)) this.events++;
@@ -205,6 +327,22 @@ export class World implements HostServices, ClientServices, FaultTarget {
       }
     }
     if (this.phase !== 'ended' && this.violation === null) this.now = Math.max(this.now, this.endUs);
+    if (this.probe !== null) this.inspectUntil(Infinity);
+  }
+
+  /** See InspectProbe. Call before `run()`. */
+  inspectAt(probe: InspectProbe): void {
+    this.probe = { times: [...probe.timesUs].sort((a, b) => a - b), next: 0, onInspect: probe.onInspect.bind(probe) };
+  }
+
+  /** Report every probe time strictly before `t` (everything at those times has happened). */
+  private inspectUntil(t: number): void {
+    const probe = this.probe as NonNullable<World['probe']>;
+    while (probe.next < probe.times.length && (probe.times[probe.next] as number) < t) {
+      const at = probe.times[probe.next++] as number;
+      if (at > this.endUs && t !== Infinity) break;
+      probe.onInspect(at, this.hosts.map((h) => (h.node === null ? null : h.node.inspect())));
+    }
   }
 
   private schedulePlan(): void {
@@ -358,23 +496,32 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private afterStep(host: Host): void {
     const node = host.node;
     if (node === null) return;
-    const watching = this.momentListeners.length > 0;
-    if (!this.trace.enabled && this.monitor === null && !watching) return;
+    const watching = this.momentsWanted;
+    const tracing = this.trace.enabled;
+    if (!tracing && this.monitor === null && !watching) return;
     const view = node.inspect();
+    let snapshotted = false;
     if (view.role !== host.lastRole || view.term !== host.lastTerm || view.leader !== host.lastLeader) {
-      if (watching && view.leader === host.id && (host.lastLeader !== host.id || host.lastTerm !== view.term)) {
-        this.tellMoment(host.id, { kind: 'leader', term: view.term });
-      }
+      const becameLeader = view.leader === host.id && (host.lastLeader !== host.id || host.lastTerm !== view.term);
       host.lastRole = view.role;
       host.lastTerm = view.term;
       host.lastLeader = view.leader;
-      if (this.trace.enabled) {
+      if (tracing) {
         this.trace.emit({ t: this.now, kind: 'role', node: host.id, role: view.role, term: view.term, leader: view.leader });
+        this.snapshot(host, view, this.now);
+        snapshotted = true;
       }
+      if (watching && becameLeader) this.tellMoment(host.id, { kind: 'leader', term: view.term });
     }
     if (watching && view.commitIndex > host.lastCommit) {
       host.lastCommit = view.commitIndex;
       this.tellMoment(host.id, { kind: 'commit', index: view.commitIndex });
+    }
+    if (tracing && !snapshotted && (view.commitIndex !== host.shownCommit || view.appliedIndex !== host.shownApplied || view.logLength !== host.shownLog)) {
+      host.shownCommit = view.commitIndex;
+      host.shownApplied = view.appliedIndex;
+      host.shownLog = view.logLength;
+      this.trace.emit({ t: this.now, kind: 'progress', node: host.id, commitIndex: view.commitIndex, appliedIndex: view.appliedIndex, logLength: view.logLength });
     }
     if (this.monitor !== null) this.finding(host.id, this.monitor.afterStep(host.id, view, this.now));
   }
@@ -469,7 +616,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
   }
 
   moment(host: Host, moment: ProtocolMoment): void {
-    if (this.momentListeners.length > 0 && host.node !== null) this.tellMoment(host.id, moment);
+    if (this.momentsWanted && host.node !== null) this.tellMoment(host.id, moment);
   }
 
   private scheduleDelivery(kind: EventKind, target: number, source: number, from: string, id: number, n2: number, payload: unknown): void {
@@ -481,12 +628,12 @@ export class World implements HostServices, ClientServices, FaultTarget {
     ev.payload = payload;
   }
 
-  private dropAtSend(id: number, from: string, to: string, reason: string): void {
+  private dropAtSend(id: number, from: string, to: string, reason: DropReason): void {
     this.sent.dropped++;
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'drop', id, from, to, reason });
   }
 
-  private dropAtDelivery(ev: SimEvent, to: string, reason: string): boolean {
+  private dropAtDelivery(ev: SimEvent, to: string, reason: DropReason): boolean {
     this.sent.dropped++;
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'drop', id: ev.n1, from: ev.from, to, reason });
     return true;
@@ -558,8 +705,11 @@ export class World implements HostServices, ClientServices, FaultTarget {
     host.lastTerm = -1;
     host.lastLeader = null;
     host.lastCommit = 0;
-    const onApply =
-      this.momentListeners.length === 0 ? null : (index: number, cmd: Command) => this.tellMoment(host.id, { kind: 'apply', index, cmd });
+    host.shownCommit = -1;
+    host.shownApplied = -1;
+    host.shownLog = -1;
+    host.recentApplied = [];
+    const onApply = !this.momentsWanted ? null : (index: number, cmd: Command) => this.applied(host, index, cmd);
     const machine = new TrackedMachine(host.id, host.correct ? this.ledger : null, onApply);
     host.machine = machine;
     const env = createEnv(host, this.nodes, machine, this);

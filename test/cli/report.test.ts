@@ -1,103 +1,70 @@
 /**
- * The HTML report from a hand-made result, trace and history: what the timeline draws for role
- * changes and faults, the failure section, escaping, and the history table.
+ * The HTML report's page, without a browser (test/report/browser.test.ts drives it in Chromium):
+ * one self-contained file (no external script, style, image or link), everything escaped, the
+ * data the script draws from embedded as JSON, the failure and the history listed.
  */
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderReport, type ReportTraceEvent } from '../../cli/report.js';
+import { escapeHtml, renderReport } from '../../cli/report.js';
 import { latencyLine } from '../../cli/summary.js';
-import type { HistoryEvent } from '../../sim/history/types.js';
 import type { RunResult } from '../../sim/result.js';
-import { parseScenario } from '../../sim/scenario/load.js';
-import { FIXTURE_PROTOCOLS } from '../scenario/fixtures.js';
+import { explainOutcome, runScenario } from '../../sim/index.js';
+import { fixtureProtocols } from '../fixtures/primary.js';
+import { fixtureScenario } from '../fixtures/scenario.js';
 
-const scenario = parseScenario('protocol: alpha\nnodes: 3\ndescription: A <b>bold</b> lesson.\n', 'r.yaml', FIXTURE_PROTOCOLS);
+const scenario = { ...fixtureScenario({ seed: 2, nodes: 3, durationUs: 400_000, settleUs: 100_000 }), description: 'A <b>bold</b> lesson.' };
 
-function result(ok: boolean): RunResult {
-  return {
-    scenario: 'r',
-    protocol: 'alpha',
-    seed: 9,
-    ok,
-    checks: {
-      linearizable: ok,
-      invariants: ok ? [] : [{ name: 'one-leader', time: 5_000_000, node: 'n2', detail: 'n1 & n2 both lead term 3' }],
-      liveness: null,
-    },
-    stats: { events: 10, messages: { sent: 4, delivered: 3, dropped: 1, duplicated: 0 }, ops: { ok: 1, fail: 0, info: 0 }, virtualMs: 10_000, wallMs: 3 },
-    traceHash: 'abc',
-    repro: 'consensim run r.yaml --seed 9',
-    ...(ok ? {} : { reason: 'invariant one-leader violated' }),
-  };
+function data(html: string): { msgs: number[][]; ops: unknown[][]; nodes: string[]; lines: unknown[][]; kinds: string[] } {
+  const match = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
+  if (match === null) throw new Error('no report data');
+  return JSON.parse(match[1] as string) as ReturnType<typeof data>;
 }
 
-const trace: ReportTraceEvent[] = [
-  { t: 0, kind: 'role', node: 'n1', role: 'follower', term: 0 },
-  { t: 1_000_000, kind: 'role', node: 'n1', role: 'leader', term: 1 },
-  { t: 2_000_000, kind: 'fault', action: 'partition', source: 'script', nodes: ['n1', 'n2', 'n3'], groups: [['n1'], ['n2', 'n3']] },
-  { t: 3_000_000, kind: 'fault', action: 'crash', source: 'script', nodes: ['n1'] },
-  { t: 4_000_000, kind: 'fault', action: 'pause', source: 'script', nodes: ['n3'] },
-  { t: 4_500_000, kind: 'role', node: 'n3', role: 'candidate', term: 2 },
-  { t: 5_000_000, kind: 'fault', action: 'resume', source: 'script', nodes: ['n3'] },
-  { t: 6_000_000, kind: 'fault', action: 'heal', source: 'script', nodes: ['n1', 'n2', 'n3'] },
-  { t: 7_000_000, kind: 'phase', phase: 'settle' },
-];
+describe('HTML report page', () => {
+  const outcome = runScenario(scenario, { protocols: fixtureProtocols, collectTrace: true });
+  const story = explainOutcome(scenario, outcome, fixtureProtocols);
+  const html = renderReport({ scenario, outcome, story, counterexample: 'key k1: <culprit>' });
 
-const history: HistoryEvent[] = [
-  { process: 0, type: 'invoke', f: 'write', key: 'k1', value: '<x>', time: 10 },
-  { process: 0, type: 'ok', f: 'write', key: 'k1', value: '<x>', time: 20 },
-];
-
-/** The role segments drawn for `node`, as "role from–to ms" tooltips. */
-function segments(html: string, node: string): string[] {
-  return [...html.matchAll(new RegExp(`<title>${node} ([a-z-]+) ([0-9.]+)–([0-9.]+) ms</title>`, 'g'))].map((m) => `${m[1]} ${m[2]}-${m[3]}`);
-}
-
-describe('HTML report', () => {
-  const html = renderReport({ scenario, outcome: { result: result(false), history, trace }, counterexample: 'key k1: <culprit>' });
-
-  it('is one self-contained page without scripts, with everything escaped', () => {
+  it('is one self-contained page: inline script and style only, nothing fetched, text escaped', () => {
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).not.toMatch(/<script|<link|src=/);
+    expect(html).not.toMatch(/<script[^>]*\ssrc=|<link|<img|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     expect(html).toContain('A &lt;b&gt;bold&lt;/b&gt; lesson.');
-    expect(html).toContain('n1 &amp; n2 both lead term 3');
-    expect(html).toContain('<pre>key k1: &lt;culprit&gt;</pre>');
     expect(escapeHtml(`"'&`)).toBe('&quot;&#39;&amp;');
+    // The embedded JSON cannot close its script element early.
+    const json = /id="report-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? '';
+    expect(json).not.toContain('</');
   });
 
-  it('draws role segments from role changes, crashes and pauses', () => {
-    expect(segments(html, 'n1')).toEqual(['follower 0.0-1000.0', 'leader 1000.0-3000.0', 'crashed 3000.0-10000.0']);
-    // A role change while paused shows once the pause ends.
-    expect(segments(html, 'n3')).toEqual(['follower 0.0-4000.0', 'paused 4000.0-5000.0', 'candidate 5000.0-10000.0']);
+  it('embeds one arrow per delivery or drop between nodes, the operations, and the narrated lines', () => {
+    const d = data(html);
+    const trace = outcome.trace ?? [];
+    const nodeToNode = (e: { from: string; to: string }): boolean => e.from.startsWith('n') && e.to.startsWith('n');
+    const expected = trace.filter((e) => (e.kind === 'deliver' || e.kind === 'drop') && nodeToNode(e)).length;
+    expect(d.msgs.length).toBe(expected);
+    expect(d.ops.length).toBe(outcome.history.filter((e) => e.type === 'invoke').length);
+    expect(d.nodes).toEqual(['n1', 'n2', 'n3']);
+    expect(d.lines.length).toBeGreaterThan(0);
+    expect(html).toContain(`<h2>History (${outcome.history.length} events)</h2>`);
+    expect(html).toMatch(/<h2>Timeline<\/h2>[\s\S]*<svg id="diagram"/);
   });
 
-  it('marks a partition on the cut-off nodes, heals and phases across lanes, and the violation', () => {
-    expect(html).toContain('<title>2000.000 ms partition n1</title>');
-    expect(html).not.toContain('partition n2</title>');
-    expect(html).toMatch(/stroke-dasharray="3 3"\/><text[^>]*>heal</);
-    expect(html).toMatch(/stroke-dasharray="3 3"\/><text[^>]*>settle</);
-    expect(html).toContain('<title>one-leader: n1 &amp; n2 both lead term 3</title>');
-  });
-
-  it('lists the failure, the reproduce command and the history', () => {
-    expect(html).toContain('<h2>Failure</h2><p class="bad">invariant one-leader violated</p>');
-    expect(html).toContain('<code>consensim run r.yaml --seed 9</code>');
-    expect(html).toContain('<h2>History (2 events)</h2>');
-    expect(html).toContain('<td>&quot;&lt;x&gt;&quot;</td>');
-  });
-
-  it('a passing run has no failure section, and no trace means no timeline', () => {
-    const ok = renderReport({ scenario, outcome: { result: result(true), history, trace: null } });
+  it('a failing run lists the failure and the counterexample text; without a story there is no diagram', () => {
+    const failed = { ...outcome.result, ok: false, reason: 'invariant one-leader violated', checks: { ...outcome.result.checks, invariants: [{ name: 'one-leader', time: 5_000, node: 'n2' as const, detail: 'n1 & n2 both lead' }] } };
+    const page = renderReport({ scenario, outcome: { ...outcome, result: failed }, story: null, counterexample: 'key k1: <culprit>' });
+    expect(page).toContain('<h2>Failure</h2><p class="bad">invariant one-leader violated</p>');
+    expect(page).toContain('n1 &amp; n2 both lead');
+    expect(page).toContain('<pre>key k1: &lt;culprit&gt;</pre>');
+    expect(page).not.toContain('<h2>Timeline</h2>');
+    const ok = renderReport({ scenario, outcome, story });
     expect(ok).not.toContain('<h2>Failure</h2>');
-    expect(ok).not.toContain('<h2>Timeline</h2>');
   });
 });
 
 describe('latency table', () => {
-  const render = (r: RunResult): string =>
-    renderReport({ scenario, outcome: { result: r, history: [], trace: [] }, counterexample: null });
+  const outcome = runScenario(scenario, { protocols: fixtureProtocols, collectTrace: true });
+  const render = (r: RunResult): string => renderReport({ scenario, outcome: { ...outcome, result: r }, story: null, counterexample: null });
 
   it('shows ok count, p50 and p99 per operation kind, a dash where none completed', () => {
-    const base = result(true);
+    const base = outcome.result;
     const latency = {
       read: { count: 3, p50: 4.5, p99: 12.25 },
       write: { count: 2, p50: 9, p99: 20.125 },
@@ -110,7 +77,8 @@ describe('latency table', () => {
   });
 
   it('is left out for a result without latency figures', () => {
-    expect(render(result(true))).not.toContain('Latency');
+    const { latency: _latency, ...stats } = outcome.result.stats;
+    expect(render({ ...outcome.result, stats })).not.toContain('<h3>Latency');
   });
 });
 

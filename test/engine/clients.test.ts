@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../sim/history/types.js';
-import { runScenario, type TraceEvent } from '../../sim/run.js';
+import { eventsOf, runScenario, type TraceEvent } from '../../sim/run.js';
 import type { ScriptedFault } from '../../sim/scenario/types.js';
 import { fixtureProtocols } from '../fixtures/primary.js';
 import { fixtureScenario } from '../fixtures/scenario.js';
@@ -33,11 +33,11 @@ function wellFormed(history: readonly HistoryEvent[]): void {
 describe('generic clients', () => {
   it('follow redirect hints to the primary', () => {
     const { result, trace, history } = run({ workload: { clients: 4, keys: 2, mix: { read: 0.5, write: 0.5, cas: 0 }, intervalUs: 20_000, timeoutUs: 300_000 } });
-    const redirects = trace.filter((e) => e.kind === 'send' && (e.msg as { reply?: { kind: string } }).reply?.kind === 'redirect');
+    const redirects = eventsOf(trace, 'send').filter((e) => (e.msg as { reply?: { kind: string } }).reply?.kind === 'redirect');
     expect(redirects.length).toBeGreaterThan(0);
     // after a redirect from nX the client's next request goes to n1 without waiting for a retry
-    const first = redirects[0] as TraceEvent;
-    const next = trace.find((e) => e.kind === 'send' && e.from === first.to && e.t > first.t);
+    const first = redirects[0];
+    const next = eventsOf(trace, 'send').find((e) => e.from === first?.to && e.t > first.t);
     expect(next?.to).toBe('n1');
     wellFormed(history);
     expect(result.ok).toBe(true);
@@ -51,7 +51,7 @@ describe('generic clients', () => {
 
   it('retry the same request id through message loss', () => {
     const { result, trace, history } = run({ network: { latency: { dist: 'fixed', valueUs: 2_000 }, loss: 0.2, duplicate: 0.1 } });
-    const requests = trace.filter((e) => e.kind === 'send' && String(e.from).startsWith('c'));
+    const requests = eventsOf(trace, 'send').filter((e) => e.from.startsWith('c'));
     const byReq = new Map<string, number>();
     for (const e of requests) {
       const key = `${String(e.from)}#${(e.msg as { reqId: number }).reqId}`;
@@ -86,7 +86,7 @@ describe('generic clients', () => {
     const { result, history, trace } = run({ workload: { clients: 3, keys: 1, mix: { read: 0.2, write: 0.3, cas: 0.5 }, intervalUs: 10_000, timeoutUs: 300_000 } });
     expect(history.some((e) => e.type === 'fail' && e.f === 'cas')).toBe(true);
     expect(history.some((e) => e.type === 'ok' && e.f === 'cas')).toBe(true);
-    const probes = trace.filter((e) => e.kind === 'invoke' && e.t >= 2_000_000);
+    const probes = eventsOf(trace, 'invoke').filter((e) => e.t >= 2_000_000);
     expect(probes.map((e) => e.client).sort()).toEqual(['c1', 'c2', 'c3']);
     expect(probes.every((e) => e.f === 'read')).toBe(true);
     expect(result.checks.liveness).toBe(true);
@@ -126,7 +126,7 @@ describe('client policy', () => {
     expect(oks.length).toBeGreaterThan(10);
     expect(oks.every((e) => e.value === 'good')).toBe(true);
     // the first send of an op goes to one node; a retry goes to all three
-    const sends = (trace as TraceEvent[]).filter((e) => e.kind === 'send' && e.from === 'c1');
+    const sends = eventsOf(trace ?? [], 'send').filter((e) => e.from === 'c1');
     const perReq = new Map<number, string[]>();
     for (const e of sends) {
       const reqId = (e.msg as { reqId: number }).reqId;

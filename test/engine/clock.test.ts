@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runScenario, type TraceEvent } from '../../sim/run.js';
+import { eventsOf, runScenario, type TraceEvent } from '../../sim/run.js';
 import { fixtureScenario } from '../fixtures/scenario.js';
 import { stubProtocol } from '../fixtures/stub.js';
 
@@ -18,7 +18,7 @@ const ticker = stubProtocol(
 );
 
 function ticks(trace: readonly TraceEvent[], node: string): { t: number; local: number }[] {
-  return trace.filter((e) => e.kind === 'note' && e.node === node).map((e) => ({ t: e.t, local: Number(e.text) }));
+  return eventsOf(trace, 'note').filter((e) => e.node === node).map((e) => ({ t: e.t, local: Number(e.text) }));
 }
 
 describe('node clocks', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../protocols/api.js';
-import { runScenario, type TraceEvent } from '../../sim/run.js';
+import { eventsOf, runScenario, type TraceEvent } from '../../sim/run.js';
 import type { FaultAction, ScriptedFault } from '../../sim/scenario/types.js';
 import { fixtureProtocols } from '../fixtures/primary.js';
 import { fixtureScenario } from '../fixtures/scenario.js';
@@ -70,7 +70,7 @@ describe('crash and restart', () => {
     expect(trace.some((e) => e.kind === 'deliver' && e.to === 'n2' && e.t > 800_000 && e.t < 1_100_000)).toBe(false);
     expect(trace.some((e) => e.kind === 'timer' && e.node === 'n2' && e.t > 800_000 && e.t < 1_100_000)).toBe(false);
     expect(trace.some((e) => e.kind === 'drop' && e.to === 'n2' && e.reason === 'crashed')).toBe(true);
-    const notes = trace.filter((e) => e.kind === 'note' && e.node === 'n2').map((e) => e.text);
+    const notes = eventsOf(trace, 'note').filter((e) => e.node === 'n2').map((e) => e.text);
     expect(notes[0]).toBe('n2 started with 0 entries');
     expect(notes[1]).toMatch(/^n2 started with [1-9][0-9]* entries$/);
     // a role event is emitted again for the fresh incarnation
@@ -80,7 +80,7 @@ describe('crash and restart', () => {
 
   it('amnesia wipes durable storage', () => {
     const { trace } = run([at(800_000, { kind: 'crash', target: n('n2'), restartUs: 100_000, amnesia: true })]);
-    const notes = trace.filter((e) => e.kind === 'note' && e.node === 'n2').map((e) => e.text);
+    const notes = eventsOf(trace, 'note').filter((e) => e.node === 'n2').map((e) => e.text);
     expect(notes).toEqual(['n2 started with 0 entries', 'n2 started with 0 entries']);
   });
 
@@ -99,7 +99,7 @@ describe('crash and restart', () => {
 describe('pause', () => {
   it('delivers and fires nothing while paused, then everything queued at resume', () => {
     const { result, trace } = run([at(500_000, { kind: 'pause', target: n('n1'), forUs: 200_000 })]);
-    const during = trace.filter((e) => (e.to === 'n1' && e.kind === 'deliver') || (e.kind === 'timer' && e.node === 'n1'));
+    const during = trace.filter((e) => (e.kind === 'deliver' && e.to === 'n1') || (e.kind === 'timer' && e.node === 'n1'));
     expect(during.some((e) => e.t > 500_000 && e.t < 700_000)).toBe(false);
     const atResume = during.filter((e) => e.t === 700_000);
     expect(atResume.some((e) => e.kind === 'timer')).toBe(true);
@@ -120,7 +120,7 @@ describe('nemesis', () => {
 
   it('injects one fault at a time, only of the listed kinds, and stops at the settle phase', () => {
     const { trace } = runScenario(scenario, { seed: 11, protocols: fixtureProtocols, collectTrace: true });
-    const faults = (trace as TraceEvent[]).filter((e) => e.kind === 'fault' && e.source === 'nemesis');
+    const faults = eventsOf(trace ?? [], 'fault').filter((e) => e.source === 'nemesis');
     const started = new Set(faults.map((e) => String(e.action)));
     for (const action of ['partition', 'crash', 'pause', 'clock', 'cut']) expect(started.has(action)).toBe(true);
     expect(faults.every((e) => e.t < 6_000_000)).toBe(true);
@@ -158,7 +158,7 @@ describe('nemesis', () => {
       nemesis: { everyUs: 300_000, faults: ['amnesia'] as const },
     };
     const { trace } = runScenario(amnesiac, { seed: 2, protocols: fixtureProtocols, collectTrace: true });
-    const crashes = (trace as TraceEvent[]).filter((e) => e.kind === 'fault' && e.action === 'crash');
+    const crashes = eventsOf(trace ?? [], 'fault').filter((e) => e.action === 'crash');
     expect(crashes.length).toBeGreaterThan(3);
     expect(crashes.every((e) => e.amnesia === true)).toBe(true);
   });

@@ -5,12 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../../sim/scenario/types.js';
-import { loadScenario, runScenario, withOverrides, type RunOutcome, type TraceEvent } from '../fixtures/bundled.js';
+import { loadScenario, runScenario, withOverrides, type RunOutcome } from '../fixtures/bundled.js';
+import { eventsOf, type TraceEvent, type TraceEventOf } from '../../sim/run.js';
+
+type NoteEvent = TraceEventOf<'note'>;
 
 const load = (name: string): Scenario => loadScenario(`scenarios/${name}.yaml`);
-const notes = (trace: readonly TraceEvent[] | null, node?: string): TraceEvent[] =>
-  (trace ?? []).filter((e) => e.kind === 'note' && (node === undefined || e['node'] === node));
-const text = (e: TraceEvent): string => String(e['text']);
+const notes = (trace: readonly TraceEvent[] | null, node?: string): NoteEvent[] =>
+  eventsOf(trace ?? [], 'note').filter((e) => node === undefined || e.node === node);
+const text = (e: NoteEvent): string => e.text;
 
 /** The first seed in [1, limit] whose run fails, with its outcome. */
 function firstFailure(scenario: Scenario, bug: string, limit: number): { seed: number; outcome: RunOutcome } | null {
@@ -31,9 +34,9 @@ describe('multipaxos-basic (PMS §3 normal operation)', () => {
   });
 
   it('elects one leader with one phase 1 and then runs phase 2 only', () => {
-    const leaders = (trace ?? []).filter((e) => e.kind === 'role' && e['role'] === 'leader');
+    const leaders = eventsOf(trace ?? [], 'role').filter((e) => e.role === 'leader');
     expect(leaders).toHaveLength(1);
-    const prepares = (trace ?? []).filter((e) => e.kind === 'send' && (e['msg'] as { type?: string }).type === 'prepare');
+    const prepares = eventsOf(trace ?? [], 'send').filter((e) => (e.msg as { type?: string }).type === 'prepare');
     expect(prepares).toHaveLength(2); // one Prepare to each of the two other acceptors
     expect(notes(trace).filter((e) => text(e).startsWith('leader at ballot'))).toHaveLength(1);
   });
@@ -43,8 +46,8 @@ describe('multipaxos-failover-mid-slot (P2ᶜ: the new leader re-proposes what a
   const scenario = load('multipaxos-failover-mid-slot');
   const { result, trace } = runScenario(scenario, { collectTrace: true });
   const events = trace ?? [];
-  const crash = events.find((e) => e.kind === 'fault' && e['action'] === 'crash');
-  const oldLeader = (crash?.['nodes'] as string[] | undefined)?.[0];
+  const crash = eventsOf(events, 'fault').find((e) => e.action === 'crash');
+  const oldLeader = crash?.nodes[0];
 
   it('passes every check', () => {
     expect(result.reason).toBeUndefined();
@@ -53,15 +56,15 @@ describe('multipaxos-failover-mid-slot (P2ᶜ: the new leader re-proposes what a
 
   it('re-proposes, after the crash, exactly the values the old leader had sent in those slots', () => {
     expect(oldLeader).toBeDefined();
-    const reproposals = events.filter((e) => e.kind === 'note' && e.t > (crash?.t ?? 0) && / re-propose /.test(text(e)));
+    const reproposals = notes(events).filter((e) => e.t > (crash?.t ?? 0) && / re-propose /.test(text(e)));
     expect(reproposals.length).toBeGreaterThan(0);
     for (const note of reproposals) {
       const [, slot, key] = /^slot (\d+): re-propose (\S+) accepted at /.exec(text(note)) ?? [];
-      const sent = events.find((e) => {
-        const msg = e['msg'] as { type?: string; slot?: number; value?: { kind: string; command?: { client: string; reqId: number } } };
-        return e.kind === 'send' && e['from'] === oldLeader && msg.type === 'accept' && msg.slot === Number(slot);
+      const sent = eventsOf(events, 'send').find((e) => {
+        const msg = e.msg as { type?: string; slot?: number; value?: { kind: string; command?: { client: string; reqId: number } } };
+        return e.from === oldLeader && msg.type === 'accept' && msg.slot === Number(slot);
       });
-      const value = (sent?.['msg'] as { value: { command: { client: string; reqId: number } } } | undefined)?.value.command;
+      const value = (sent?.msg as { value: { command: { client: string; reqId: number } } } | undefined)?.value.command;
       expect(value === undefined ? undefined : `${value.client}#${value.reqId}`).toBe(key);
     }
   });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { pbft } from '../../protocols/pbft/index.js';
 import { run, scenario } from './helpers.js';
+import { eventsOf } from '../../sim/run.js';
 
 const BEHAVIOURS = ['silent', 'equivocate', 'corrupt-digest', 'stale-view-change', 'forged-new-view', 'flood', 'selective', 'lying-replies', 'random'];
 
@@ -36,7 +37,7 @@ describe('PBFT byzantine behaviours (f = 1)', () => {
     const picked = new Set<string>();
     for (let seed = 1; seed <= 12; seed++) {
       const { trace } = run(s, seed);
-      const chosen = trace.filter((e) => e.kind === 'note' && e['node'] === 'n2' && String(e['text']).startsWith('byzantine behaviour: ')).map((e) => String(e['text']));
+      const chosen = eventsOf(trace, 'note').filter((e) => e.node === 'n2' && e.text.startsWith('byzantine behaviour: ')).map((e) => e.text);
       expect(new Set(chosen).size).toBe(1);
       picked.add(chosen[0] ?? '');
     }

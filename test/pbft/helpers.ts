@@ -1,8 +1,12 @@
 /** Shared helpers for the PBFT tests: load a bundled scenario, run it, read the trace. */
 import { loadScenario, runScenario } from '../fixtures/bundled.js';
+import { eventsOf, type TraceEvent, type TraceEventOf } from '../../sim/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
-export type TraceEvent = Record<string, unknown> & { readonly t: number; readonly kind: string };
+export type { TraceEvent } from '../../sim/run.js';
+
+/** A `send` event whose message is a PBFT message (fields read by name in the tests). */
+export type SendOf = TraceEventOf<'send'> & { readonly msg: Readonly<Record<string, unknown>> };
 
 export function scenario(name: string, change: Partial<Record<keyof Scenario, unknown>> = {}): Scenario {
   return { ...loadScenario(`scenarios/${name}.yaml`), ...change } as Scenario;
@@ -10,7 +14,7 @@ export function scenario(name: string, change: Partial<Record<keyof Scenario, un
 
 export function run(s: Scenario, seed: number, bugs: string[] = []) {
   const { result, trace } = runScenario(s, { seed, extraBugs: bugs, collectTrace: true });
-  return { result, trace: (trace ?? []) as unknown as TraceEvent[] };
+  return { result, trace: trace ?? [] };
 }
 
 /** The first seed in [from, to] whose run fails, or null. */
@@ -22,10 +26,10 @@ export function firstFailingSeed(s: Scenario, from: number, to: number, bugs: st
   return null;
 }
 
-export function sends(trace: readonly TraceEvent[], type: string): (TraceEvent & { from: string; to: string; msg: Record<string, unknown> })[] {
-  return trace.filter((e) => e.kind === 'send' && (e['msg'] as { type?: unknown } | undefined)?.type === type) as never;
+export function sends(trace: readonly TraceEvent[], type: string): SendOf[] {
+  return eventsOf(trace, 'send').filter((e): e is SendOf => typeof e.msg === 'object' && e.msg !== null && (e.msg as { type?: unknown }).type === type);
 }
 
 export function notes(trace: readonly TraceEvent[], node?: string): string[] {
-  return trace.filter((e) => e.kind === 'note' && (node === undefined || e['node'] === node)).map((e) => String(e['text']));
+  return eventsOf(trace, 'note').filter((e) => node === undefined || e.node === node).map((e) => e.text);
 }

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { run, scenario, sends } from './helpers.js';
+import { eventsOf } from '../../sim/run.js';
 
 describe('PBFT §4.2 normal-case operation (pbft-basic)', () => {
   const { result, trace } = run(scenario('pbft-basic', { durationUs: 1_000_000, settleUs: 1_000_000 }), 1);
@@ -30,8 +31,8 @@ describe('PBFT §4.2 normal-case operation (pbft-basic)', () => {
   });
 
   it('has every replica reply to the client (§4.1) and the client accept f+1 matching replies', () => {
-    const replies = trace.filter((e) => e.kind === 'send' && String(e['to']).startsWith('c') && (e['msg'] as { reply?: { kind?: string } }).reply?.kind === 'result');
-    const repliers = new Set(replies.map((e) => e['from']));
+    const replies = eventsOf(trace, 'send').filter((e) => e.to.startsWith('c') && (e.msg as { reply?: { kind?: string } }).reply?.kind === 'result');
+    const repliers = new Set(replies.map((e) => e.from));
     expect(repliers).toEqual(new Set(['n1', 'n2', 'n3', 'n4']));
   });
 

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { notes, run, scenario, sends } from './helpers.js';
+import { eventsOf } from '../../sim/run.js';
 
 describe('PBFT §4.4 view changes', () => {
   it('S-B2: requests prepared in view 0 keep their sequence numbers in view 1', () => {
@@ -35,7 +36,7 @@ describe('PBFT §4.4 view changes', () => {
       expect(notes(trace, backup).some((text) => text.startsWith('rejected NEW-VIEW for view 1 from n2: O disagrees with V'))).toBe(true);
       expect(notes(trace, backup)).toContain(notes(trace, backup).find((text) => /^entered view [2-9]/.test(text)));
     }
-    const roles = trace.filter((e) => e.kind === 'role' && e['role'] === 'primary' && e['node'] === 'n3');
-    expect(roles.some((e) => e['term'] === 2)).toBe(true);
+    const roles = eventsOf(trace, 'role').filter((e) => e.role === 'primary' && e.node === 'n3');
+    expect(roles.some((e) => e.term === 2)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { notes, run, scenario, sends } from './helpers.js';
+import { eventsOf } from '../../sim/run.js';
 
 describe('PBFT §4.5.2 liveness', () => {
   it('a silent primary of view 1: the view-change timer expires and view 2 makes progress', () => {
@@ -21,13 +22,13 @@ describe('PBFT §4.5.2 liveness', () => {
     expect(result.reason).toBeUndefined();
     // n1 restarts (a crash-restart is benign); n1, n3 and n4 move to view 1, wait for n2's
     // NEW-VIEW in vain, then go to view 2 (primary n3).
-    const terms = trace.filter((e) => e.kind === 'role' && e['node'] === 'n4').map((e) => e['term']);
+    const terms = eventsOf(trace, 'role').filter((e) => e.node === 'n4').map((e) => e.term);
     expect(terms).toContain(1);
     expect(terms).toContain(2);
-    const n3Primary = trace.find((e) => e.kind === 'role' && e['node'] === 'n3' && e['role'] === 'primary');
-    expect(n3Primary?.['term']).toBe(2);
+    const n3Primary = eventsOf(trace, 'role').find((e) => e.node === 'n3' && e.role === 'primary');
+    expect(n3Primary?.term).toBe(2);
     // The timer for view 1 started once 2f+1 replicas were changing views; on expiry it doubled.
-    const timers = trace.filter((e) => e.kind === 'timer' && e['name'] === 'view-change' && e['node'] === 'n4');
+    const timers = eventsOf(trace, 'timer').filter((e) => e.name === 'view-change' && e.node === 'n4');
     expect(timers.length).toBeGreaterThan(0);
     expect(result.stats.ops.ok).toBeGreaterThan(20);
   });

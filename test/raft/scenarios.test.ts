@@ -8,7 +8,8 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenario, runScenario, type RunOutcome, type TraceEvent } from '../fixtures/bundled.js';
+import { loadScenario, runScenario, type RunOutcome } from '../fixtures/bundled.js';
+import { eventsOf, type TraceEvent } from '../../sim/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -40,9 +41,7 @@ interface RoleEvent {
   readonly term: number;
 }
 function roles(trace: readonly TraceEvent[] | null): RoleEvent[] {
-  return (trace ?? [])
-    .filter((e) => e.kind === 'role')
-    .map((e) => ({ t: e.t, node: String(e['node']), role: String(e['role']), term: Number(e['term']) }));
+  return eventsOf(trace ?? [], 'role').map((e) => ({ t: e.t, node: e.node, role: e.role, term: e.term }));
 }
 
 describe('correct Raft passes every bundled Raft scenario', () => {

@@ -1,4 +1,5 @@
 /** VR Revisited §4.1, normal operation: Prepare / PrepareOk / Commit, client table, redirects. */
+import type { TraceEventOf } from '../../sim/index.js';
 import { describe, expect, it } from 'vitest';
 import { cmd, ofType, ScriptedReplica } from './harness.js';
 import { events, roles, run } from './run-helpers.js';
@@ -65,7 +66,7 @@ describe('VR §4.1 normal operation (vsr-basic)', () => {
     expect(outcome.result.stats.ops.ok).toBeGreaterThan(300);
     expect(roles(outcome).filter((e) => e.term !== 0)).toEqual([]);
     const redirects = events(outcome).filter(
-      (e) => e.kind === 'send' && e.from !== 'n1' && JSON.stringify(e.msg).includes('"redirect"'),
+      (e): e is TraceEventOf<'send'> => e.kind === 'send' && e.from !== 'n1' && JSON.stringify(e.msg).includes('"redirect"'),
     );
     expect(redirects.length).toBeGreaterThan(0);
     for (const e of redirects) expect(JSON.stringify(e.msg)).toContain('"leader":"n1"');

@@ -1,4 +1,5 @@
 /** VR Revisited §4.3, recovery: a restarted replica has no state and waits for f + 1 answers. */
+import type { TraceEventOf } from '../../sim/index.js';
 import { describe, expect, it } from 'vitest';
 import { vsr } from '../../protocols/vsr/index.js';
 import type { RecoveryResponse } from '../../protocols/vsr/messages.js';
@@ -66,7 +67,7 @@ describe('VR §4.3 recovery while the primary crashes (vsr-recovery, S-V2)', () 
       const n2Primary = roles(outcome, 'n2').find((e) => e.role === 'primary');
       expect(n3[1]?.t).toBeGreaterThan(n2Primary?.t ?? Infinity);
       const silentWindow = events(outcome).filter(
-        (e) => e.kind === 'send' && e.from === 'n3' && e.t >= 4_000_000 && e.t < (n3[1]?.t ?? 0),
+        (e): e is TraceEventOf<'send'> => e.kind === 'send' && e.from === 'n3' && e.t >= 4_000_000 && e.t < (n3[1]?.t ?? 0),
       );
       const kinds = new Set(silentWindow.map((e) => (e.msg as { type?: string }).type));
       expect([...kinds].filter((k) => k !== undefined && k !== 'Recovery')).toEqual([]);

@@ -1,5 +1,6 @@
 /** Running the bundled VR scenarios from tests. */
-import { loadScenario, runScenario, type RunOutcome, type TraceEvent } from '../fixtures/bundled.js';
+import { loadScenario, runScenario, type RunOutcome } from '../fixtures/bundled.js';
+import { eventsOf, type TraceEvent, type TraceEventOf } from '../../sim/index.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
 const cache = new Map<string, Scenario>();
@@ -29,12 +30,12 @@ export function events(outcome: RunOutcome): Event[] {
   return outcome.trace as Event[];
 }
 
-export function roles(outcome: RunOutcome, node?: string): Event[] {
-  return events(outcome).filter((e) => e.kind === 'role' && (node === undefined || e.node === node));
+export function roles(outcome: RunOutcome, node?: string): TraceEventOf<'role'>[] {
+  return eventsOf(events(outcome), 'role').filter((e) => node === undefined || e.node === node);
 }
 
-export function notes(outcome: RunOutcome, pattern: RegExp): Event[] {
-  return events(outcome).filter((e) => e.kind === 'note' && typeof e.text === 'string' && pattern.test(e.text));
+export function notes(outcome: RunOutcome, pattern: RegExp): TraceEventOf<'note'>[] {
+  return eventsOf(events(outcome), 'note').filter((e) => pattern.test(e.text));
 }
 
 /** The first seed in [from, to] whose run fails, or null. */

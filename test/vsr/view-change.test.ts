@@ -1,4 +1,5 @@
 /** VR Revisited §4.2, view changes: StartViewChange, DoViewChange, the log choice, StartView. */
+import type { TraceEventOf } from '../../sim/index.js';
 import { describe, expect, it } from 'vitest';
 import type { DoViewChange } from '../../protocols/vsr/messages.js';
 import { chooseLog } from '../../protocols/vsr/replica.js';
@@ -60,7 +61,7 @@ describe('VR §4.2 after a primary crash (vsr-primary-crash-view-change)', () =>
     for (const seed of [1, 2, 3]) {
       const outcome = run('vsr-primary-crash-view-change', seed, { trace: true });
       expect(outcome.result.reason).toBeUndefined();
-      const crash = events(outcome).find((e) => e.kind === 'fault' && e.action === 'crash');
+      const crash = events(outcome).find((e): e is TraceEventOf<'fault'> => e.kind === 'fault' && e.action === 'crash');
       expect(crash?.nodes).toEqual(['n1']);
       const n2Primary = roles(outcome, 'n2').find((e) => e.role === 'primary');
       expect(n2Primary).toMatchObject({ term: 1, leader: 'n2' });

@@ -4,6 +4,7 @@
  * the follower re-joins and re-synchronizes.
  */
 import { describe, expect, it } from 'vitest';
+import { eventsOf } from '../../sim/run.js';
 import { notes, run, scenario } from './helpers.js';
 
 describe('sessions over the engine network (zab-nemesis seed 1)', () => {
@@ -16,7 +17,7 @@ describe('sessions over the engine network (zab-nemesis seed 1)', () => {
   });
 
   it('a lost message breaks a session, on either side, and the leader resets the follower', () => {
-    expect(events.some((e) => e.kind === 'drop' && e['reason'] === 'loss')).toBe(true);
+    expect(events.some((e) => e.kind === 'drop' && e.reason === 'loss')).toBe(true);
     expect(all.some((t) => /^dropped n\d+'s session: a message was lost$/.test(t))).toBe(true);
     expect(all.some((t) => /^LOOKING \(n\d+ reset the session\)$/.test(t))).toBe(true);
   });
@@ -24,16 +25,17 @@ describe('sessions over the engine network (zab-nemesis seed 1)', () => {
   it('far fewer breaks than duplicated messages: duplicates and reordering are absorbed', () => {
     const breaks = all.filter((t) => /lost|reset the session/.test(t)).length;
     const duplicates = events.filter((e) => e.kind === 'duplicate').length;
-    const sessionMessages = events.filter((e) => e.kind === 'send' && typeof (e['msg'] as { seq?: unknown }).seq === 'number').length;
+    const sessionMessages = eventsOf(events, 'send').filter((e) => typeof (e.msg as { seq?: unknown }).seq === 'number').length;
     expect(duplicates).toBeGreaterThan(0);
     expect(breaks).toBeLessThan(sessionMessages / 20);
   });
 
   it('a follower whose session broke is synchronized again (a later NEWLEADER to it)', () => {
-    const breakAt = events.findIndex((e) => e.kind === 'note' && /^LOOKING \((n\d+) reset the session\)$/.test(String(e['text'])));
-    const follower = events[breakAt]?.['node'];
+    const breakAt = events.findIndex((e) => e.kind === 'note' && /^LOOKING \((n\d+) reset the session\)$/.test(e.text));
+    const found = events[breakAt];
+    const follower = found?.kind === 'note' ? found.node : undefined;
     const resync = events.findIndex(
-      (e, i) => i > breakAt && e.kind === 'send' && e['to'] === follower && (e['msg'] as { type?: string }).type === 'NEWLEADER',
+      (e, i) => i > breakAt && e.kind === 'send' && e.to === follower && (e.msg as { type?: string }).type === 'NEWLEADER',
     );
     expect(resync).toBeGreaterThan(breakAt);
   });

@@ -1,6 +1,7 @@
 /** Shared helpers for the Zab tests: load a bundled scenario, run a seed, read the trace. */
 import { fileURLToPath } from 'node:url';
-import { loadScenario, runScenario, type RunOutcome, type TraceEvent } from '../fixtures/bundled.js';
+import { loadScenario, runScenario, type RunOutcome } from '../fixtures/bundled.js';
+import { eventsOf, type TraceEvent } from '../../sim/run.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
@@ -21,7 +22,7 @@ export function firstFailingSeed(s: Scenario, from: number, to: number, bugs: re
 
 /** The texts of `note` events, optionally only one node's. */
 export function notes(trace: readonly TraceEvent[] | null, node?: string): string[] {
-  return (trace ?? []).filter((e) => e.kind === 'note' && (node === undefined || e['node'] === node)).map((e) => String(e['text']));
+  return eventsOf(trace ?? [], 'note').filter((e) => node === undefined || e.node === node).map((e) => e.text);
 }
 
 /** Index of the first note (at or after `from`) that matches. */

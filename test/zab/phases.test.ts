@@ -4,7 +4,7 @@
  * ACK-LD → COMMIT-LD) and broadcast (PROPOSE → ACK → COMMIT in zxid order).
  */
 import { describe, expect, it } from 'vitest';
-import type { TraceEvent } from '../../sim/run.js';
+import { eventsOf, type TraceEvent, type TraceEventOf } from '../../sim/run.js';
 import { noteIndex, notes, run, scenario } from './helpers.js';
 
 interface Sent {
@@ -14,7 +14,7 @@ interface Sent {
 }
 
 function sends(trace: readonly TraceEvent[], type: string): Sent[] {
-  return trace.filter((e) => e.kind === 'send' && (e['msg'] as { type?: string }).type === type) as unknown as Sent[];
+  return eventsOf(trace, 'send').filter((e): e is TraceEventOf<'send'> & Sent => (e.msg as { type?: string }).type === type);
 }
 
 describe('Zab phases on zab-basic', () => {
@@ -28,9 +28,9 @@ describe('Zab phases on zab-basic', () => {
   });
 
   it('phase 0: fast leader election settles on the largest (epoch, zxid, id): n3 on a fresh cluster', () => {
-    const firstLeader = events.find((e) => e.kind === 'role' && e['role'] === 'leading');
-    expect(firstLeader?.['node']).toBe('n3');
-    const followers = events.filter((e) => e.kind === 'role' && e['role'] === 'following').map((e) => e['leader']);
+    const firstLeader = eventsOf(events, 'role').find((e) => e.role === 'leading');
+    expect(firstLeader?.node).toBe('n3');
+    const followers = eventsOf(events, 'role').filter((e) => e.role === 'following').map((e) => e.leader);
     expect(new Set(followers)).toEqual(new Set(['n3']));
   });
 
