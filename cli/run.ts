@@ -11,11 +11,11 @@ import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import { sweepJob } from '../sim/sweep.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
-import { printLine, setExitCode } from './output.js';
+import { printLine, printWarning, setExitCode } from './output.js';
 import { renderReport } from './report.js';
 import { renderCounterexample } from './timeline.js';
 import { count } from './format.js';
-import { banner, counterexampleText, summaryLines } from './summary.js';
+import { banner, counterexampleText, skippedFaultLines, summaryLines } from './summary.js';
 
 interface RunFlags {
   seed?: number;
@@ -61,8 +61,12 @@ function runCommand(file: string, flags: RunFlags): void {
   const { result } = outcome;
   const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
   const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample);
-  if (flags.json === true) printLine(JSON.stringify(result));
-  else for (const line of summaryLines(result, counterexample === null ? null : renderCounterexample(counterexample, null).join('\n'), written)) printLine(line);
+  if (flags.json === true) {
+    printLine(JSON.stringify(result));
+  } else {
+    for (const line of skippedFaultLines(result.skippedFaults)) printWarning(line);
+    for (const line of summaryLines(result, counterexample === null ? null : renderCounterexample(counterexample, null).join('\n'), written)) printLine(line);
+  }
   setExitCode(result.ok ? 0 : 1);
 }
 

@@ -3,7 +3,7 @@
  * exact reproduce command last (TigerBeetle's VOPR habit: seed first, "reproduce with" last).
  */
 import type { Counterexample, OpSummary } from '../sim/check/index.js';
-import type { RunResult } from '../sim/result.js';
+import type { RunResult, SkippedFault } from '../sim/result.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import { count, virtualTime } from './format.js';
 import { chalk } from './output.js';
@@ -44,6 +44,11 @@ export function summaryLines(result: RunResult, counterexample: string | null = 
     lines.push(`reproduce: ${result.repro}`);
   }
   return lines;
+}
+
+/** One line per scripted fault that did nothing: "fault at 10ms (line 12) skipped: crash leader: no leader yet ...". */
+export function skippedFaultLines(skipped: readonly SkippedFault[] | undefined): string[] {
+  return (skipped ?? []).map((s) => `fault at ${virtualTime(s.time / 1000)}${s.line > 0 ? ` (line ${s.line})` : ''} skipped: ${s.reason}`);
 }
 
 /** A linearizability counterexample as text: the end of the longest linearization, then what could not follow. */

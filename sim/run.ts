@@ -111,6 +111,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
     traceHash: trace.digest(),
     repro,
     ...(reason === null ? {} : { reason }),
+    ...(world.skippedFaults.length === 0 ? {} : { skippedFaults: world.skippedFaults }),
   };
   return { result, history, trace: trace.events() };
 }

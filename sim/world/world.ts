@@ -26,8 +26,8 @@ import type {
 } from '../../protocols/api.js';
 import type { Command, KvOp } from '../../protocols/kv.js';
 import { stream, type Random } from '../random.js';
-import type { InvariantViolation } from '../result.js';
-import type { Scenario } from '../scenario/types.js';
+import type { InvariantViolation, SkippedFault } from '../result.js';
+import type { Scenario, ScriptedFault } from '../scenario/types.js';
 import { Client, type ClientServices, type ClientTimer } from '../workload/client.js';
 import { HistoryRecorder } from '../workload/history.js';
 import { AppliedLedger, TrackedMachine } from './applied.js';
@@ -35,7 +35,7 @@ import { NodeClock } from './clock.js';
 import { EventKind, EventQueue, type SimEvent } from './event-queue.js';
 import { createEnv, deepFreeze, Host, type HostServices } from './host.js';
 import { Network } from './network.js';
-import { applyFault, healLinks, type FaultSource, type FaultTarget } from './faults.js';
+import { applyFault, healLinks, type FaultSkip, type FaultSource, type FaultTarget } from './faults.js';
 import { Nemesis } from './nemesis.js';
 import { range, type SelectorContext } from './selectors.js';
 import { SignatureAuthority } from './signatures.js';
@@ -75,6 +75,8 @@ export interface WorldConfig {
 export type MomentListener = (node: NodeId, moment: Moment, time: number) => void;
 
 const FaultEndAction = { Restart: 0, Resume: 1 } as const;
+/** Skipped faults kept for the result; a scenario has at most 10,000 faults, each may skip on every node. */
+const MAX_SKIPPED_FAULTS = 1_000;
 const Phase = { Settle: 0, End: 1 } as const;
 
 export class World implements HostServices, ClientServices, FaultTarget {
@@ -87,6 +89,8 @@ export class World implements HostServices, ClientServices, FaultTarget {
   readonly clients: Client[];
   readonly nodes: readonly NodeId[];
   readonly history: HistoryRecorder;
+  /** Scripted faults that did nothing when they fired (at most MAX_SKIPPED_FAULTS kept). */
+  readonly skippedFaults: SkippedFault[] = [];
 
   private readonly scenario: Scenario;
   private readonly protocol: ProtocolDefinition<any, any>;
@@ -108,6 +112,8 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private nextValue = 0;
   private readonly nemesis: Nemesis | null;
   private readonly momentListeners: MomentListener[] = [];
+  /** The scripted fault being applied, for the line a skipped fault is reported at. */
+  private currentFault: ScriptedFault | null = null;
 
   constructor(config: WorldConfig) {
     const { scenario, seed } = config;
@@ -665,7 +671,12 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private applyScripted(index: number): void {
     const fault = this.scenario.faults[index];
     if (fault === undefined) throw new Error(`no scripted fault ${index}`);
-    applyFault(this, fault.action, 'script');
+    this.currentFault = fault;
+    try {
+      applyFault(this, fault.action, 'script');
+    } finally {
+      this.currentFault = null;
+    }
   }
 
   scheduleRestart(host: Host, afterUs: number): void {
@@ -677,6 +688,12 @@ export class World implements HostServices, ClientServices, FaultTarget {
 
   traceFault(action: string, source: FaultSource, nodes: readonly NodeId[], extra: Readonly<Record<string, unknown>>): void {
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action, source, nodes, ...extra });
+  }
+
+  skipFault(action: string, source: FaultSource, nodes: readonly NodeId[], skip: FaultSkip): void {
+    this.traceFault(action, source, nodes, { ...skip.extra, skipped: skip.trace });
+    if (source === 'nemesis' || this.skippedFaults.length >= MAX_SKIPPED_FAULTS) return;
+    this.skippedFaults.push(Object.freeze({ time: this.now, line: this.currentFault?.line ?? 0, action, reason: skip.reason }));
   }
 
   /** Nemesis step 0 starts a fault, step 1 ends it; nothing once the safety phase is over. */
