@@ -4,10 +4,12 @@
  * exact command that reproduces it last. Exit status 0 passed, 1 a check failed, 2 bad input.
  */
 import type { Command } from 'commander';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
 import { checkHistory, type Counterexample } from '../sim/check/index.js';
 import { toEdn, toJsonLines } from '../sim/history/index.js';
-import { runScenario, traceToJsonLines, type RunOutcome } from '../sim/run.js';
+import { inputError } from '../sim/errors.js';
+import { runScenario, type RunOutcome } from '../sim/run.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import { sweepJob } from '../sim/sweep.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
@@ -51,13 +53,22 @@ function runCommand(file: string, flags: RunFlags): void {
   checkOutputPath(flags.history, '--history');
   checkOutputPath(flags.report, '--report');
   if (flags.json !== true) printLine(banner(scenario, seed));
-  const outcome = runScenario(scenario, {
-    seed,
-    extraBugs: job.extraBugs,
-    reproArgs: job.reproArgs,
-    collectTrace: flags.trace !== undefined || flags.report !== undefined,
-    hashTrace: true,
-  });
+  const traceFile = flags.trace === undefined ? null : openTraceFile(flags.trace);
+  let outcome: RunOutcome;
+  try {
+    outcome = runScenario(scenario, {
+      seed,
+      extraBugs: job.extraBugs,
+      reproArgs: job.reproArgs,
+      // A report draws only roles, faults and phases; the full trace is streamed to --trace.
+      collectTrace: flags.report !== undefined,
+      collectTraceKinds: REPORT_TRACE_KINDS,
+      ...(traceFile === null ? {} : { traceWriter: traceFile.write }),
+      hashTrace: true,
+    });
+  } finally {
+    traceFile?.close();
+  }
   const { result } = outcome;
   const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
   const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample);
@@ -73,11 +84,7 @@ function runCommand(file: string, flags: RunFlags): void {
 /** Write the files asked for; returns one note per file written ("trace t.jsonl (1,234 events)"). */
 function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, counterexample: Counterexample | null): string[] {
   const notes: string[] = [];
-  if (flags.trace !== undefined) {
-    const trace = outcome.trace ?? [];
-    writeOutput(flags.trace, traceToJsonLines(trace), '--trace');
-    notes.push(`trace ${flags.trace} (${count(trace.length)} events)`);
-  }
+  if (flags.trace !== undefined) notes.push(`trace ${flags.trace} (${count(outcome.traceEvents ?? 0)} events)`);
   if (flags.history !== undefined) {
     const edn = extname(flags.history).toLowerCase() === '.edn';
     writeOutput(flags.history, edn ? toEdn(outcome.history) : toJsonLines(outcome.history), '--history');
@@ -89,6 +96,37 @@ function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, co
     notes.push(`report ${flags.report}`);
   }
   return notes;
+}
+
+/** The trace kinds the HTML report draws (its timeline of roles, faults and phases). */
+const REPORT_TRACE_KINDS = ['role', 'fault', 'phase'] as const;
+
+/**
+ * `--trace F`, opened before the run and written batch by batch as the run goes: memory stays at
+ * one batch however long the trace (the bytes are the ones the traceHash covers).
+ */
+function openTraceFile(path: string): { write: (text: string) => void; close: () => void } {
+  const fail = (error: unknown): never => {
+    const code = (error as { code?: string }).code ?? 'unknown error';
+    throw inputError(path, 0, 0, '--trace', `cannot write the file (${code})`);
+  };
+  let fd = -1;
+  try {
+    fd = openSync(path, 'w');
+  } catch (error) {
+    fail(error);
+  }
+  return {
+    write: (text) => {
+      try {
+        const bytes = Buffer.from(text, 'utf8');
+        for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 /** Budget for re-checking a failed history to show why it is not linearizable. */

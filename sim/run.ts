@@ -23,8 +23,15 @@ export interface RunOptions {
   readonly extraBugs?: readonly string[];
   /** Extra CLI args to echo in `repro` (e.g. ['--protocol', 'zab']). */
   readonly reproArgs?: readonly string[];
-  /** Keep trace events in memory (for --trace / tests). */
+  /** Keep trace events in memory (tests, reports); see collectTraceKinds. */
   readonly collectTrace?: boolean;
+  /** With collectTrace: keep only events of these kinds (a report needs role, fault and phase). */
+  readonly collectTraceKinds?: readonly string[];
+  /**
+   * Stream the trace as JSON Lines: called with each batch of text in order, as the run goes
+   * (`run --trace F` appends them to F). The same bytes the traceHash is computed over.
+   */
+  readonly traceWriter?: (text: string) => void;
   /** Default true; sweeps may turn it off for speed (traceHash is then ''). */
   readonly hashTrace?: boolean;
   /** Default: protocols/registry.ts findProtocol. */
@@ -41,6 +48,8 @@ export interface RunOutcome {
   readonly result: RunResult;
   readonly history: readonly HistoryEvent[];
   readonly trace: readonly TraceEvent[] | null;
+  /** Events in the whole trace (whether kept, streamed, hashed or none of these). */
+  readonly traceEvents?: number;
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOutcome {
@@ -67,7 +76,12 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
       throw inputError(scenario.file, 0, 0, `byzantine.${node}`, `${protocol.name} has no byzantine behaviour "${behaviour}" (known: ${known})`);
     }
   }
-  const trace = new TraceSink({ hash: options.hashTrace ?? true, collect: options.collectTrace ?? false });
+  const trace = new TraceSink({
+    hash: options.hashTrace ?? true,
+    collect: options.collectTrace ?? false,
+    ...(options.collectTraceKinds === undefined ? {} : { collectKinds: options.collectTraceKinds }),
+    ...(options.traceWriter === undefined ? {} : { write: options.traceWriter }),
+  });
   const world = new World({
     scenario,
     seed,
@@ -79,6 +93,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
   });
   if (options.moments !== undefined) world.watchMoments(options.moments);
   world.run();
+  trace.finish();
 
   const invariants: InvariantViolation[] = world.violation === null ? [] : [world.violation];
   const stoppedEarly = world.violation !== null;
@@ -113,7 +128,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
     ...(reason === null ? {} : { reason }),
     ...(world.skippedFaults.length === 0 ? {} : { skippedFaults: world.skippedFaults }),
   };
-  return { result, history, trace: trace.events() };
+  return { result, history, trace: trace.events(), traceEvents: trace.length };
 }
 
 /**
