@@ -3,9 +3,10 @@
  * (machine-readable, prefixed by nothing) and then a table for people. Targets are reported,
  * never asserted: speed is not a test.
  *
- *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check]
+ *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check|long]
  */
 import { availableParallelism } from 'node:os';
+import { benchLongRun, LONG_RUN_SECONDS, longRunTable, type LongRunRow } from './long.js';
 import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, SWEEP_SECONDS, type SimBenchOptions, type SimBenchRow } from './sim.js';
 
 function flag(name: string): string | undefined {
@@ -74,16 +75,28 @@ async function benchChecking(): Promise<void> {
   await mod.benchChecker();
 }
 
+/** Memory and speed of one long run at each of LONG_RUN_SECONDS (each in its own process). */
+function benchLongRuns(): void {
+  const rows: LongRunRow[] = [];
+  for (const seconds of LONG_RUN_SECONDS) {
+    const row = benchLongRun(seconds);
+    process.stdout.write(JSON.stringify(row) + '\n');
+    rows.push(row);
+  }
+  process.stdout.write('\n' + longRunTable(rows).join('\n') + '\n\n');
+}
+
 const only = flag('--only');
 const simOptions: SimBenchOptions = {
   seeds: positive('--seeds', DEFAULT_SIM_BENCH.seeds),
   budgetMs: positive('--budget-ms', DEFAULT_SIM_BENCH.budgetMs),
   warmup: DEFAULT_SIM_BENCH.warmup,
 };
-if (only !== undefined && !['sim', 'sweep', 'check'].includes(only)) {
-  process.stderr.write(`error: --only expects sim, sweep or check, found "${only}"\n`);
+if (only !== undefined && !['sim', 'sweep', 'check', 'long'].includes(only)) {
+  process.stderr.write(`error: --only expects sim, sweep, check or long, found "${only}"\n`);
   process.exit(2);
 }
 const oneThread = only === undefined || only === 'sim' ? await benchSimulation(simOptions) : [];
 if (only === undefined || only === 'sweep') await benchSweeps(oneThread);
 if (only === undefined || only === 'check') await benchChecking();
+if (only === undefined || only === 'long') benchLongRuns();
