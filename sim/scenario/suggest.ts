@@ -11,7 +11,8 @@ export function didYouMean(name: string, known: readonly string[]): string {
 
 /**
  * The known name nearest to `name`: equal ignoring case, or a short name qualified (`forget-vote`
- * for `raft.forget-vote`), or within an edit distance of about a third of its length. Ties go to
+ * for `raft.forget-vote`), or the start of exactly one known name, or within an edit distance of
+ * about a third of its length. Ties go to
  * the first in `known`, so the answer is stable.
  */
 export function closest(name: string, known: readonly string[]): string | null {
@@ -20,6 +21,9 @@ export function closest(name: string, known: readonly string[]): string | null {
   if (sameCase !== undefined) return sameCase;
   const qualified = known.find((k) => !name.includes('.') && k.endsWith(`.${name}`));
   if (qualified !== undefined) return qualified;
+  // A name cut short (`heartbeat` for `heartbeatInterval`), when long enough to mean something.
+  const started = lower.length >= 4 ? known.filter((k) => k.toLowerCase().startsWith(lower)) : [];
+  if (started.length === 1) return started[0] as string;
   const limit = Math.max(1, Math.floor(name.length / 3));
   let best: string | null = null;
   let bestDistance = limit + 1;
