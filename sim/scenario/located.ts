@@ -175,11 +175,7 @@ function convert(
     if (target === undefined) throw where.error(pos, field, `unknown alias *${node.source}`);
     return convert(ctx, target, aliasDepth + 1, field);
   }
-  const tag = node.tag;
-  if (tag !== undefined && !CORE_TAGS.has(tag)) {
-    const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
-    throw where.error(pos, field, `unsupported YAML tag ${quoted(shown)}; a scenario holds plain strings, numbers, booleans, lists and mappings`);
-  }
+  refuseTag(where, node, pos, field);
   if (isScalar(node)) return { t: 'scalar', value: scalarValue(node.value, where, pos, field), pos };
   if (isSeq(node)) {
     const items = node.items.map((item, i) => convert(ctx, item as YamlNode | null, aliasDepth, `${field}[${i}]`));
@@ -189,6 +185,14 @@ function convert(
   throw where.error(pos, field, 'unsupported YAML value');
 }
 
+/** Only the YAML core tags: `!!js/function`, `!!binary`, `!!set`, local `!tags` are errors. */
+function refuseTag(where: Located, node: YamlNode, pos: Pos, field: string): void {
+  const tag = node.tag;
+  if (tag === undefined || CORE_TAGS.has(tag)) return;
+  const shown = tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+  throw where.error(pos, field, `unsupported YAML tag ${quoted(shown)}; a scenario holds plain strings, numbers, booleans, lists and mappings`);
+}
+
 function mapEntries(ctx: ConvertContext, pairs: readonly unknown[], aliasDepth: number, field: string): MapEntry[] {
   const where = ctx.where;
   const entries: MapEntry[] = [];
@@ -196,6 +200,7 @@ function mapEntries(ctx: ConvertContext, pairs: readonly unknown[], aliasDepth: 
     if (!isPair(pair)) continue;
     const keyNode = pair.key as YamlNode | null;
     const keyPos = where.at(keyNode?.range?.[0] ?? 0);
+    if (keyNode !== null) refuseTag(where, keyNode, keyPos, field);
     const key = isScalar(keyNode) ? keyNode.value : undefined;
     if (typeof key !== 'string' && typeof key !== 'number') {
       throw where.error(keyPos, field, `expected a plain key, found ${keyNode === null ? 'an empty key' : 'a complex key'}`);

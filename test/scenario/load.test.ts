@@ -196,6 +196,7 @@ describe('scenario loading: every error names file, line, column, field, expecte
     // Unknown YAML tags, cuts to self, empty rest, flat partitions.
     { what: 'unknown YAML tag', text: 'protocol: alpha\nname: !!js/function "function () {}"\n', line: 2, column: 21, field: 'name', message: /unsupported YAML tag "!!js\/function"/ },
     { what: 'local YAML tag', text: 'protocol: alpha\nnodes: !big 3\n', line: 2, column: 13, field: 'nodes', message: /unsupported YAML tag "!big"/ },
+    { what: 'YAML tag on a key', text: 'protocol: alpha\n!!binary bm9kZXM=: 3\n', line: 2, column: 10, field: '', message: /unsupported YAML tag "!!binary"/ },
     { what: 'non-core YAML tag', text: 'protocol: alpha\nfaults: !!set { a }\n', line: 2, column: 15, field: 'faults', message: /unsupported YAML tag "!!set"/ },
     { what: 'cut from a node to itself', text: 'protocol: alpha\nfaults:\n  - { at: 1s, cut: { from: n2, to: [n1, n2] } }\n', line: 3, column: 41, field: 'faults[0].cut.to[1]', message: /a cut from n2 to itself cuts nothing/ },
     { what: 'cut from a node to itself (single to)', text: 'protocol: alpha\nfaults:\n  - { at: 1s, cut: { from: n2, to: n2 } }\n', line: 3, column: 36, field: 'faults[0].cut.to', message: /to itself/ },
