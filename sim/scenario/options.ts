@@ -58,7 +58,10 @@ export function defaultProtocolOptions(protocol: ProtocolDefinition<any, any>): 
   for (const [name, spec] of Object.entries(protocol.options)) {
     if (spec.type === 'duration') {
       const micros = parseDuration(spec.default);
-      if (micros === null || micros < durationMinUs(spec)) throw new Error(`${protocol.name}: option ${name} has a bad default duration ${spec.default}`);
+      if (micros === null) throw new Error(`${protocol.name}: option ${name} has a bad default duration ${spec.default}`);
+      if (micros < durationMinUs(spec)) {
+        throw new Error(`${protocol.name}: option ${name} defaults to ${spec.default}, below its minimum (durations must be positive unless the spec declares a min such as '0ms')`);
+      }
       out[name] = micros;
     } else {
       out[name] = spec.default;
