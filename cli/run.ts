@@ -54,23 +54,26 @@ function runCommand(file: string, flags: RunFlags): void {
   checkOutputPath(flags.report, '--report');
   if (flags.json !== true) printLine(banner(scenario, seed));
   const traceFile = flags.trace === undefined ? null : openTraceFile(flags.trace);
+  // The history is kept only when a file needs it; otherwise it is checked as the run goes, so a
+  // long run does not hold it (same verdict).
+  const keepHistory = flags.history !== undefined || flags.report !== undefined;
+  const options = { seed, extraBugs: job.extraBugs, reproArgs: job.reproArgs, hashTrace: true, keepHistory };
   let outcome: RunOutcome;
   try {
     outcome = runScenario(scenario, {
-      seed,
-      extraBugs: job.extraBugs,
-      reproArgs: job.reproArgs,
+      ...options,
       // A report draws only roles, faults and phases; the full trace is streamed to --trace.
       collectTrace: flags.report !== undefined,
       collectTraceKinds: REPORT_TRACE_KINDS,
       ...(traceFile === null ? {} : { traceWriter: traceFile.write }),
-      hashTrace: true,
     });
   } finally {
     traceFile?.close();
   }
   const { result } = outcome;
-  const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
+  // To show why a history is not linearizable the checker needs all of it: the same seed again gives it.
+  const failedHistory = result.checks.linearizable !== false ? null : keepHistory ? outcome.history : runScenario(scenario, { ...options, keepHistory: true }).history;
+  const counterexample = failedHistory === null ? null : findCounterexample(failedHistory);
   const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample);
   if (flags.json === true) {
     printLine(JSON.stringify(result));

@@ -10,6 +10,7 @@ import type { HistoryEvent } from './history/types.js';
 import type { InvariantViolation, RunResult } from './result.js';
 import type { Scenario } from './scenario/types.js';
 import { wallNowMs } from './wallclock.js';
+import { SegmentedCheck } from './workload/segmented-check.js';
 import { TraceSink, type TraceEvent } from './world/trace.js';
 import { defaultLimits, World, type MomentListener, type WorldLimits } from './world/world.js';
 
@@ -42,6 +43,12 @@ export interface RunOptions {
   readonly rethrow?: boolean;
   /** Told of every node's moments as they happen (see MomentListener); watching never changes the run. */
   readonly moments?: MomentListener;
+  /**
+   * Default true: keep the whole client history (returned as `history`) and check it after the
+   * run. False: check it segment by segment while the run goes (sim/workload/segmented-check.ts),
+   * so a long run does not hold it; `history` is then empty. Same verdict either way.
+   */
+  readonly keepHistory?: boolean;
 }
 
 export interface RunOutcome {
@@ -82,6 +89,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
     ...(options.collectTraceKinds === undefined ? {} : { collectKinds: options.collectTraceKinds }),
     ...(options.traceWriter === undefined ? {} : { write: options.traceWriter }),
   });
+  const keepHistory = options.keepHistory ?? true;
+  const segmented = !keepHistory && scenario.checks.linearizability ? new SegmentedCheck({ init: null, maxSteps: LINEARIZABILITY_MAX_STEPS }) : null;
   const world = new World({
     scenario,
     seed,
@@ -90,6 +99,8 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
     trace,
     limits: { ...defaultLimits(scenario), ...options.limits },
     rethrow: options.rethrow ?? false,
+    keepHistory,
+    ...(segmented === null ? {} : { historySink: (event: HistoryEvent) => segmented.add(event) }),
   });
   if (options.moments !== undefined) world.watchMoments(options.moments);
   world.run();
@@ -99,9 +110,11 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
   const stoppedEarly = world.violation !== null;
   const liveness = scenario.checks.liveness && !stoppedEarly ? world.liveness() : null;
   const history = world.history.events;
-  const check: CheckResult | null = scenario.checks.linearizability
-    ? checkHistory(history, { model: 'kv', init: null, maxSteps: LINEARIZABILITY_MAX_STEPS })
-    : null;
+  const check: Pick<CheckResult, 'linearizable' | 'failedKey'> | null = !scenario.checks.linearizability
+    ? null
+    : segmented !== null
+      ? segmented.finish()
+      : checkHistory(history, { model: 'kv', init: null, maxSteps: LINEARIZABILITY_MAX_STEPS });
   const linearizable = check === null ? null : check.linearizable;
 
   const reason = failureReason(world.violation, check, liveness);
@@ -140,7 +153,7 @@ const LINEARIZABILITY_MAX_STEPS = 20_000_000;
 
 function failureReason(
   violation: InvariantViolation | null,
-  check: CheckResult | null,
+  check: Pick<CheckResult, 'linearizable' | 'failedKey'> | null,
   liveness: { ok: boolean; detail: string } | null,
 ): string | null {
   if (violation !== null) {

@@ -25,6 +25,7 @@ import type {
   Signature,
 } from '../../protocols/api.js';
 import type { Command, KvOp } from '../../protocols/kv.js';
+import type { HistoryEvent } from '../history/types.js';
 import { stream, type Random } from '../random.js';
 import type { InvariantViolation, SkippedFault } from '../result.js';
 import type { Scenario, ScriptedFault } from '../scenario/types.js';
@@ -65,6 +66,10 @@ export interface WorldConfig {
   readonly limits: WorldLimits;
   /** Let exceptions thrown by node code propagate instead of reporting them as a violation. */
   readonly rethrow: boolean;
+  /** Told of every history event as it is recorded; with `keepHistory: false`, nothing else keeps them. */
+  readonly historySink?: (event: HistoryEvent) => void;
+  /** Default true. */
+  readonly keepHistory?: boolean;
 }
 
 /**
@@ -145,7 +150,10 @@ export class World implements HostServices, ClientServices, FaultTarget {
           })
         : null;
     this.hosts = this.createHosts(seed);
-    this.history = new HistoryRecorder(config.trace, (detail) => this.violate('limit:instant', null, detail));
+    this.history = new HistoryRecorder(config.trace, (detail) => this.violate('limit:instant', null, detail), {
+      keep: config.keepHistory ?? true,
+      ...(config.historySink === undefined ? {} : { sink: config.historySink }),
+    });
     const policy = config.protocol.clientPolicy(scenario.nodes, scenario.protocolOptions, config.bugs);
     this.clients = range(scenario.workload.clients).map(
       (i) =>

@@ -172,6 +172,14 @@ describe('consensim sweep', () => {
     expect(run.stdout).toMatch(/linearizable\s+FAILED/);
     expect(run.stdout).toMatch(/could not be placed/);
     expect(readFileSync(report, 'utf8')).toMatch(/<h3>Counterexample<\/h3><pre>key k1: the longest linearizable order has \d+ operations/);
+    // Without --report or --history the history is checked as the run goes and not kept; the
+    // counterexample comes from running the same seed again, so it is the same.
+    const plain = cli(...reproArgs((failure as { repro: string }).repro));
+    expect(plain.status).toBe(1);
+    expect(plain.stdout).toMatch(/linearizable\s+FAILED/);
+    const failurePart = (out: string): string => out.slice(out.indexOf('FAIL:'));
+    expect(failurePart(plain.stdout)).toBe(failurePart(run.stdout));
+    expect(plain.stdout).toMatch(/could not be placed/);
   });
 
   it('on a terminal-less stdout prints a summary line and no progress bar', () => {
