@@ -72,7 +72,8 @@ function runCommand(file: string, flags: RunFlags): void {
   }
   const { result } = outcome;
   // To show why a history is not linearizable the checker needs all of it: the same seed again gives it.
-  const failedHistory = result.checks.linearizable !== false ? null : keepHistory ? outcome.history : runScenario(scenario, { ...options, keepHistory: true }).history;
+  const shown = flags.json !== true || flags.report !== undefined;
+  const failedHistory = result.checks.linearizable !== false || !shown ? null : keepHistory ? outcome.history : runScenario(scenario, { ...options, keepHistory: true }).history;
   const counterexample = failedHistory === null ? null : findCounterexample(failedHistory);
   const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample);
   if (flags.json === true) {
