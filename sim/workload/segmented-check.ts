@@ -114,12 +114,15 @@ export class SegmentedCheck {
     const events = state.events;
     const observed = observedValues(events);
     const relevant: HistoryEvent[] = [];
-    for (const [value, invoke] of state.carried) {
-      if (observed.has(value)) {
-        relevant.push(invoke);
-        state.carried.delete(value);
-      }
+    // Look the segment's few observed values up, rather than walking every carried operation.
+    for (const value of observed) {
+      const invoke = state.carried.get(value);
+      if (invoke === undefined) continue;
+      relevant.push(invoke);
+      state.carried.delete(value);
     }
+    // Carried invocations in their original order (array order is real-time order to the checker).
+    if (relevant.length > 1) relevant.sort((a, b) => a.time - b.time);
     this.segments++;
     const result = checkHistory(relevant.length === 0 ? events : [...relevant, ...events], { model: 'kv', init: state.init as Exclude<CheckOptions['init'], undefined>, maxSteps: this.maxSteps });
     if (result.linearizable !== true) this.record(result.linearizable, key);
