@@ -28,8 +28,8 @@ export interface FaultTarget {
   traceFault(action: string, source: FaultSource, nodes: readonly NodeId[], extra: Readonly<Record<string, unknown>>): void;
   /**
    * A fault that did nothing (its selector named nobody, or the node was already in that state):
-   * traced as a `fault` event with `skipped: traceReason`, and kept for the run's result so the
-   * user hears of it. `reason` says it in words ("no leader yet").
+   * traced as a `fault` event with `skipped: skip.trace`, and kept for the run's result so the
+   * user hears of it; `skip.reason` says it in words ("no leader yet").
    */
   skipFault(action: string, source: FaultSource, nodes: readonly NodeId[], skip: FaultSkip): void;
 }
