@@ -3,10 +3,11 @@
  * (machine-readable, prefixed by nothing) and then a table for people. Targets are reported,
  * never asserted: speed is not a test.
  *
- *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check|report]
+ *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check|report|long]
  */
 import { availableParallelism } from 'node:os';
 import { benchBareHeap } from './heap.js';
+import { benchLongRun, LONG_RUN_SECONDS, longRunTable, type LongRunRow } from './long.js';
 import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, SWEEP_SECONDS, type SimBenchOptions, type SimBenchRow } from './sim.js';
 
 function flag(name: string): string | undefined {
@@ -78,20 +79,32 @@ async function benchChecking(): Promise<void> {
   await mod.benchChecker();
 }
 
+/** Memory and speed of one long run at each of LONG_RUN_SECONDS (each in its own process). */
+function benchLongRuns(): void {
+  const rows: LongRunRow[] = [];
+  for (const seconds of LONG_RUN_SECONDS) {
+    const row = benchLongRun(seconds);
+    process.stdout.write(JSON.stringify(row) + '\n');
+    rows.push(row);
+  }
+  process.stdout.write('\n' + longRunTable(rows).join('\n') + '\n\n');
+}
+
 const only = flag('--only');
 const simOptions: SimBenchOptions = {
   seeds: positive('--seeds', DEFAULT_SIM_BENCH.seeds),
   budgetMs: positive('--budget-ms', DEFAULT_SIM_BENCH.budgetMs),
   warmup: DEFAULT_SIM_BENCH.warmup,
 };
-if (only !== undefined && !['sim', 'sweep', 'check', 'report'].includes(only)) {
-  process.stderr.write(`error: --only expects sim, sweep, check or report, found "${only}"\n`);
+if (only !== undefined && !['sim', 'sweep', 'check', 'report', 'long'].includes(only)) {
+  process.stderr.write(`error: --only expects sim, sweep, check, report or long, found "${only}"\n`);
   process.exit(2);
 }
 const oneThread = only === undefined || only === 'sim' ? await benchSimulation(simOptions) : [];
 if (only === undefined || only === 'sweep') await benchSweeps(oneThread);
 if (only === undefined || only === 'check') await benchChecking();
 if (only === undefined || only === 'report') await benchReportPage();
+if (only === undefined || only === 'long') benchLongRuns();
 
 /** The HTML report's size and load time in headless Chromium (bench/report.ts). */
 async function benchReportPage(): Promise<void> {

@@ -14,6 +14,10 @@ export function printError(text: string): void {
   process.stderr.write(chalk.red('error: ') + text + '\n');
 }
 
+export function printWarning(text: string): void {
+  process.stderr.write(chalk.yellow('warning: ') + text + '\n');
+}
+
 /** Raise the exit status (2 beats 1 beats 0). */
 export function setExitCode(code: 0 | 1 | 2): void {
   const current = typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -7,6 +7,7 @@
  * fails (exit 1) when the two traces differ, showing the first differing line of each.
  */
 import type { Command } from 'commander';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
 import {
   checkHistory,
@@ -24,15 +25,16 @@ import {
   type TraceDifference,
   type ProtocolSet,
   explainOutcome,
+  inputError,
 } from '../sim/index.js';
 import { bundledProtocols } from './protocols.js';
 import { checkOutputPath, collect, parseSeed, writeOutput } from './args.js';
-import { chalk, printError, printLine, setExitCode } from './output.js';
+import { chalk, printError, printLine, printWarning, setExitCode } from './output.js';
 import { versionFields } from './version.js';
 import { renderReport } from './report.js';
 import { renderCounterexample } from './timeline.js';
 import { count } from './format.js';
-import { banner, counterexampleText, summaryLines } from './summary.js';
+import { banner, counterexampleText, skippedFaultLines, summaryLines } from './summary.js';
 
 interface RunFlags {
   seed?: number;
@@ -70,21 +72,33 @@ async function runCommand(file: string, flags: RunFlags): Promise<void> {
   checkOutputPath(flags.history, '--history');
   checkOutputPath(flags.report, '--report');
   if (flags.json !== true) printLine(banner(scenario, seed));
-  const outcome = runScenario(scenario, {
-    seed,
-    extraBugs: job.extraBugs,
-    reproArgs: job.reproArgs,
-    collectTrace: flags.trace !== undefined || flags.report !== undefined || flags.checkDeterminism === true,
-    hashTrace: true,
-    protocols,
-  });
+  const traceFile = flags.trace === undefined ? null : openTraceFile(flags.trace);
+  // The history is kept only when a file needs it; otherwise it is checked as the run goes, so a
+  // long run does not hold it (same verdict).
+  const keepHistory = flags.history !== undefined || flags.report !== undefined;
+  const options = { seed, extraBugs: job.extraBugs, reproArgs: job.reproArgs, hashTrace: true, keepHistory, protocols };
+  let outcome: RunOutcome;
+  try {
+    outcome = runScenario(scenario, {
+      ...options,
+      // The report and the determinism check read the trace in memory; --trace streams it to the file.
+      collectTrace: flags.report !== undefined || flags.checkDeterminism === true,
+      ...(traceFile === null ? {} : { traceWriter: traceFile.write }),
+    });
+  } finally {
+    traceFile?.close();
+  }
   const { result } = outcome;
   const difference = flags.checkDeterminism === true ? await secondRunDiffers(job, seed, outcome) : null;
-  const counterexample = result.checks.linearizable === false ? findCounterexample(outcome.history) : null;
+  // To show why a history is not linearizable the checker needs all of it: the same seed again gives it.
+  const shown = flags.json !== true || flags.report !== undefined;
+  const failedHistory = result.checks.linearizable !== false || !shown ? null : keepHistory ? outcome.history : runScenario(scenario, { ...options, keepHistory: true }).history;
+  const counterexample = failedHistory === null ? null : findCounterexample(failedHistory);
   const written = writeFiles(flags, { ...scenario, seed }, outcome, counterexample, protocols);
   const determinism = flags.checkDeterminism === true ? { deterministic: difference === null, ...(difference === null ? {} : { difference }) } : {};
   if (flags.json === true) printLine(JSON.stringify({ ...result, ...determinism, ...versionFields() }));
   else {
+    for (const line of skippedFaultLines(result.skippedFaults)) printWarning(line);
     for (const line of summaryLines(result, counterexample === null ? null : renderCounterexample(counterexample, null).join('\n'), written, scenario.expect === 'fail')) printLine(line);
     if (flags.checkDeterminism === true) for (const line of determinismLines(difference, result.repro)) printLine(line);
   }
@@ -130,12 +144,8 @@ function determinismLines(difference: TraceDifference | null, repro: string): st
 /** Write the files asked for; returns one note per file written ("trace t.jsonl (1,234 events)"). */
 function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, counterexample: Counterexample | null, protocols: ProtocolSet): string[] {
   const notes: string[] = [];
-  if (flags.trace !== undefined) {
-    const trace = outcome.trace ?? [];
-    writeOutput(flags.trace, traceToJsonLines(trace), '--trace');
-    // Trace records, not the "events run" of the summary: sends, drops and notes have lines too.
-    notes.push(`trace ${flags.trace} (${count(trace.length)} trace records)`);
-  }
+  // Trace records, not the "events run" of the summary: sends, drops and notes have lines too.
+  if (flags.trace !== undefined) notes.push(`trace ${flags.trace} (${count(outcome.traceEvents ?? 0)} trace records)`);
   if (flags.history !== undefined) {
     const edn = extname(flags.history).toLowerCase() === '.edn';
     writeOutput(flags.history, edn ? toEdn(outcome.history) : toJsonLines(outcome.history), '--history');
@@ -148,6 +158,34 @@ function writeFiles(flags: RunFlags, scenario: Scenario, outcome: RunOutcome, co
     notes.push(`report ${flags.report}`);
   }
   return notes;
+}
+
+/**
+ * `--trace F`, opened before the run and written batch by batch as the run goes: memory stays at
+ * one batch however long the trace (the bytes are the ones the traceHash covers).
+ */
+function openTraceFile(path: string): { write: (text: string) => void; close: () => void } {
+  const fail = (error: unknown): never => {
+    const code = (error as { code?: string }).code ?? 'unknown error';
+    throw inputError(path, 0, 0, '--trace', `cannot write the file (${code})`);
+  };
+  let fd = -1;
+  try {
+    fd = openSync(path, 'w');
+  } catch (error) {
+    fail(error);
+  }
+  return {
+    write: (text) => {
+      try {
+        const bytes = Buffer.from(text, 'utf8');
+        for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 /** Budget for re-checking a failed history to show why it is not linearizable. */

@@ -2,7 +2,7 @@
  * The human-readable run summary: a seed banner first, the checks, the stats, and on failure the
  * exact reproduce command last (TigerBeetle's VOPR habit: seed first, "reproduce with" last).
  */
-import type { Counterexample, LatencyStats, OpSummary, RunResult, Scenario } from '../sim/index.js';
+import type { Counterexample, LatencyStats, OpSummary, RunResult, Scenario, SkippedFault } from '../sim/index.js';
 import { count, virtualTime } from './format.js';
 import { chalk } from './output.js';
 
@@ -68,6 +68,11 @@ function failText(ops: RunResult['stats']['ops']): string {
   if (cas === 0) return base;
   if (cas === ops.fail) return `${base} (${cas === 1 ? 'a cas mismatch' : 'all cas mismatches'}: expected value differed, not errors)`;
   return `${base} (${count(cas)} cas mismatch${cas === 1 ? '' : 'es'}: expected value differed, not errors)`;
+}
+
+/** One line per scripted fault that did nothing: "fault at 10ms (line 12) skipped: crash leader: no leader yet ...". */
+export function skippedFaultLines(skipped: readonly SkippedFault[] | undefined): string[] {
+  return (skipped ?? []).map((s) => `fault at ${virtualTime(s.time / 1000)}${s.line > 0 ? ` (line ${s.line})` : ''} skipped: ${s.reason}`);
 }
 
 /** A linearizability counterexample as text: the end of the longest linearization, then what could not follow. */

@@ -182,7 +182,16 @@ export interface BugDefinition {
 
 /** Declarative option schema: the scenario loader validates `protocolOptions` against it. */
 export type OptionSpec =
-  | { readonly type: 'duration'; readonly default: string; readonly description: string }
+  | {
+      readonly type: 'duration';
+      readonly default: string;
+      readonly description: string;
+      /**
+       * Smallest value the loader accepts, as a duration (`'0ms'` to allow zero). Absent: the
+       * duration must be positive (timeouts and intervals of 0 would fire in a loop at one instant).
+       */
+      readonly min?: string;
+    }
   | {
       readonly type: 'integer';
       readonly default: number;

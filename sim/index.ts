@@ -27,7 +27,7 @@ export type {
   TraceKind,
   WorldLimits,
 } from './run.js';
-export type { RunResult, RunChecks, RunStats, InvariantViolation, SweepResult, SweepFailure, LatencyFigures, LatencyStats } from './result.js';
+export type { RunResult, RunChecks, RunStats, InvariantViolation, SweepResult, SweepFailure, LatencyFigures, LatencyStats, SkippedFault } from './result.js';
 export { firstTraceDifference, differenceReason, type TraceDifference } from './determinism.js';
 export { parseJsonExact, toJsonText } from './history/index.js';
 export type { Scenario } from './scenario/types.js';

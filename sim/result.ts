@@ -57,6 +57,22 @@ export interface RunResult {
   readonly repro: string;
   /** Extension: why the run failed, one line (absent when ok). */
   readonly reason?: string;
+  /**
+   * Extension: scripted faults that did nothing when they fired (a selector that named no node,
+   * a restart of a node that was not down, ...), in time order; absent when there were none.
+   */
+  readonly skippedFaults?: readonly SkippedFault[];
+}
+
+/** A scripted fault that did nothing when it fired. */
+export interface SkippedFault {
+  /** Virtual time in microseconds. */
+  readonly time: number;
+  /** 1-based line of the fault in the scenario file (0 when unknown). */
+  readonly line: number;
+  readonly action: string;
+  /** Why, in words: "crash leader: no leader yet (no live node claimed leadership)". */
+  readonly reason: string;
 }
 
 export interface SweepFailure {

@@ -11,6 +11,7 @@ import type { HistoryEvent } from './history/types.js';
 import type { InvariantViolation, RunResult } from './result.js';
 import type { Scenario } from './scenario/types.js';
 import { wallNowMs } from './wallclock.js';
+import { SegmentedCheck } from './workload/segmented-check.js';
 import { TraceSink, type TraceEvent } from './world/trace.js';
 import { defaultLimits, World, type InspectProbe, type MomentListener, type WorldLimits } from './world/world.js';
 
@@ -25,8 +26,15 @@ export interface RunOptions {
   readonly extraBugs?: readonly string[];
   /** Extra CLI args to echo in `repro` (e.g. ['--protocol', 'zab']). */
   readonly reproArgs?: readonly string[];
-  /** Keep trace events in memory (for --trace / tests). */
+  /** Keep trace events in memory (tests, reports); see collectTraceKinds. */
   readonly collectTrace?: boolean;
+  /** With collectTrace: keep only events of these kinds (a report needs role, fault and phase). */
+  readonly collectTraceKinds?: readonly string[];
+  /**
+   * Stream the trace as JSON Lines: called with each batch of text in order, as the run goes
+   * (`run --trace F` appends them to F). The same bytes the traceHash is computed over.
+   */
+  readonly traceWriter?: (text: string) => void;
   /** Default true; sweeps may turn it off for speed (traceHash is then ''). */
   readonly hashTrace?: boolean;
   /**
@@ -42,12 +50,20 @@ export interface RunOptions {
   readonly moments?: MomentListener;
   /** Extension: every node's inspect() at given virtual times (tests of rebuilt state). */
   readonly inspectAt?: InspectProbe;
+  /**
+   * Default true: keep the whole client history (returned as `history`) and check it after the
+   * run. False: check it segment by segment while the run goes (sim/workload/segmented-check.ts),
+   * so a long run does not hold it; `history` is then empty. Same verdict either way.
+   */
+  readonly keepHistory?: boolean;
 }
 
 export interface RunOutcome {
   readonly result: RunResult;
   readonly history: readonly HistoryEvent[];
   readonly trace: readonly TraceEvent[] | null;
+  /** Events in the whole trace (whether kept, streamed, hashed or none of these). */
+  readonly traceEvents?: number;
 }
 
 /** Where a run finds its protocol by name. */
@@ -88,7 +104,14 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
   }
   const policyProblem = clientPolicyProblem(protocol.clientPolicy(scenario.nodes, scenario.protocolOptions, bugs), scenario.nodes);
   if (policyProblem !== null) throw inputError(scenario.file, 0, 0, 'protocol', `${protocol.name}: ${policyProblem}`);
-  const trace = new TraceSink({ hash: options.hashTrace ?? true, collect: options.collectTrace ?? false });
+  const trace = new TraceSink({
+    hash: options.hashTrace ?? true,
+    collect: options.collectTrace ?? false,
+    ...(options.collectTraceKinds === undefined ? {} : { collectKinds: options.collectTraceKinds }),
+    ...(options.traceWriter === undefined ? {} : { write: options.traceWriter }),
+  });
+  const keepHistory = options.keepHistory ?? true;
+  const segmented = !keepHistory && scenario.checks.linearizability ? new SegmentedCheck({ init: null, maxSteps: LINEARIZABILITY_MAX_STEPS }) : null;
   const world = new World({
     scenario,
     seed,
@@ -97,18 +120,23 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
     trace,
     limits: { ...defaultLimits(scenario), ...options.limits },
     rethrow: options.rethrow ?? false,
+    keepHistory,
+    ...(segmented === null ? {} : { historySink: (event: HistoryEvent) => segmented.add(event) }),
   });
   if (options.moments !== undefined) world.watchMoments(options.moments);
   if (options.inspectAt !== undefined) world.inspectAt(options.inspectAt);
   world.run();
+  trace.finish();
 
   const invariants: InvariantViolation[] = world.violation === null ? [] : [world.violation];
   const stoppedEarly = world.violation !== null;
   const liveness = scenario.checks.liveness && !stoppedEarly ? world.liveness() : null;
   const history = world.history.events;
-  const check: CheckResult | null = scenario.checks.linearizability
-    ? checkHistory(history, { model: 'kv', init: null, maxSteps: LINEARIZABILITY_MAX_STEPS })
-    : null;
+  const check: Pick<CheckResult, 'linearizable' | 'failedKey'> | null = !scenario.checks.linearizability
+    ? null
+    : segmented !== null
+      ? segmented.finish()
+      : checkHistory(history, { model: 'kv', init: null, maxSteps: LINEARIZABILITY_MAX_STEPS });
   const linearizable = check === null ? null : check.linearizable;
 
   const reason = blameModule(failureReason(world.violation, check, liveness), world.violation, protocolModuleOf(protocol));
@@ -135,8 +163,9 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
     traceHash: trace.digest(),
     repro,
     ...(reason === null ? {} : { reason }),
+    ...(world.skippedFaults.length === 0 ? {} : { skippedFaults: world.skippedFaults }),
   };
-  return { result, history, trace: trace.events() };
+  return { result, history, trace: trace.events(), traceEvents: trace.length };
 }
 
 /**
@@ -148,7 +177,7 @@ const LINEARIZABILITY_MAX_STEPS = 20_000_000;
 
 function failureReason(
   violation: InvariantViolation | null,
-  check: CheckResult | null,
+  check: Pick<CheckResult, 'linearizable' | 'failedKey'> | null,
   liveness: { ok: boolean; detail: string } | null,
 ): string | null {
   if (violation !== null) {

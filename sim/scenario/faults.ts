@@ -94,12 +94,20 @@ const READERS: Record<ActionName, (ctx: ActionContext) => FaultAction> = {
   cut: readCut,
 };
 
-/** `[[sel, ...], [sel, ...] | rest, ...]`: at least two groups, `rest` at most once. */
+/**
+ * `[[sel, ...], [sel, ...] | rest, ...]`: at least two groups, `rest` at most once.
+ *
+ * A flat list of single nodes without `rest` (`[n1, n2]`) is refused: it reads like "cut n1 and n2
+ * off" but means two one-node groups while every other node keeps talking to both. The writer must
+ * say which: `[[n1], [n2]]` or `[[n1, n2], rest]`. A `rest` that the other groups leave empty
+ * (they name every node) is refused too: the partition would not be the one written.
+ */
 function readPartition(ctx: ActionContext): FaultAction {
   const { f, field } = ctx;
   const node = value(ctx, 'partition');
   const items = f.list(node, field, 'a list of at least two groups, e.g. [[leader], rest]');
   if (items.length < 2) f.fail(node, field, 'a list of at least two groups, e.g. [[leader], rest]');
+  refuseFlatGroups(ctx, node, items);
   const named: string[] = [];
   let rests = 0;
   const groups = items.map((item, g) => {
@@ -118,7 +126,28 @@ function readPartition(ctx: ActionContext): FaultAction {
       return selector;
     });
   });
+  refuseEmptyRest(ctx, node, groups);
   return { kind: 'partition', groups };
+}
+
+function refuseFlatGroups(ctx: ActionContext, node: LNode, items: readonly LNode[]): void {
+  if (items.some((item) => item.t !== 'scalar' || item.value === 'rest')) return;
+  const names = items.map((item) => String((item as { value: unknown }).value));
+  const written = `[${names.join(', ')}]`;
+  throw ctx.f.where.error(
+    node.pos,
+    ctx.field,
+    `expected a list of groups, found ${written}, which would make each node its own group while the nodes not named keep talking to all of them; write [[${names.join('], [')}]] for exactly that, or [[${names.join(', ')}], rest] to cut them off from the rest`,
+  );
+}
+
+/** `rest` is empty when the other groups are plain nodes that name every node. */
+function refuseEmptyRest(ctx: ActionContext, node: LNode, groups: readonly (readonly NodeSelector[])[]): void {
+  const others = groups.filter((g) => !g.some((s) => s.kind === 'rest')).flat();
+  if (others.length === groups.flat().length || others.some((s) => s.kind !== 'node')) return;
+  const named = new Set(others.map((s) => (s.kind === 'node' ? s.node : '')));
+  if (named.size < ctx.nodes) return;
+  throw ctx.f.where.error(node.pos, ctx.field, `rest would be empty: the other groups already name all ${ctx.nodes} nodes; drop rest or leave a node to it`);
 }
 
 /** `{ from: sel, to: [sel, ...] }` (a single `to` selector is accepted too). */
@@ -133,9 +162,15 @@ function readCut(ctx: ActionContext): FaultAction {
   }
   const targets = to.value.t === 'seq' ? to.value.items : [to.value];
   if (targets.length === 0) f.fail(to.value, `${field}.to`, 'at least one node');
-  return {
-    kind: 'cut',
-    from: f.selector(from.value, `${field}.from`, ctx.nodes),
-    to: targets.map((t, i) => f.selector(t, to.value.t === 'seq' ? `${field}.to[${i}]` : `${field}.to`, ctx.nodes)),
-  };
+  const source = f.selector(from.value, `${field}.from`, ctx.nodes);
+  const dests = targets.map((t, i) => {
+    const toField = to.value.t === 'seq' ? `${field}.to[${i}]` : `${field}.to`;
+    const dest = f.selector(t, toField, ctx.nodes);
+    // A node always reaches itself; `to: all` may include `from` (those links are simply skipped).
+    if (source.kind === 'node' && dest.kind === 'node' && dest.node === source.node) {
+      throw f.where.error(t.pos, toField, `a cut from ${source.node} to itself cuts nothing (a node always reaches itself); name other nodes`);
+    }
+    return dest;
+  });
+  return { kind: 'cut', from: source, to: dests };
 }

@@ -6,7 +6,8 @@
  */
 import type { NodeId } from '../../protocols/api.js';
 import type { NodeSelector } from './types.js';
-import { describe, type Located, type LNode, type MapEntry } from './located.js';
+import { describe, quoted, type Located, type LNode, type MapEntry } from './located.js';
+import { didYouMean } from './suggest.js';
 
 const DURATION = /^(-?)(\d+(?:\.\d+)?)(us|ms|s|m)$/;
 const MICROS_PER_UNIT: Readonly<Record<string, number>> = { us: 1, ms: 1_000, s: 1_000_000, m: 60_000_000 };
@@ -34,7 +35,7 @@ export class Fields {
     for (const entry of node.entries) {
       if (!allowed.includes(entry.key)) {
         const path = field ? `${field}.${entry.key}` : entry.key;
-        throw this.where.error(entry.keyPos, path, `unknown key "${entry.key}"; expected one of ${allowed.join(', ')}`);
+        throw this.where.error(entry.keyPos, path, `unknown key ${quoted(entry.key)}; expected one of ${allowed.join(', ')}${didYouMean(entry.key, allowed)}`);
       }
       out.set(entry.key, entry);
     }
@@ -78,7 +79,7 @@ export class Fields {
     const min = opts.min ?? 0;
     const expected = opts.allowNegative === true
       ? 'a duration such as 500ms or -200ms (units us, ms, s, m)'
-      : `a duration${min > 0 ? ' above 0' : ''} such as 500ms (units us, ms, s, m)`;
+      : `a duration${min === 1 ? ' above 0' : min > 1 ? ` of at least ${formatDuration(min)}` : ''} such as 500ms (units us, ms, s, m)`;
     const micros = parseDuration(node.t === 'scalar' ? node.value : undefined);
     if (micros === null || Math.abs(micros) > MAX_DURATION_US) this.fail(node, field, expected);
     if (opts.allowNegative !== true && micros < min) this.fail(node, field, expected);

@@ -10,13 +10,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { NodeId, ProtocolDefinition, ProtocolOptions, ScenarioProblem } from '../../protocols/api.js';
-import { inputError } from '../errors.js';
+import { InputError, inputError } from '../errors.js';
 import { isModuleRef, modulePath, protocolModuleOf } from '../protocol-modules.js';
 import * as D from './defaults.js';
 import { Fields } from './fields.js';
-import { parseTree, type LNode, type MapEntry, type Pos } from './located.js';
+import { parseTree, quoted, type LNode, type MapEntry, type Pos } from './located.js';
 import { readFault } from './faults.js';
 import { readProtocolOptions } from './options.js';
+import { closest, didYouMean } from './suggest.js';
 import type {
   ChecksSpec,
   ClockSpec,
@@ -49,16 +50,21 @@ export function loadScenario(path: string, protocols: readonly ProtocolDefinitio
 }
 
 function readScenarioText(path: string): string {
-  let size: number;
+  let bytes: Buffer;
   try {
-    size = statSync(path).size;
-    if (size <= MAX_FILE_BYTES) return readFileSync(path, 'utf8');
+    if (statSync(path).size > MAX_FILE_BYTES) return tooLarge(path);
+    bytes = readFileSync(path);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const code = (error as { code?: string }).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a scenario file' : `cannot be read (${code ?? 'unknown error'})`;
     throw inputError(path, 0, 0, '', why);
   }
-  return tooLarge(path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw inputError(path, 0, 0, '', 'binary data, not a scenario (the file is not UTF-8 text)');
+  }
 }
 
 function tooLarge(path: string): never {
@@ -75,6 +81,10 @@ export function parseScenario(text: string, file: string, protocols: readonly Pr
   const nodes = readNodes(f, top.get('nodes'), protocol);
   const durationUs = opt(top, 'duration', D.DEFAULT_DURATION_US, (n) => f.duration(n, 'duration', { min: 1 }));
   const expect = opt<'pass' | 'fail' | undefined>(top, 'expect', undefined, (n) => f.choice(n, 'expect', ['pass', 'fail'] as const));
+  const workload = opt(top, 'workload', D.DEFAULT_WORKLOAD, (n) => readWorkload(f, n));
+  const checks = opt(top, 'checks', D.DEFAULT_CHECKS, (n) => readChecks(f, n));
+  const settleUs = opt(top, 'settle', D.DEFAULT_SETTLE_US, (n) => f.duration(n, 'settle'));
+  refuseSettleWithoutTime(f, top, settleUs, workload, checks);
   const scenario: Scenario = {
     name: opt(top, 'name', defaultName(file), (n) => readName(f, n)),
     description: opt(top, 'description', '', (n) => f.string(n, 'description').trim()),
@@ -83,15 +93,15 @@ export function parseScenario(text: string, file: string, protocols: readonly Pr
     nodes,
     seed: opt(top, 'seed', D.DEFAULT_SEED, (n) => f.integer(n, 'seed', 0, MAX_SEED)),
     durationUs,
-    settleUs: opt(top, 'settle', D.DEFAULT_SETTLE_US, (n) => f.duration(n, 'settle')),
+    settleUs,
     protocolOptions: readProtocolOptions(f, top.get('protocolOptions'), protocol),
     network: opt(top, 'network', D.DEFAULT_NETWORK, (n) => readNetwork(f, n)),
     clock: opt(top, 'clock', D.DEFAULT_CLOCK, (n) => readClock(f, n)),
-    workload: opt(top, 'workload', D.DEFAULT_WORKLOAD, (n) => readWorkload(f, n)),
+    workload,
     faults: opt(top, 'faults', [], (n) => readFaults(f, n, nodes, durationUs)),
     nemesis: opt(top, 'nemesis', null, (n) => readNemesis(f, n)),
     byzantine: opt(top, 'byzantine', {}, (n) => readByzantine(f, n, nodes, protocol)),
-    checks: opt(top, 'checks', D.DEFAULT_CHECKS, (n) => readChecks(f, n)),
+    checks,
     bugs: opt(top, 'bugs', [], (n) => readBugs(f, n, protocol)),
     ...(expect === undefined ? {} : { expect }),
   };
@@ -129,6 +139,22 @@ function opt<T>(top: Map<string, MapEntry>, key: string, fallback: T, read: (nod
   return entry === undefined ? fallback : read(entry.value);
 }
 
+/**
+ * Liveness asks every client's last operation and probe read to complete after the faults stop;
+ * with `settle: 0` the run ends at that very instant, so the check could only ever fail. Refuse it
+ * (with clients and liveness on) rather than report a failure that says nothing about the protocol.
+ */
+function refuseSettleWithoutTime(f: Fields, top: Map<string, MapEntry>, settleUs: number, workload: WorkloadSpec, checks: ChecksSpec): void {
+  if (settleUs > 0 || workload.clients === 0 || !checks.liveness) return;
+  const entry = top.get('settle');
+  const pos = entry?.value.pos ?? { line: 0, column: 0 };
+  throw f.where.error(
+    pos,
+    'settle',
+    'expected a duration above 0 when clients run and liveness is checked: liveness needs time after the faults stop for every client to finish its operation and probe read, and settle: 0 ends the run at that instant (give settle a time such as 5s, or leave liveness out of checks)',
+  );
+}
+
 function defaultName(file: string): string {
   return file ? basename(file, extname(file)) : 'scenario';
 }
@@ -145,7 +171,13 @@ function readProtocol(f: Fields, root: LNode, entry: MapEntry | undefined, proto
   const name = f.string(entry.value, 'protocol');
   if (isModuleRef(name)) return moduleProtocol(f, entry.value, name, protocols);
   const protocol = protocols.find((p) => p.name === name);
-  if (protocol === undefined) throw f.where.error(entry.value.pos, 'protocol', `unknown protocol "${name}"; expected one of ${known}, or a module path such as ./my-protocol.ts`);
+  if (protocol === undefined) {
+    throw f.where.error(
+      entry.value.pos,
+      'protocol',
+      `unknown protocol ${quoted(name)}; expected one of ${known}, or a module path such as ./my-protocol.ts${didYouMean(name, protocols.map((p) => p.name))}`,
+    );
+  }
   return protocol;
 }
 
@@ -313,8 +345,9 @@ export function bugProblem(name: string, protocol: ProtocolDefinition<any, any>)
   if (protocol.bugs.some((b) => b.name === name)) return null;
   const known = protocol.bugs.map((b) => b.name);
   const list = known.length === 0 ? `${protocol.name} has no bug variants` : `expected one of ${known.join(', ')}`;
-  const hint = !name.includes('.') && known.includes(`${protocol.name}.${name}`) ? ` (did you mean ${protocol.name}.${name}?)` : '';
-  return `unknown bug "${name}" for ${protocol.name}; ${list}${hint}`;
+  const near = closest(name, known);
+  const hint = near === null ? '' : ` (did you mean ${near}?)`;
+  return `unknown bug ${quoted(name)} for ${protocol.name}; ${list}${hint}`;
 }
 
 export type { ProtocolOptions };

@@ -11,6 +11,7 @@ const TIE_STEP = 0.001;
 const MAX_TIES = 999;
 
 export class HistoryRecorder {
+  /** Every event, unless the recorder was told not to keep them (`keep: false`). */
   readonly events: HistoryEvent[] = [];
   private lastMicros = -1;
   private ties = 0;
@@ -21,11 +22,19 @@ export class HistoryRecorder {
   casMismatch = 0;
   private readonly trace: TraceSink;
   private readonly onLimit: (detail: string) => void;
+  private readonly keep: boolean;
+  private readonly sink: ((event: HistoryEvent) => void) | null;
 
-  /** `onLimit` hears of a microsecond with more events than the time stamps can tell apart. */
-  constructor(trace: TraceSink, onLimit: (detail: string) => void) {
+  /**
+   * `onLimit` hears of a microsecond with more events than the time stamps can tell apart. `sink`
+   * is told of every event as it is recorded; with `keep: false` the recorder keeps none (a long
+   * run checks its history as it goes instead of holding it).
+   */
+  constructor(trace: TraceSink, onLimit: (detail: string) => void, options: { keep?: boolean; sink?: (event: HistoryEvent) => void } = {}) {
     this.trace = trace;
     this.onLimit = onLimit;
+    this.keep = options.keep ?? true;
+    this.sink = options.sink ?? null;
   }
 
   invoke(time: number, client: ClientId, process: number, reqId: number, f: HistoryF, key: string, value: HistoryValue): void {
@@ -70,6 +79,8 @@ export class HistoryRecorder {
   }
 
   private push(event: HistoryEvent): void {
-    this.events.push(Object.freeze(event));
+    Object.freeze(event);
+    if (this.keep) this.events.push(event);
+    if (this.sink !== null) this.sink(event);
   }
 }

@@ -4,8 +4,13 @@
  * over JSON Lines is the run's fingerprint (`traceHash`), computed incrementally in batches so a
  * long run never holds the whole text.
  *
- * When neither the hash nor the events are wanted, the world does not even build the objects
- * (`enabled` is false), which keeps sweeps fast.
+ * The same batches can be streamed to a writer (`run --trace F` writes them to the file as the run
+ * goes), so writing a trace costs a buffer of FLUSH_CHARS, not the whole trace: the bytes written
+ * are exactly the bytes hashed. Keeping event objects in memory (`collect`) is for tests and for
+ * the few kinds a report draws (`collectKinds`).
+ *
+ * When neither the hash, the text nor the events are wanted, the world does not even build the
+ * objects (`enabled` is false), which keeps sweeps fast.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { ClientId, Moment, NodeId } from '../../protocols/api.js';
@@ -147,34 +152,47 @@ export function eventsOf<K extends TraceKind>(trace: readonly TraceEvent[], kind
   return trace.filter((e): e is TraceEventOf<K> => e.kind === kind);
 }
 
+export interface TraceSinkOptions {
+  /** Compute the SHA-256 of the JSON Lines text. */
+  readonly hash: boolean;
+  /** Keep the event objects in memory (all of them, or only `collectKinds`). */
+  readonly collect: boolean;
+  /** When collecting, keep only events of these kinds (absent: every event). */
+  readonly collectKinds?: readonly string[];
+  /** Told each batch of JSON Lines text in order (each ends with a newline); together: the whole trace. */
+  readonly write?: (text: string) => void;
+}
+
 const FLUSH_CHARS = 1 << 16;
 
 export class TraceSink {
   readonly enabled: boolean;
   private readonly hash: Hash | null;
   private readonly kept: TraceEvent[] | null;
+  private readonly keptKinds: ReadonlySet<string> | null;
+  private readonly write: ((text: string) => void) | null;
+  /** Whether JSON text is produced at all (for the hash or the writer). */
+  private readonly text: boolean;
   /** JSON text of messages already written: a broadcast is serialised once, not once per peer. */
   private readonly messageText = new WeakMap<object, string>();
   private pending: string[] = [];
   private pendingChars = 0;
   private count = 0;
 
-  constructor(options: { hash: boolean; collect: boolean }) {
+  constructor(options: TraceSinkOptions) {
     this.hash = options.hash ? createHash('sha256') : null;
     this.kept = options.collect ? [] : null;
-    this.enabled = options.hash || options.collect;
+    this.keptKinds = options.collect && options.collectKinds !== undefined ? new Set(options.collectKinds) : null;
+    this.write = options.write ?? null;
+    this.text = this.hash !== null || this.write !== null;
+    this.enabled = this.text || options.collect;
   }
 
   /** Record one event; the caller builds it with `t` and `kind` first and a fixed field order. */
   emit(event: TraceEvent): void {
     this.count++;
-    if (this.kept !== null) this.kept.push(event);
-    if (this.hash !== null) {
-      const line = JSON.stringify(event);
-      this.pending.push(line);
-      this.pendingChars += line.length + 1;
-      if (this.pendingChars >= FLUSH_CHARS) this.flush();
-    }
+    if (this.kept !== null && (this.keptKinds === null || this.keptKinds.has(event.kind))) this.kept.push(event);
+    if (this.text) this.line(JSON.stringify(event));
   }
 
   /**
@@ -183,8 +201,8 @@ export class TraceSink {
    */
   emitSend(t: number, id: number, from: string, to: string, msg: unknown): void {
     this.count++;
-    if (this.kept !== null) this.kept.push({ t, kind: 'send', id, from, to, msg });
-    if (this.hash === null) return;
+    if (this.kept !== null && (this.keptKinds === null || this.keptKinds.has('send'))) this.kept.push({ t, kind: 'send', id, from, to, msg });
+    if (!this.text) return;
     let text: string | undefined;
     if (typeof msg === 'object' && msg !== null) {
       text = this.messageText.get(msg);
@@ -196,10 +214,7 @@ export class TraceSink {
       text = JSON.stringify(msg);
     }
     const head = `{"t":${t},"kind":"send","id":${id},"from":${JSON.stringify(from)},"to":${JSON.stringify(to)}`;
-    const line = text === undefined ? head + '}' : `${head},"msg":${text}}`;
-    this.pending.push(line);
-    this.pendingChars += line.length + 1;
-    if (this.pendingChars >= FLUSH_CHARS) this.flush();
+    this.line(text === undefined ? head + '}' : `${head},"msg":${text}}`);
   }
 
   get length(): number {
@@ -210,18 +225,31 @@ export class TraceSink {
     return this.kept;
   }
 
+  /** Pass everything still buffered on (to the hash and the writer); the run calls it at its end. */
+  finish(): void {
+    this.flush();
+  }
+
   /** The hex SHA-256 of the JSON Lines text ('' when hashing is off). */
   digest(): string {
-    if (this.hash === null) return '';
     this.flush();
+    if (this.hash === null) return '';
     return this.hash.digest('hex');
   }
 
+  private line(text: string): void {
+    this.pending.push(text);
+    this.pendingChars += text.length + 1;
+    if (this.pendingChars >= FLUSH_CHARS) this.flush();
+  }
+
   private flush(): void {
-    if (this.hash === null || this.pending.length === 0) return;
-    this.hash.update(this.pending.join('\n') + '\n');
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.join('\n') + '\n';
     this.pending = [];
     this.pendingChars = 0;
+    if (this.hash !== null) this.hash.update(chunk);
+    if (this.write !== null) this.write(chunk);
   }
 }
 

@@ -26,9 +26,10 @@ import type {
 } from '../../protocols/api.js';
 import { assertNever } from '../../protocols/api.js';
 import { commandKey, type Command, type KvOp } from '../../protocols/kv.js';
+import type { HistoryEvent } from '../history/types.js';
 import { stream, type Random } from '../random.js';
-import type { InvariantViolation } from '../result.js';
-import type { Scenario } from '../scenario/types.js';
+import type { InvariantViolation, SkippedFault } from '../result.js';
+import type { Scenario, ScriptedFault } from '../scenario/types.js';
 import { Client, type ClientServices, type ClientTimer } from '../workload/client.js';
 import { HistoryRecorder } from '../workload/history.js';
 import { AppliedLedger, TrackedMachine } from './applied.js';
@@ -36,7 +37,7 @@ import { NodeClock } from './clock.js';
 import { EventKind, EventQueue, type SimEvent } from './event-queue.js';
 import { createEnv, deepFreeze, Host, NodeApiError, type HostServices } from './host.js';
 import { Network } from './network.js';
-import { applyFault, healLinks, type FaultSource, type FaultTarget } from './faults.js';
+import { applyFault, healLinks, type FaultSkip, type FaultSource, type FaultTarget } from './faults.js';
 import { Nemesis } from './nemesis.js';
 import { range, type SelectorContext } from './selectors.js';
 import { SignatureAuthority } from './signatures.js';
@@ -66,6 +67,10 @@ export interface WorldConfig {
   readonly limits: WorldLimits;
   /** Let exceptions thrown by node code propagate instead of reporting them as a violation. */
   readonly rethrow: boolean;
+  /** Told of every history event as it is recorded; with `keepHistory: false`, nothing else keeps them. */
+  readonly historySink?: (event: HistoryEvent) => void;
+  /** Default true. */
+  readonly keepHistory?: boolean;
 }
 
 /**
@@ -109,6 +114,8 @@ export function describeCommand(cmd: Command): string {
 }
 
 const FaultEndAction = { Restart: 0, Resume: 1 } as const;
+/** Skipped faults kept for the result; a scenario has at most 10,000 faults, each may skip on every node. */
+const MAX_SKIPPED_FAULTS = 1_000;
 const Phase = { Settle: 0, End: 1 } as const;
 
 export class World implements HostServices, ClientServices, FaultTarget {
@@ -121,6 +128,8 @@ export class World implements HostServices, ClientServices, FaultTarget {
   readonly clients: Client[];
   readonly nodes: readonly NodeId[];
   readonly history: HistoryRecorder;
+  /** Scripted faults that did nothing when they fired (at most MAX_SKIPPED_FAULTS kept). */
+  readonly skippedFaults: SkippedFault[] = [];
 
   private readonly scenario: Scenario;
   private readonly protocol: ProtocolDefinition<any, any>;
@@ -149,6 +158,8 @@ export class World implements HostServices, ClientServices, FaultTarget {
   /** The next virtual time at which every live node's state is written to the trace. */
   private nextSnapshotUs = SNAPSHOT_INTERVAL_US;
   private probe: { readonly times: readonly number[]; next: number; readonly onInspect: InspectProbe['onInspect'] } | null = null;
+  /** The scripted fault being applied, for the line a skipped fault is reported at. */
+  private currentFault: ScriptedFault | null = null;
 
   constructor(config: WorldConfig) {
     const { scenario, seed } = config;
@@ -182,7 +193,10 @@ export class World implements HostServices, ClientServices, FaultTarget {
           })
         : null;
     this.hosts = this.createHosts(seed);
-    this.history = new HistoryRecorder(config.trace, (detail) => this.violate('limit:instant', null, detail));
+    this.history = new HistoryRecorder(config.trace, (detail) => this.violate('limit:instant', null, detail), {
+      keep: config.keepHistory ?? true,
+      ...(config.historySink === undefined ? {} : { sink: config.historySink }),
+    });
     const policy = config.protocol.clientPolicy(scenario.nodes, scenario.protocolOptions, config.bugs);
     this.clients = range(scenario.workload.clients).map(
       (i) =>
@@ -820,7 +834,12 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private applyScripted(index: number): void {
     const fault = this.scenario.faults[index];
     if (fault === undefined) throw new Error(`no scripted fault ${index}`);
-    applyFault(this, fault.action, 'script');
+    this.currentFault = fault;
+    try {
+      applyFault(this, fault.action, 'script');
+    } finally {
+      this.currentFault = null;
+    }
   }
 
   scheduleRestart(host: Host, afterUs: number): void {
@@ -832,6 +851,12 @@ export class World implements HostServices, ClientServices, FaultTarget {
 
   traceFault(action: string, source: FaultSource, nodes: readonly NodeId[], extra: Readonly<Record<string, unknown>>): void {
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'fault', action, source, nodes, ...extra });
+  }
+
+  skipFault(action: string, source: FaultSource, nodes: readonly NodeId[], skip: FaultSkip): void {
+    this.traceFault(action, source, nodes, { ...skip.extra, skipped: skip.trace });
+    if (source === 'nemesis' || this.skippedFaults.length >= MAX_SKIPPED_FAULTS) return;
+    this.skippedFaults.push(Object.freeze({ time: this.now, line: this.currentFault?.line ?? 0, action, reason: skip.reason }));
   }
 
   /** Nemesis step 0 starts a fault, step 1 ends it; nothing once the safety phase is over. */

@@ -174,6 +174,14 @@ describe('consensim sweep', () => {
     expect(run.stdout).toMatch(/linearizable\s+FAILED/);
     expect(run.stdout).toMatch(/could not be placed/);
     expect(readFileSync(report, 'utf8')).toMatch(/<h3>Counterexample<\/h3><pre>key k1: the longest linearizable order has \d+ operations/);
+    // Without --report or --history the history is checked as the run goes and not kept; the
+    // counterexample comes from running the same seed again, so it is the same.
+    const plain = cli(...reproArgs((failure as { repro: string }).repro));
+    expect(plain.status).toBe(1);
+    expect(plain.stdout).toMatch(/linearizable\s+FAILED/);
+    const failurePart = (out: string): string => out.slice(out.indexOf('FAIL:'));
+    expect(failurePart(plain.stdout)).toBe(failurePart(run.stdout));
+    expect(plain.stdout).toMatch(/could not be placed/);
   });
 
   it('on a terminal-less stdout prints a summary line and no progress bar', () => {
@@ -206,6 +214,25 @@ describe('consensim sweep-all (npm start)', () => {
   });
 });
 
+describe('faults that do nothing', () => {
+  it('run warns on stderr for each skipped scripted fault and lists them in --json', () => {
+    const file = join(dir, 'skips.yaml');
+    writeFileSync(file, 'protocol: raft\nnodes: 3\nduration: 1s\nsettle: 1s\nfaults:\n  - { at: 0s, crash: leader }\n  - { at: 500ms, restart: n2 }\n');
+    const r = cli('run', file);
+    expect(r.status).toBe(0);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'warning: fault at 0ms (line 6) skipped: crash leader: no leader yet (no live node claimed leadership)',
+      'warning: fault at 500ms (line 7) skipped: restart n2: it is up, not down',
+    ]);
+    const json = cli('run', file, '--json');
+    expect(json.stderr).toBe('');
+    expect((JSON.parse(json.stdout) as { skippedFaults: unknown }).skippedFaults).toEqual([
+      { time: 0, line: 6, action: 'crash', reason: 'crash leader: no leader yet (no live node claimed leadership)' },
+      { time: 500_000, line: 7, action: 'restart', reason: 'restart n2: it is up, not down' },
+    ]);
+  });
+});
+
 describe('bad input: exit 2, one line on stderr, no stack trace', () => {
   it('a missing scenario file', () => expectUsageError(cli('run', 'scenarios/nope.yaml'), /scenarios\/nope\.yaml: no such file/));
 
@@ -214,6 +241,23 @@ describe('bad input: exit 2, one line on stderr, no stack trace', () => {
     writeFileSync(file, 'protocol: raft\nnodes: 3\nnetwork:\n  loss: 2\n');
     expectUsageError(cli('run', file), new RegExp(`${file}:4:9: network.loss: expected a probability between 0 and 1, found 2`));
     expectUsageError(cli('sweep', file, '--seeds', '1..2'), /network\.loss/);
+  });
+
+  it('protocol options of 0 are refused before the banner, by run and by sweep (never "internal error" or "crashed")', () => {
+    for (const [protocol, nodes, option] of [['raft', 3, 'electionTimeout'], ['raft', 3, 'heartbeatInterval'], ['pbft', 4, 'clientRetry']] as const) {
+      const file = join(dir, `zero-${option}.yaml`);
+      writeFileSync(file, `protocol: ${protocol}\nnodes: ${nodes}\nprotocolOptions:\n  ${option}: 0\n`);
+      expectUsageError(cli('run', file), new RegExp(`${file}:4:${option.length + 5}: protocolOptions.${option}: expected a duration above 0`));
+      expectUsageError(cli('sweep', file, '--seeds', '1..3'), new RegExp(`protocolOptions.${option}`));
+    }
+  });
+
+  it('a binary scenario file says so and echoes none of its bytes', () => {
+    const file = join(dir, 'binary.yaml');
+    writeFileSync(file, Buffer.from(Array.from({ length: 9_700 }, (_, i) => (i * 197 + 3) % 256)));
+    const r = cli('run', file);
+    expectUsageError(r, new RegExp(`${file}: binary data, not a scenario`));
+    expect(r.stderr.length).toBeLessThan(file.length + 100);
   });
 
   it('bad options', () => {

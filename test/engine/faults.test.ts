@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeId } from '../../protocols/api.js';
 import { eventsOf, runScenario, type TraceEvent } from '../../sim/run.js';
-import type { FaultAction, ScriptedFault } from '../../sim/scenario/types.js';
+import type { FaultAction, NodeSelector, ScriptedFault } from '../../sim/scenario/types.js';
 import { fixtureProtocols } from '../fixtures/primary.js';
 import { fixtureScenario } from '../fixtures/scenario.js';
 
@@ -93,6 +93,50 @@ describe('crash and restart', () => {
     const { result, trace } = run([at(800_000, { kind: 'crash', target: n('n3'), restartUs: null, amnesia: false })]);
     expect(trace.find((e) => e.kind === 'fault' && e.action === 'restart')).toMatchObject({ t: 2_000_000, source: 'settle' });
     expect(result.checks.liveness).toBe(true);
+  });
+});
+
+describe('faults that do nothing are traced as skipped and reported in the result', () => {
+  it('a selector that names no node, a restart of a live node, a crash of a down one, a pause of a down one', () => {
+    const crash = (target: NodeSelector): FaultAction => ({ kind: 'crash', target, restartUs: null, amnesia: false });
+    const { result, trace } = run([
+      { atUs: 500_000, action: crash(n('n1')), line: 10 },
+      { atUs: 600_000, action: crash({ kind: 'leader' }), line: 11 },
+      { atUs: 700_000, action: { kind: 'restart', target: n('n2') }, line: 12 },
+      { atUs: 800_000, action: crash(n('n1')), line: 13 },
+      { atUs: 900_000, action: { kind: 'pause', target: n('n1'), forUs: 1_000 }, line: 14 },
+      { atUs: 950_000, action: { kind: 'partition', groups: [[{ kind: 'leader' }], [{ kind: 'rest' }]] }, line: 15 },
+    ]);
+    expect(eventsOf(trace, 'fault').filter((e) => e.skipped !== undefined).map((e) => [e.t, e.action, e.nodes, e.skipped])).toEqual([
+      [600_000, 'crash', [], 'no node matches leader'],
+      [700_000, 'restart', ['n2'], 'n2 is not down'],
+      [800_000, 'crash', ['n1'], 'n1 is already down'],
+      [900_000, 'pause', ['n1'], 'n1 is down'],
+      [950_000, 'partition', ['n1', 'n2', 'n3'], 'fewer than two groups'],
+    ]);
+    expect(result.skippedFaults).toEqual([
+      { time: 600_000, line: 11, action: 'crash', reason: 'crash leader: no leader yet (no live node claimed leadership)' },
+      { time: 700_000, line: 12, action: 'restart', reason: 'restart n2: it is up, not down' },
+      { time: 800_000, line: 13, action: 'crash', reason: 'crash n1: it is already down' },
+      { time: 900_000, line: 14, action: 'pause', reason: 'pause n1: it is down' },
+      { time: 950_000, line: 15, action: 'partition', reason: 'partition [[leader], rest] left fewer than two non-empty groups: no leader yet (no live node claimed leadership)' },
+    ]);
+    // Skips never change what the run does: same verdict as without them.
+    expect(result.ok).toBe(true);
+  });
+
+  it('a run whose faults all took effect has no skippedFaults field (the --json object is unchanged)', () => {
+    const { result } = run([at(500_000, { kind: 'crash', target: n('n2'), restartUs: 100_000, amnesia: false })]);
+    expect('skippedFaults' in result).toBe(false);
+  });
+
+  it('a cut that names no link between two nodes is skipped', () => {
+    const { result } = run([
+      { atUs: 400_000, action: { kind: 'crash', target: n('n1'), restartUs: null, amnesia: false }, line: 2 },
+      { atUs: 500_000, action: { kind: 'cut', from: { kind: 'leader' }, to: [n('n2')] }, line: 3 },
+      { atUs: 600_000, action: { kind: 'cut', from: n('n3'), to: [n('n2')] }, line: 4 },
+    ]);
+    expect(result.skippedFaults).toEqual([{ time: 500_000, line: 3, action: 'cut', reason: 'cut from leader: no leader yet (no live node claimed leadership)' }]);
   });
 });
 

@@ -31,7 +31,10 @@ export const ALPHA: ProtocolDefinition = {
 export const BETA: ProtocolDefinition = {
   name: 'beta',
   description: 'fixture with byzantine behaviours and a 3f+1 rule',
-  options: { checkpointEvery: { type: 'integer', default: 16, min: 1, max: 1000, description: 'checkpoint interval' } },
+  options: {
+    checkpointEvery: { type: 'integer', default: 16, min: 1, max: 1000, description: 'checkpoint interval' },
+    tick: { type: 'duration', default: '10ms', min: '5ms', description: 'a duration with its own minimum' },
+  },
   bugs: [{ name: 'beta.no-digest-check', description: 'skips the digest check' }],
   checkClusterSize: (n) => ((n - 1) % 3 === 0 ? null : 'needs 3f+1 nodes (4, 7, 10, ...)'),
   createNode: never,

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario } from '../../sim/scenario/load.js';
+import { MAX_ALIASES } from '../../sim/scenario/located.js';
+import { PROTOCOLS } from '../../protocols/registry.js';
 import { FIXTURE_PROTOCOLS, inputProblem } from './fixtures.js';
 
 const parse = (text: string, file = 'test.yaml') => parseScenario(text, file, FIXTURE_PROTOCOLS);
@@ -135,7 +137,7 @@ describe('scenario loading: defaults for every omitted section', () => {
   });
 
   it('accepts a fixed latency, fractional and zero durations, and the expect extension', () => {
-    const s = parse('protocol: alpha\nnetwork: { latency: 3ms }\nsettle: 0\nduration: 0.5s\nexpect: fail\n');
+    const s = parse('protocol: alpha\nnetwork: { latency: 3ms }\nsettle: 0\nchecks: [linearizability, invariants]\nduration: 0.5s\nexpect: fail\n');
     expect(s.network.latency).toEqual({ dist: 'fixed', valueUs: 3000 });
     expect(s.settleUs).toBe(0);
     expect(s.durationUs).toBe(500_000);
@@ -174,7 +176,8 @@ describe('scenario loading: every error names file, line, column, field, expecte
     { what: 'byzantine for a protocol without behaviours', text: 'protocol: alpha\nbyzantine: { n1: silent }\n', line: 2, column: 14, field: 'byzantine.n1', message: /alpha has no byzantine behaviours/ },
     { what: 'unknown byzantine behaviour', text: 'protocol: beta\nnodes: 4\nbyzantine: { n1: lie }\n', line: 3, column: 18, field: 'byzantine.n1', message: /expected one of silent, equivocate, found "lie"/ },
     { what: 'byzantine node beyond the cluster', text: 'protocol: beta\nnodes: 4\nbyzantine: { n5: silent }\n', line: 3, column: 14, field: 'byzantine.n5', message: /unknown node "n5"/ },
-    { what: 'unknown protocol option', text: 'protocol: alpha\nprotocolOptions:\n  heartbeat: 10ms\n', line: 3, column: 3, field: 'protocolOptions.heartbeat', message: /unknown alpha option "heartbeat"; expected one of electionTimeout, batch, preVote, readPath/ },
+    { what: 'unknown protocol option', text: 'protocol: alpha\nprotocolOptions:\n  heartbeat: 10ms\n', line: 3, column: 3, field: 'protocolOptions.heartbeat', message: /unknown alpha option "heartbeat"; expected one of electionTimeout, batch, preVote, readPath$/ },
+    { what: 'option name cut short', text: 'protocol: alpha\nprotocolOptions:\n  election: 10ms\n', line: 3, column: 3, field: 'protocolOptions.election', message: /\(did you mean electionTimeout\?\)$/ },
     { what: 'option of the wrong type', text: 'protocol: alpha\nprotocolOptions: { preVote: maybe }\n', line: 2, column: 29, field: 'protocolOptions.preVote', message: /expected true or false, found "maybe"/ },
     { what: 'integer option out of range', text: 'protocol: alpha\nprotocolOptions: { batch: 0 }\n', line: 2, column: 27, field: 'protocolOptions.batch', message: /expected an integer from 1 to 64, found 0/ },
     { what: 'enum option', text: 'protocol: alpha\nprotocolOptions: { readPath: lease }\n', line: 2, column: 30, field: 'protocolOptions.readPath', message: /expected one of log, read-index, found "lease"/ },
@@ -186,6 +189,28 @@ describe('scenario loading: every error names file, line, column, field, expecte
     { what: 'not a mapping', text: '- protocol: alpha\n', line: 1, column: 1, field: '', message: /expected a mapping of scenario fields/ },
     { what: 'empty value', text: 'protocol: alpha\nnodes:\n', line: 2, column: 7, field: 'nodes', message: /expected an integer from 1 to 64, found nothing \(null\)/ },
     { what: 'bad expect', text: 'protocol: alpha\nexpect: maybe\n', line: 2, column: 9, field: 'expect', message: /expected one of pass, fail/ },
+    // Zero (or too small) option values: one rule for every protocol, checked at load time.
+    { what: 'duration option of 0', text: 'protocol: alpha\nprotocolOptions: { electionTimeout: 0 }\n', line: 2, column: 37, field: 'protocolOptions.electionTimeout', message: /expected a duration above 0 such as 500ms.*found 0/ },
+    { what: 'duration option of 0ms', text: 'protocol: alpha\nprotocolOptions: { electionTimeout: 0ms }\n', line: 2, column: 37, field: 'protocolOptions.electionTimeout', message: /expected a duration above 0/ },
+    { what: 'duration option below its min', text: 'protocol: beta\nnodes: 4\nprotocolOptions: { tick: 1ms }\n', line: 3, column: 26, field: 'protocolOptions.tick', message: /expected a duration of at least 5ms such as 500ms.*found "1ms"/ },
+    // Unknown YAML tags, cuts to self, empty rest, flat partitions.
+    { what: 'unknown YAML tag', text: 'protocol: alpha\nname: !!js/function "function () {}"\n', line: 2, column: 21, field: 'name', message: /unsupported YAML tag "!!js\/function"/ },
+    { what: 'local YAML tag', text: 'protocol: alpha\nnodes: !big 3\n', line: 2, column: 13, field: 'nodes', message: /unsupported YAML tag "!big"/ },
+    { what: 'YAML tag on a key', text: 'protocol: alpha\n!!binary bm9kZXM=: 3\n', line: 2, column: 10, field: '', message: /unsupported YAML tag "!!binary"/ },
+    { what: 'non-core YAML tag', text: 'protocol: alpha\nfaults: !!set { a }\n', line: 2, column: 15, field: 'faults', message: /unsupported YAML tag "!!set"/ },
+    { what: 'cut from a node to itself', text: 'protocol: alpha\nfaults:\n  - { at: 1s, cut: { from: n2, to: [n1, n2] } }\n', line: 3, column: 41, field: 'faults[0].cut.to[1]', message: /a cut from n2 to itself cuts nothing/ },
+    { what: 'cut from a node to itself (single to)', text: 'protocol: alpha\nfaults:\n  - { at: 1s, cut: { from: n2, to: n2 } }\n', line: 3, column: 36, field: 'faults[0].cut.to', message: /to itself/ },
+    { what: 'partition whose rest is empty', text: 'protocol: alpha\nfaults:\n  - { at: 1s, partition: [[n1], [n2, n3], rest] }\n', line: 3, column: 26, field: 'faults[0].partition', message: /rest would be empty: the other groups already name all 3 nodes/ },
+    { what: 'partition as a flat list of nodes', text: 'protocol: alpha\nnodes: 5\nfaults:\n  - { at: 1s, partition: [n1, n2] }\n', line: 4, column: 26, field: 'faults[0].partition', message: /expected a list of groups, found \[n1, n2\].*write \[\[n1\], \[n2\]\] for exactly that, or \[\[n1, n2\], rest\]/ },
+    // settle: 0 cannot leave time for liveness.
+    { what: 'settle 0 with clients and liveness', text: 'protocol: alpha\nsettle: 0s\n', line: 2, column: 9, field: 'settle', message: /expected a duration above 0 when clients run and liveness is checked: liveness needs time after the faults stop/ },
+    // "Did you mean": unknown keys, options, protocols.
+    { what: 'misspelt top-level key', text: 'protocol: alpha\nduraton: 5s\n', line: 2, column: 1, field: 'duraton', message: /unknown key "duraton"; expected one of .* \(did you mean duration\?\)$/ },
+    { what: 'misspelt nested key', text: 'protocol: alpha\nworkload: { client: 2 }\n', line: 2, column: 13, field: 'workload.client', message: /\(did you mean clients\?\)$/ },
+    { what: 'misspelt fault key', text: 'protocol: alpha\nfaults:\n  - { at: 1s, parition: [[n1], rest] }\n', line: 3, column: 15, field: 'faults[0].parition', message: /\(did you mean partition\?\)$/ },
+    { what: 'misspelt option', text: 'protocol: alpha\nprotocolOptions: { electiontimeout: 1s }\n', line: 2, column: 20, field: 'protocolOptions.electiontimeout', message: /\(did you mean electionTimeout\?\)$/ },
+    { what: 'misspelt protocol', text: 'protocol: alpah\n', line: 1, column: 11, field: 'protocol', message: /unknown protocol "alpah".*\(did you mean alpha\?\)$/ },
+    { what: 'misspelt bug', text: 'protocol: alpha\nbugs: [alpha.skip-snyc]\n', line: 2, column: 8, field: 'bugs[0]', message: /\(did you mean alpha.skip-sync\?\)$/ },
   ];
 
   for (const c of cases) {
@@ -206,6 +231,52 @@ describe('scenario loading: every error names file, line, column, field, expecte
     throw new Error('expected an error');
   });
 
+  it('suggests nothing for a key unlike any known one', () => {
+    expect(problem('protocol: alpha\nfrobnicate: 5\n').message).not.toMatch(/did you mean/);
+  });
+
+  it('accepts every partition form that says what it means', () => {
+    const s = parse('protocol: alpha\nnodes: 5\nfaults:\n  - { at: 1s, partition: [leader, rest] }\n  - { at: 2s, partition: [[n1], [n2]] }\n  - { at: 3s, partition: [[n1, n2], rest] }\n  - { at: 4s, partition: [[n1, n2, n3, n4], rest] }\n');
+    expect(s.faults.map((f) => (f.action.kind === 'partition' ? f.action.groups.length : 0))).toEqual([2, 2, 2, 2]);
+  });
+
+  it('accepts settle: 0 without clients or without liveness', () => {
+    expect(parse('protocol: alpha\nsettle: 0\nworkload: { clients: 0 }\n').settleUs).toBe(0);
+    expect(parse('protocol: alpha\nsettle: 0\nchecks: [invariants]\n').settleUs).toBe(0);
+  });
+
+  it('resolves a few aliases as their anchors', () => {
+    const s = parse('protocol: alpha\nnodes: 5\nfaults:\n  - &crash { at: 1s, crash: n1 }\n  - *crash\n  - &p { at: 2s, partition: [[n1], rest] }\n  - *p\n');
+    expect(s.faults.map((f) => f.action.kind)).toEqual(['crash', 'crash', 'partition', 'partition']);
+  });
+
+  it('refuses 100,000 aliases quickly, before composing the document (a 700 KB alias bomb)', () => {
+    const lines = ['protocol: alpha', 'faults:', '  - &f { at: 1s, crash: n1 }'];
+    for (let i = 0; i < 100_000; i++) lines.push('  - *f');
+    const text = lines.join('\n') + '\n';
+    expect(text.length).toBeGreaterThan(600_000);
+    const p = problem(text);
+    // The first alias beyond the bound stands on line 3 + MAX_ALIASES + 1.
+    expect([p.file, p.line, p.field]).toEqual(['test.yaml', 4 + MAX_ALIASES, '']);
+    expect(p.message).toMatch(new RegExp(`too many YAML aliases \\(more than ${MAX_ALIASES}\\)`));
+  });
+
+  it('resolves MAX_ALIASES aliases, each to the last anchor of its name before it', () => {
+    const lines = ['protocol: alpha', 'faults:', '  - &f { at: 1s, heal: all }'];
+    for (let i = 1; i < MAX_ALIASES; i++) lines.push('  - *f');
+    lines.push('  - &f { at: 2s, crash: n1 }', '  - *f');
+    const s = parse(lines.join('\n') + '\n');
+    expect(s.faults.length).toBe(MAX_ALIASES + 2);
+    expect(s.faults.slice(0, MAX_ALIASES).every((f) => f.action.kind === 'heal')).toBe(true);
+    expect(s.faults.slice(MAX_ALIASES).map((f) => f.action.kind)).toEqual(['crash', 'crash']);
+  });
+
+  it('never echoes a long value whole', () => {
+    const p = problem(`protocol: ${'z'.repeat(10_000)}\n`);
+    expect(p.message.length).toBeLessThan(300);
+    expect(p.message).toMatch(/\.\.\. \(10000 characters\)/);
+  });
+
   it('reports positions in JSON files too', () => {
     const p = inputProblem(() => parse('{\n  "protocol": "alpha",\n  "network": { "loss": 1.5 }\n}\n', 'x.json'));
     expect([p.file, p.line, p.column, p.field]).toEqual(['x.json', 3, 24, 'network.loss']);
@@ -220,4 +291,33 @@ describe('scenario files on disk', () => {
     writeFileSync(big, `protocol: alpha\ndescription: "${'x'.repeat(5 * 1024 * 1024)}"\n`);
     expect(inputProblem(() => loadScenario(big, FIXTURE_PROTOCOLS)).message).toMatch(/too large for a scenario file/);
   });
+
+  it('a binary file is "binary data, not a scenario", without echoing its bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'consensim-load-'));
+    const notUtf8 = join(dir, 'image.yaml');
+    const bytes = Buffer.alloc(9_700);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 131 + 7) % 256;
+    writeFileSync(notUtf8, bytes);
+    const a = inputProblem(() => loadScenario(notUtf8, FIXTURE_PROTOCOLS));
+    expect(a.message).toBe('binary data, not a scenario (the file is not UTF-8 text)');
+    const controls = join(dir, 'controls.yaml');
+    writeFileSync(controls, 'protocol: alpha\nname: x\u0000\u0001\u0002y\n');
+    const b = inputProblem(() => loadScenario(controls, FIXTURE_PROTOCOLS));
+    expect([b.file, b.line, b.message]).toEqual([controls, 2, 'binary data, not a scenario (expected YAML or JSON text)']);
+  });
+});
+
+describe('protocolOptions of every registered protocol: one rule at load time', () => {
+  const clusterSize = (p: (typeof PROTOCOLS)[number]): number => [3, 4, 5, 7].find((n) => (p.checkClusterSize?.(n) ?? null) === null) ?? 3;
+  for (const protocol of PROTOCOLS) {
+    for (const [name, spec] of Object.entries(protocol.options)) {
+      if (spec.type !== 'duration') continue;
+      it(`${protocol.name} ${name}: 0 is a located error (never "internal error" at run time)`, () => {
+        const text = `protocol: ${protocol.name}\nnodes: ${clusterSize(protocol)}\nprotocolOptions:\n  ${name}: 0\n`;
+        const p = inputProblem(() => parseScenario(text, 'zero.yaml', PROTOCOLS));
+        expect([p.file, p.line, p.column, p.field]).toEqual(['zero.yaml', 4, name.length + 5, `protocolOptions.${name}`]);
+        expect(p.message).toMatch(/expected a duration (above 0|of at least)/);
+      });
+    }
+  }
 });

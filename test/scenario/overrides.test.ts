@@ -16,7 +16,7 @@ describe('command-line overrides of a scenario', () => {
   it('--protocol switches a protocol-agnostic scenario and fills the new defaults', () => {
     const s = override('protocol: alpha\nnodes: 4\nprotocolOptions: { batch: 8 }\n', { protocol: 'beta', bugs: ['beta.no-digest-check'] });
     expect(s.protocol).toBe('beta');
-    expect(s.protocolOptions).toEqual({ checkpointEvery: 16 });
+    expect(s.protocolOptions).toEqual({ checkpointEvery: 16, tick: 10_000 });
     expect(s.bugs).toEqual(['beta.no-digest-check']);
   });
 
