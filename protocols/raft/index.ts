@@ -17,7 +17,7 @@ export const raft: ProtocolDefinition<RaftMessage, RaftView> = {
   options: RAFT_OPTIONS,
   bugs: RAFT_BUGS,
   createNode: (ctx) => new RaftNode(ctx.env, raftConfig(ctx.options, ctx.bugs)),
-  createMonitor: () => new RaftMonitor(),
+  createMonitor: (ctx) => new RaftMonitor(ctx),
   clientPolicy: (_nodes: number, options: ProtocolOptions, bugs: ReadonlySet<string>): ClientPolicy => {
     // A non-leader answers at once with a redirect; silence means the node is cut off or
     // crashed, so try the next one after about one election's worth of time.
