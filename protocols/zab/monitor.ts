@@ -9,6 +9,13 @@
  *    leader's proposals strictly increase (checked as PROPOSEs are sent).
  *  - acceptedEpoch ≥ currentEpoch on every server.
  *  - No committed transaction is ever removed from a history by TRUNC or SNAP.
+ * And two steps the proof of those rests on, checked when they are taken (Junqueira, Reed and
+ * Serafini, "Zab: High-performance broadcast for primary-backup systems", DSN 2011, §IV):
+ *  - zab.epoch-promise: a follower promises an epoch (a counted ACK-E) at most once and to one
+ *    leader, and never an epoch below one it promised before (Phase 1: it accepts NEWEPOCH(e′)
+ *    only if e′ > f.p), crashes included. A leader's own epoch counts as its promise.
+ *  - zab.initial-history: a leader establishing epoch e holds, in its initial history, every
+ *    transaction committed so far, in commit order (the property Phase 1 exists to give).
  * The applied-prefix agreement of the machines is checked by the host for every protocol.
  */
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
@@ -34,6 +41,8 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
   /** Per epoch, the last zxid counter its leader proposed. */
   private readonly lastProposed = new Map<number, number>();
   private readonly progress = new Map<NodeId, NodeProgress>();
+  /** Per server, the highest epoch it promised and to whom (outlives crashes). */
+  private readonly promised = new Map<NodeId, { epoch: number; leader: NodeId }>();
 
   constructor(context: MonitorContext) {
     for (const node of context.nodes) this.progress.set(node, { checked: 0, truncations: 0 });
@@ -51,7 +60,8 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
     return this.checkLeadership(node, view) ?? this.checkTruncation(node, view, progress) ?? this.checkDelivered(node, view, progress);
   }
 
-  onSend(from: NodeId, _to: NodeId, msg: ZabMessage): InvariantFinding | null {
+  onSend(from: NodeId, to: NodeId, msg: ZabMessage): InvariantFinding | null {
+    if (msg.type === 'ACK-E') return msg.currentEpoch === -1 ? null : this.promise(from, msg.epoch, to);
     if (msg.type !== 'PROPOSE') return null;
     const { epoch, counter } = msg.txn.zxid;
     const owner = this.leaderOfEpoch.get(epoch);
@@ -72,10 +82,37 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
     const owner = this.leaderOfEpoch.get(view.epoch);
     if (owner === undefined) {
       this.leaderOfEpoch.set(view.epoch, node);
-      return null;
+      return this.promise(node, view.epoch, node) ?? this.checkInitialHistory(node, view);
     }
     if (owner === node) return null;
     return finding('zab.leadership', `${node} and ${owner} both established epoch ${view.epoch}`, [node, owner]);
+  }
+
+  /** A counted ACK-E (or a leader's own epoch): once per epoch, to one leader, epochs rising. */
+  private promise(follower: NodeId, epoch: number, leader: NodeId): InvariantFinding | null {
+    const earlier = this.promised.get(follower);
+    if (earlier === undefined || epoch > earlier.epoch) {
+      this.promised.set(follower, { epoch, leader });
+      return null;
+    }
+    if (epoch === earlier.epoch && leader === earlier.leader) return null;
+    const what = epoch === earlier.epoch ? `epoch ${epoch} to ${leader}` : `the lower epoch ${epoch} to ${leader}`;
+    return finding('zab.epoch-promise', `${follower} promised epoch ${earlier.epoch} to ${earlier.leader}, then ${what}`, [follower, earlier.leader, leader]);
+  }
+
+  /** Every transaction committed so far is in the new leader's history, at its place. */
+  private checkInitialHistory(node: NodeId, view: ZabView): InvariantFinding | null {
+    for (let i = 0; i < this.delivered.length; i++) {
+      const txn = view.history[i];
+      if (txn !== undefined && zxidNumber(txn.zxid) === this.delivered[i]) continue;
+      return finding(
+        'zab.initial-history',
+        `${node} establishes epoch ${view.epoch ?? '?'} with ${txn === undefined ? 'no transaction' : formatZxid(txn.zxid)} at index ${i}, ` +
+          `where ${this.deliveredBy[i] ?? '?'} committed another`,
+        [node],
+      );
+    }
+    return null;
   }
 
   private checkTruncation(node: NodeId, view: ZabView, progress: NodeProgress): InvariantFinding | null {
