@@ -240,8 +240,11 @@ export interface MonitorContext {
 export interface InvariantMonitor<M, V extends NodeView = NodeView> {
   afterStep(node: NodeId, view: V, time: number): InvariantFinding | null;
   onSend?(from: NodeId, to: NodeId, msg: M, time: number): InvariantFinding | null;
-  /** The node crashed: its next view comes from a fresh incarnation. */
-  onCrash?(node: NodeId): void;
+  /**
+   * The node crashed: its next view comes from a fresh incarnation. `amnesia` is true when the
+   * crash also wiped its durable storage (what it persisted is gone too).
+   */
+  onCrash?(node: NodeId, amnesia: boolean): void;
 }
 
 /**
