@@ -180,6 +180,16 @@ export interface BugDefinition {
   readonly description: string;
 }
 
+/**
+ * An online invariant a protocol's monitor checks: its name as findings report it, the rule in
+ * one sentence, and where the rule comes from (paper and section). Shown by `consensim list`.
+ */
+export interface InvariantDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly source: string;
+}
+
 /** Declarative option schema: the scenario loader validates `protocolOptions` against it. */
 export type OptionSpec =
   | { readonly type: 'duration'; readonly default: string; readonly description: string }
@@ -271,6 +281,8 @@ export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> 
   readonly description: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly bugs: readonly BugDefinition[];
+  /** What its monitor checks (for `consensim list` and the docs); absent: not described. */
+  readonly invariants?: readonly InvariantDefinition[];
   /** Cluster sizes this protocol accepts (PBFT: 3f+1); a reason when not. */
   checkClusterSize?(nodes: number): string | null;
   createNode(ctx: CreateContext<M>): ProtocolNode<M, V>;

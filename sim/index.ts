@@ -5,3 +5,4 @@ export type { RunResult, RunChecks, RunStats, InvariantViolation, SweepResult, S
 export type { Scenario } from './scenario/types.js';
 export type { HistoryEvent } from './history/types.js';
 export { InputError, inputError, formatProblem } from './errors.js';
+export { HOST_INVARIANTS } from './world/applied.js';

@@ -42,7 +42,7 @@
  */
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
 import { BUG_AMNESIA, BUG_SKIP_PHASE1, BUG_STALE_PROMISE, MultiPaxosNode } from './node.js';
-import { MultiPaxosMonitor } from './monitor.js';
+import { MultiPaxosMonitor, MULTIPAXOS_INVARIANTS } from './monitor.js';
 import type { MultiPaxosMessage, MultiPaxosOptions, MultiPaxosView } from './types.js';
 
 export type { MultiPaxosMessage, MultiPaxosView } from './types.js';
@@ -114,6 +114,7 @@ export const multipaxos: ProtocolDefinition<MultiPaxosMessage, MultiPaxosView> =
   createNode(ctx) {
     return new MultiPaxosNode(ctx.env, readOptions(ctx.options), ctx.bugs);
   },
+  invariants: MULTIPAXOS_INVARIANTS,
   createMonitor(ctx) {
     return new MultiPaxosMonitor(ctx);
   },

@@ -27,6 +27,7 @@
  * (a leader votes locally, without a message). Applied-prefix agreement is checked by the host.
  */
 import { majority } from '../api.js';
+import type { InvariantDefinition } from '../api.js';
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
 import { compareBallots, formatBallot, sameBallot, valueKey } from './ballot.js';
 import type { Ballot, MultiPaxosMessage, MultiPaxosView, PromisedSlot, SlotValue } from './types.js';
@@ -296,3 +297,14 @@ function findTally(tallies: readonly Tally[] | undefined, ballot: Ballot): Tally
   for (const tally of tallies) if (sameBallot(tally.ballot, ballot)) return tally;
   return undefined;
 }
+
+/** What this monitor checks, for `consensim list` and docs/multipaxos.md. */
+export const MULTIPAXOS_INVARIANTS: readonly InvariantDefinition[] = [
+  { name: "one-value-per-slot", description: "No slot chooses two values (chosen = accepted by a majority at one ballot).", source: "Paxos Made Simple §2.1-2.2" },
+  { name: "p2b", description: "Once v is chosen in a slot at ballot b, every Accept there at a higher ballot carries v.", source: "Paxos Made Simple §2.2, P2b" },
+  { name: "unique-ballot", description: "Two Accepts for one slot at one ballot carry the same value.", source: "Paxos Made Simple §2.5" },
+  { name: "promise-monotonic", description: "An acceptor's promised ballot never decreases, crashes included.", source: "Paxos Made Simple §2.5" },
+  { name: "p2c", description: "A leader's Accept in a slot carries the value of the highest-numbered vote its counted Promises reported there; any value only where none reported one.", source: "Paxos Made Simple §2.2, P2c" },
+  { name: "promise-current-ballot", description: "Every Promise a leader counted was made to the ballot it leads with.", source: "Paxos Made Simple §2.2, phase 2(a)" },
+  { name: "p1a", description: "An acceptor never votes at a ballot below one it has promised.", source: "Paxos Made Simple §2.2, P1a" },
+];

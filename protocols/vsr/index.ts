@@ -38,7 +38,7 @@
  */
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
 import type { VsrMessage } from './messages.js';
-import { VsrMonitor } from './monitor.js';
+import { VsrMonitor, VSR_INVARIANTS } from './monitor.js';
 import { VSR_BUGS, VSR_OPTIONS, vsrSettings } from './options.js';
 import { VsrReplica, type VsrView } from './replica.js';
 
@@ -59,6 +59,7 @@ export const vsr: ProtocolDefinition<VsrMessage, VsrView> = {
   options: VSR_OPTIONS,
   bugs: VSR_BUGS,
   createNode: (ctx) => new VsrReplica(ctx),
+  invariants: VSR_INVARIANTS,
   createMonitor: (ctx) => new VsrMonitor(ctx),
   clientPolicy,
 };

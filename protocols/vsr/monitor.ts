@@ -12,6 +12,7 @@
  * - prepare-ok-holds-prefix: PrepareOk(v, n) means the sender holds ops 1..n in view v (§4.1).
  */
 import { majority, type InvariantFinding, type InvariantMonitor, type MonitorContext, type NodeId } from '../api.js';
+import type { InvariantDefinition } from '../api.js';
 import { commandKey, type Command } from '../kv.js';
 import type { DoViewChange, Log, VsrMessage } from './messages.js';
 import type { VsrView } from './replica.js';
@@ -309,3 +310,14 @@ function sameLog(a: Log, b: Log): boolean {
   }
   return true;
 }
+
+/** What this monitor checks, for `consensim list` and docs/vsr.md. */
+export const VSR_INVARIANTS: readonly InvariantDefinition[] = [
+  { name: "one-primary-per-view", description: "Only primary(v) sends Prepare, Commit or StartView for view v.", source: "VR Revisited §4" },
+  { name: "committed-op-kept", description: "An op committed at op-number p stays at p on every replica and in every later StartView.", source: "VR Revisited §4.2, §8" },
+  { name: "recovering-replica-silent", description: "A restarted replica sends no PrepareOk, StartViewChange or DoViewChange before f+1 RecoveryResponses with its nonce.", source: "VR Revisited §4.3" },
+  { name: "prepare-ok-holds-prefix", description: "PrepareOk(v, n) means the sender holds ops 1..n in view v.", source: "VR Revisited §4.1 step 4" },
+  { name: "commit-quorum", description: "A primary's commit-number in view v never exceeds what it and f backups acknowledged in v (beyond what the view started with).", source: "VR Revisited §4.1 step 5" },
+  { name: "log-selection", description: "The StartView log is the DoViewChange log with the largest v′, then the largest op-number, among those gathered.", source: "VR Revisited §4.2 step 3" },
+  { name: "recovery-hears-primary", description: "A replica that lost its state leaves recovery with the log of the primary of the view it adopts.", source: "VR Revisited §4.3 step 3" },
+];

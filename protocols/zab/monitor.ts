@@ -19,6 +19,7 @@
  * The applied-prefix agreement of the machines is checked by the host for every protocol.
  */
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
+import type { InvariantDefinition } from '../api.js';
 import type { ZabMessage } from './messages.js';
 import type { ZabView } from './node.js';
 import { compareZxid, formatZxid, type Txn, zxidNumber } from './zxid.js';
@@ -157,3 +158,14 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
     return null;
   }
 }
+
+/** What this monitor checks, for `consensim list` and docs/zab.md. */
+export const ZAB_INVARIANTS: readonly InvariantDefinition[] = [
+  { name: "zab.leadership", description: "At most one server establishes each epoch (reaches synchronization, or proposes in it).", source: "Junqueira, Reed, Serafini 2011; ZooKeeper TLA+ spec" },
+  { name: "zab.prefix-consistency", description: "The i-th committed transaction is the same on every server.", source: "Junqueira, Reed, Serafini 2011 (agreement, total order)" },
+  { name: "zab.primary-order", description: "Committed zxids increase along the delivered sequence, and each leader's proposals increase.", source: "Junqueira, Reed, Serafini 2011 (local and global primary order)" },
+  { name: "zab.epochs", description: "acceptedEpoch ≥ currentEpoch on every server.", source: "Junqueira, Reed, Serafini 2011 (f.p and f.a)" },
+  { name: "zab.committed-truncated", description: "No committed transaction is removed from a history by TRUNC or SNAP.", source: "ZOOKEEPER-4643" },
+  { name: "zab.epoch-promise", description: "A follower promises (a counted ACK-E) each epoch at most once, to one leader, and never below an epoch it promised.", source: "Junqueira, Reed, Serafini 2011, Phase 1 (NEWEPOCH(e′) accepted only if e′ > f.p)" },
+  { name: "zab.initial-history", description: "A leader establishing an epoch holds every transaction committed so far in its initial history.", source: "Junqueira, Reed, Serafini 2011, Phases 1-2 (initial history)" },
+];

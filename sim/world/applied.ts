@@ -10,9 +10,23 @@
  * whatever that outcome was — both from `apply` and from `cached`. The machine keeps its own
  * record of first executions, independent of the session table it checks.
  */
-import type { NodeId, ReplicatedMachine } from '../../protocols/api.js';
+import type { InvariantDefinition, NodeId, ReplicatedMachine } from '../../protocols/api.js';
 import { commandKey, KvMachine, type Command, type MachineSnapshot, type OpResult } from '../../protocols/kv.js';
 import type { InvariantViolation } from '../result.js';
+
+/** The invariants the host checks for every protocol (shown by `consensim list`). */
+export const HOST_INVARIANTS: readonly InvariantDefinition[] = [
+  {
+    name: 'applied-prefix',
+    description: "Every correct node's applied command sequence is a prefix of the longest one (state machine safety on the machine).",
+    source: 'Schneider 1990 (state machine replication); Raft Figure 3',
+  },
+  {
+    name: 'exactly-once',
+    description: 'On each correct replica a (client, request id) changes the data at most once, and a retry gets the result recorded when it executed.',
+    source: 'Raft §8; VR Revisited §4.1 (client-table); Castro & Liskov 1999 §4.1 (last reply)',
+  },
+];
 
 export class AppliedLedger {
   /** The longest applied sequence seen so far (commands are frozen values shared with the nodes). */
