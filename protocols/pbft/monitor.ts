@@ -73,7 +73,8 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
       case 'prepare':
         return msg.replica === from ? this.checkVote(from, msg.view, msg.seq, msg.digest, 'PREPARE') : null;
       case 'pre-prepare':
-        return this.checkVote(from, msg.view, msg.seq, msg.digest, 'PRE-PREPARE');
+        // Its own proposal only: a replica may pass on a PRE-PREPARE its primary signed.
+        return msg.sig.signer === from ? this.checkVote(from, msg.view, msg.seq, msg.digest, 'PRE-PREPARE') : null;
       case 'view-change':
         return msg.replica === from ? this.checkViewChange(from, msg) : null;
       default:

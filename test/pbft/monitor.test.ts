@@ -69,6 +69,13 @@ describe('PBFT proof steps (Castro & Liskov, §4.2 and §4.4)', () => {
     expect(m.onSend?.('n4', 'n2', prepare('n4', 0, 7, 'b'), 0)).toBeNull(); // a traitor may
   });
 
+  it('prepare-once: a correct primary proposing two digests at one (view, seq); a PRE-PREPARE passed on is not its vote', () => {
+    const m = full();
+    expect(m.onSend?.('n1', 'n2', prePrepare(0, 5, 'a'), 0)).toBeNull();
+    expect(m.onSend?.('n3', 'n2', prePrepare(0, 5, 'z'), 0)).toBeNull(); // n3 relays n1's message
+    expect(m.onSend?.('n1', 'n3', prePrepare(0, 5, 'b'), 0)).toMatchObject({ name: 'prepare-once', nodes: ['n1'] });
+  });
+
   it('new-view-o: a replica entering a view with an O that V does not imply', () => {
     const vcs = [
       viewChange('n1', 1, 0, [cert(0, 1, 'a'), cert(0, 3, 'c')]),
