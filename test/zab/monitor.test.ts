@@ -119,4 +119,12 @@ describe('Zab proof steps (Junqueira, Reed, Serafini 2011, §IV)', () => {
     const finding = m.afterStep('n3', view({ role: 'leading', phase: 'synchronization', epoch: 3, history: [txn(1, 1)] }));
     expect(finding).toMatchObject({ name: 'zab.initial-history', nodes: ['n3'] });
   });
+
+  it('initial-history: a stale prospective leader need not hold what a later epoch committed', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ history: [txn(1, 1), txn(3, 1)], commitIndex: 2, epoch: 3, acceptedEpoch: 3, currentEpoch: 3 }))).toBeNull();
+    // n3 was paused with ACK-Es for epoch 2 queued; it reaches synchronization of epoch 2 now.
+    expect(m.afterStep('n3', view({ role: 'leading', phase: 'synchronization', epoch: 2, acceptedEpoch: 2, history: [txn(1, 1)] }))).toBeNull();
+    expect(m.afterStep('n2', view({ role: 'leading', phase: 'synchronization', epoch: 4, acceptedEpoch: 4, history: [txn(1, 1)] }))).toMatchObject({ name: 'zab.initial-history' });
+  });
 });
