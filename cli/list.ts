@@ -3,11 +3,13 @@
  * (and any protocol module named with `--protocol`), their byzantine behaviours and their bug
  * variants. `--json` prints `{ scenarios: [{ name, file, protocol, description }], protocols:
  * [name], bugs: [{ name, protocol, description }], byzantine: [{ name, protocol, description }] }`
- * (the command-line contract's shape, plus `byzantine` at the end so the JSON holds everything the
- * text listing shows).
+ * (the command-line contract's shape, plus `byzantine` so the JSON holds everything the text
+ * listing shows), plus, added compatibly, `invariants: [{ name, protocol, description, source }]`
+ * (each protocol's online invariants) and `hostInvariants: [{ name, description, source }]` (the
+ * ones the host checks for every protocol).
  */
 import type { Command } from 'commander';
-import { loadCatalogue, resolveProtocol, type AnyProtocol, type ProtocolSet } from '../sim/index.js';
+import { HOST_INVARIANTS, loadCatalogue, resolveProtocol, type AnyProtocol, type ProtocolSet } from '../sim/index.js';
 import { collect, displayPath } from './args.js';
 import { chalk, printLine } from './output.js';
 import { bundledProtocols } from './protocols.js';
@@ -18,6 +20,8 @@ export interface ListResult {
   readonly bugs: { name: string; protocol: string; description: string }[];
   /** Extension: what `byzantine: { nN: NAME }` accepts, per protocol. */
   readonly byzantine: { name: string; protocol: string; description: string }[];
+  readonly invariants: { name: string; protocol: string; description: string; source: string }[];
+  readonly hostInvariants: { name: string; description: string; source: string }[];
 }
 
 /** The listing over `set` (default: the bundled protocols). */
@@ -31,7 +35,9 @@ export function listing(set: ProtocolSet = bundledProtocols()): { result: ListRe
   }
   const bugs = protocols.flatMap((p) => p.bugs.map((b) => ({ name: b.name, protocol: p.name, description: b.description })));
   const byzantine = protocols.flatMap((p) => Object.entries(p.byzantine ?? {}).map(([name, b]) => ({ name, protocol: p.name, description: b.description })));
-  return { result: { scenarios, protocols: protocols.map((p) => p.name), bugs, byzantine }, invalid, protocols };
+  const invariants = protocols.flatMap((p) => (p.invariants ?? []).map((i) => ({ name: i.name, protocol: p.name, description: i.description, source: i.source })));
+  const hostInvariants = HOST_INVARIANTS.map((i) => ({ name: i.name, description: i.description, source: i.source }));
+  return { result: { scenarios, protocols: protocols.map((p) => p.name), bugs, byzantine, invariants, hostInvariants }, invalid, protocols };
 }
 
 /** The bundled protocols plus every module named with `--protocol`. */
@@ -77,6 +83,10 @@ function listLines(result: ListResult, invalid: { file: string; error: string }[
     lines.push('', chalk.bold('Byzantine behaviours (scenario key byzantine: { n1: NAME })'));
     for (const p of byzantine) lines.push(`  ${chalk.cyan(p.name.padEnd(12))} ${result.byzantine.filter((b) => b.protocol === p.name).map((b) => b.name).join(', ')}`);
   }
+  lines.push('', chalk.bold('Online invariants (checked as each step happens; the first violation stops the run)'));
+  const nameWidth = Math.max(0, ...result.invariants.map((i) => i.name.length), ...result.hostInvariants.map((i) => i.name.length));
+  for (const i of result.hostInvariants) lines.push(`  ${chalk.cyan('every'.padEnd(12))} ${i.name.padEnd(nameWidth)}  ${i.description} (${i.source})`);
+  for (const i of result.invariants) lines.push(`  ${chalk.cyan(i.protocol.padEnd(12))} ${i.name.padEnd(nameWidth)}  ${i.description} (${i.source})`);
   lines.push('', chalk.bold('Bug variants (run with --bug NAME)'));
   const bugWidth = Math.max(0, ...result.bugs.map((b) => b.name.length));
   for (const b of result.bugs) lines.push(`  ${b.name.padEnd(bugWidth)}  ${firstSentence(b.description)}`);

@@ -180,6 +180,16 @@ export interface BugDefinition {
   readonly description: string;
 }
 
+/**
+ * An online invariant a protocol's monitor checks: its name as findings report it, the rule in
+ * one sentence, and where the rule comes from (paper and section). Shown by `consensim list`.
+ */
+export interface InvariantDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly source: string;
+}
+
 /** Declarative option schema: the scenario loader validates `protocolOptions` against it. */
 export type OptionSpec =
   | {
@@ -256,8 +266,11 @@ export interface MonitorContext {
 export interface InvariantMonitor<M, V extends NodeView = NodeView> {
   afterStep(node: NodeId, view: V, time: number): InvariantFinding | null;
   onSend?(from: NodeId, to: NodeId, msg: M, time: number): InvariantFinding | null;
-  /** The node crashed: its next view comes from a fresh incarnation. */
-  onCrash?(node: NodeId): void;
+  /**
+   * The node crashed: its next view comes from a fresh incarnation. `amnesia` is true when the
+   * crash also wiped its durable storage (what it persisted is gone too).
+   */
+  onCrash?(node: NodeId, amnesia: boolean): void;
 }
 
 /**
@@ -286,7 +299,7 @@ export interface ScenarioShape {
   readonly options: ProtocolOptions;
   readonly bugs: ReadonlySet<string>;
   /** The workload's weights per operation kind. */
-  readonly mix: { readonly read: number; readonly write: number; readonly cas: number };
+  readonly mix: { readonly read: number; readonly write: number; readonly cas: number; readonly append?: number };
 }
 
 /** Why a scenario cannot run with a protocol: `field` is the scenario field to blame (`protocolOptions.w`). */
@@ -300,6 +313,8 @@ export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> 
   readonly description: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
   readonly bugs: readonly BugDefinition[];
+  /** What its monitor checks (for `consensim list` and the docs); absent: not described. */
+  readonly invariants?: readonly InvariantDefinition[];
   /** Cluster sizes this protocol accepts (PBFT: 3f+1); a reason when not. */
   checkClusterSize?(nodes: number): string | null;
   /**

@@ -95,6 +95,8 @@ export class KvMachine implements ReplicatedMachine {
   private data = new Map<string, Value>();
   private sessions = new Map<ClientId, Session>();
   private count = 0;
+  /** How many commands changed the data (lets the host tell a dedup from a second execution). */
+  private changes = 0;
   private hashLow = FNV_OFFSET;
   // `>>> 0`: XOR yields a signed 32-bit number, which would print as negative hex.
   private hashHigh = (FNV_OFFSET ^ 0x5bd1e995) >>> 0;
@@ -106,6 +108,11 @@ export class KvMachine implements ReplicatedMachine {
 
   get appliedCount(): number {
     return this.count;
+  }
+
+  /** Commands that changed the data so far (not part of the replicated state). */
+  get mutations(): number {
+    return this.changes;
   }
 
   cached(client: ClientId, reqId: number): OpResult | undefined {
@@ -165,16 +172,19 @@ export class KvMachine implements ReplicatedMachine {
       case 'read':
         return { type: 'ok', value: this.get(op.key) };
       case 'write':
+        this.changes++;
         this.data.set(op.key, op.value);
         return { type: 'ok', value: op.value };
       case 'cas': {
         if (this.get(op.key) !== op.expected) return { type: 'fail', reason: CAS_MISMATCH };
+        this.changes++;
         this.data.set(op.key, op.value);
         return { type: 'ok', value: op.value };
       }
       case 'append': {
         const current = this.get(op.key);
         const next = (current === null ? '' : String(current)) + op.value;
+        this.changes++;
         this.data.set(op.key, next);
         return { type: 'ok', value: next };
       }

@@ -69,3 +69,4 @@ export {
   formatTime,
 } from './explain/index.js';
 export type { Explanation, ExplainOptions, FailureFocus, LineFilter, LineKind, StoryLine, NodeState, Liveness } from './explain/index.js';
+export { HOST_INVARIANTS } from './world/applied.js';

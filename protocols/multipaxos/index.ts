@@ -43,7 +43,7 @@
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions, ScenarioProblem, ScenarioShape } from '../api.js';
 import { phase1QuorumSize, phase2QuorumSize } from './quorums.js';
 import { BUG_AMNESIA, BUG_DISJOINT_QUORUMS, BUG_SKIP_PHASE1, BUG_STALE_PROMISE, MultiPaxosNode } from './node.js';
-import { MultiPaxosMonitor } from './monitor.js';
+import { MultiPaxosMonitor, MULTIPAXOS_INVARIANTS } from './monitor.js';
 import type { MultiPaxosMessage, MultiPaxosOptions, MultiPaxosView } from './types.js';
 import { multipaxosNarrator } from './narrator.js';
 
@@ -158,6 +158,7 @@ export const multipaxos: ProtocolDefinition<MultiPaxosMessage, MultiPaxosView> =
     return new MultiPaxosNode(ctx.env, readOptions(ctx.env.nodes.length, ctx.options), ctx.bugs);
   },
   narrator: multipaxosNarrator,
+  invariants: MULTIPAXOS_INVARIANTS,
   createMonitor(ctx) {
     return new MultiPaxosMonitor(ctx);
   },

@@ -10,13 +10,28 @@
  * - promise-monotonic: an acceptor's promised ballot never decreases, crashes included (§2.5:
  *   an acceptor must remember what it promised "even if it fails and then restarts").
  *
+ * And the local steps the proof of P2ᵇ rests on, each checked when it is taken, so that a broken
+ * step is reported the first time it runs whatever the schedule does next:
+ * - p2c: a leader's Accept in a slot carries the value of the highest-numbered vote reported there
+ *   by the Promises its phase 1 counted (a value reported chosen counts as such a vote), and any
+ *   value only where none reported a vote (P2ᶜ, §2.2). The counted Promises come from the leader's
+ *   view; Accepts sent in the step that made it leader are checked right after that step.
+ * - promise-current-ballot: every Promise a leader counted was made to the very ballot it leads
+ *   with: the acceptor sent that ballot's Promise to it (or is the leader's own acceptor, which
+ *   promised the ballot). §2.2's phase 2 needs "a response to its prepare request (numbered n)
+ *   from a majority"; a Promise to an earlier ballot says nothing about votes cast since.
+ * - p1a: an acceptor never votes (Accepted, or a leader's own vote) at a ballot below one it has
+ *   promised (P1ᵃ, §2.2).
+ *
  * Votes are read from Accepted messages and from the `leaderAccepted` flag of Accept messages
  * (a leader votes locally, without a message). Applied-prefix agreement is checked by the host.
  */
+import { majority } from '../api.js';
+import type { InvariantDefinition } from '../api.js';
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
 import { compareBallots, formatBallot, sameBallot, valueKey } from './ballot.js';
 import { phase2QuorumSize } from './quorums.js';
-import type { Ballot, MultiPaxosMessage, MultiPaxosView, SlotValue } from './types.js';
+import type { Ballot, MultiPaxosMessage, MultiPaxosView, PromisedSlot, SlotValue } from './types.js';
 
 interface Tally {
   readonly ballot: Ballot;
@@ -33,6 +48,26 @@ interface Choice {
   readonly acceptors: readonly NodeId[];
 }
 
+/** What P2ᶜ lets a leader propose in one slot: the value of the highest vote its promises reported. */
+interface Mandate {
+  readonly value: SlotValue;
+  /** The vote's ballot; null when a promiser reported the value chosen. */
+  readonly ballot: Ballot | null;
+  readonly reporter: NodeId;
+}
+
+interface Leadership {
+  readonly ballot: Ballot;
+  readonly mandates: ReadonlyMap<number, Mandate>;
+}
+
+interface PendingAccept {
+  readonly from: NodeId;
+  readonly ballot: Ballot;
+  readonly slot: number;
+  readonly value: SlotValue;
+}
+
 /** Same value as the record's: the same object (the usual case) without building the key. */
 function sameAs(record: { readonly value: string; readonly valueObj: SlotValue }, value: SlotValue): boolean {
   return record.valueObj === value || record.value === valueKey(value);
@@ -46,12 +81,24 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private readonly chosen = new Map<number, Choice>();
   /** acceptor → highest promised ballot seen in its views, across incarnations. */
   private readonly promised = new Map<NodeId, Ballot>();
+  /** acceptor → the highest ballot it sent a Promise for (P1ᵃ's floor, with `promised`). */
+  private readonly promiseSent = new Map<NodeId, Ballot>();
+  /** `proposer|ballot` → acceptors that promised that ballot to that proposer. */
+  private readonly promisers = new Map<string, Set<NodeId>>();
+  /** node → the leadership its last view showed, with the P2ᶜ mandates of its counted promises. */
+  private readonly leading = new Map<NodeId, Leadership>();
+  /** Accepts sent by a node whose leadership the monitor has not seen yet (the step that made it leader). */
+  private pending: PendingAccept[] = [];
 
   constructor(ctx: MonitorContext) {
     this.quorum = phase2QuorumSize(ctx.nodes.length, ctx.options);
   }
 
   afterStep(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
+    return this.checkPromised(node, view) ?? this.checkLeadership(node, view) ?? this.drainPending(node);
+  }
+
+  private checkPromised(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
     const before = this.promised.get(node);
     if (before !== undefined && compareBallots(view.promised, before) < 0) {
       return {
@@ -64,14 +111,107 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     return null;
   }
 
-  onSend(from: NodeId, _to: NodeId, msg: MultiPaxosMessage): InvariantFinding | null {
+  onSend(from: NodeId, to: NodeId, msg: MultiPaxosMessage): InvariantFinding | null {
     if (msg.type === 'accept') {
-      const finding = this.checkAccept(from, msg.ballot, msg.slot, msg.value);
+      const finding = this.checkP2c(from, msg.ballot, msg.slot, msg.value) ?? this.checkAccept(from, msg.ballot, msg.slot, msg.value);
       if (finding !== null || !msg.leaderAccepted) return finding;
-      return this.vote(from, msg.ballot, msg.slot, msg.value);
+      return this.checkP1a(from, msg.ballot, msg.slot) ?? this.vote(from, msg.ballot, msg.slot, msg.value);
     }
-    if (msg.type === 'accepted') return this.vote(from, msg.ballot, msg.slot, msg.value);
+    if (msg.type === 'accepted') return this.checkP1a(from, msg.ballot, msg.slot) ?? this.vote(from, msg.ballot, msg.slot, msg.value);
+    if (msg.type === 'promise') this.promisedTo(from, to, msg.ballot);
     return null;
+  }
+
+  onCrash(node: NodeId): void {
+    this.leading.delete(node);
+  }
+
+  // ---- the proof's local steps -----------------------------------------------------------------
+
+  private promisedTo(acceptor: NodeId, proposer: NodeId, ballot: Ballot): void {
+    const key = `${proposer}|${formatBallot(ballot)}`;
+    let set = this.promisers.get(key);
+    if (set === undefined) {
+      set = new Set();
+      this.promisers.set(key, set);
+    }
+    set.add(acceptor);
+    const floor = this.promiseSent.get(acceptor);
+    if (floor === undefined || compareBallots(ballot, floor) > 0) this.promiseSent.set(acceptor, ballot);
+  }
+
+  /** P1ᵃ: no vote below a ballot this acceptor promised in an earlier step (or sent a Promise for). */
+  private checkP1a(acceptor: NodeId, ballot: Ballot, slot: number): InvariantFinding | null {
+    for (const floor of [this.promised.get(acceptor), this.promiseSent.get(acceptor)]) {
+      if (floor === undefined || compareBallots(ballot, floor) >= 0) continue;
+      return {
+        name: 'p1a',
+        detail: `${acceptor} votes in slot ${slot} at ballot ${formatBallot(ballot)} after promising ${formatBallot(floor)}`,
+        nodes: [acceptor],
+      };
+    }
+    return null;
+  }
+
+  /**
+   * A node that now leads a ballot the monitor has not seen it lead: its counted promises must be
+   * for that ballot; their reports fix what it may propose in each slot (P2ᶜ).
+   */
+  private checkLeadership(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
+    const ballot = view.ballot;
+    if (view.role === 'candidate' && ballot !== null && sameBallot(view.promised, ballot)) this.promisedTo(node, node, ballot);
+    if (view.role !== 'leader' || ballot === null || view.counted === null) {
+      this.leading.delete(node);
+      return null;
+    }
+    const known = this.leading.get(node);
+    if (known !== undefined && sameBallot(known.ballot, ballot)) return null;
+    const promisers = this.promisers.get(`${node}|${formatBallot(ballot)}`);
+    const mandates = new Map<number, Mandate>();
+    for (const [acceptor, slots] of view.counted) {
+      const own = acceptor === node && sameBallot(view.promised, ballot);
+      if (!own && promisers?.has(acceptor) !== true) {
+        return {
+          name: 'promise-current-ballot',
+          detail: `${node} leads ballot ${formatBallot(ballot)} counting a Promise from ${acceptor}, which never promised it that ballot`,
+          nodes: [node, acceptor],
+        };
+      }
+      for (const entry of slots) addMandate(mandates, entry, acceptor);
+    }
+    this.leading.set(node, { ballot, mandates });
+    return null;
+  }
+
+  private drainPending(node: NodeId): InvariantFinding | null {
+    if (this.pending.length === 0) return null;
+    const rest: PendingAccept[] = [];
+    let found: InvariantFinding | null = null;
+    for (const accept of this.pending) {
+      if (accept.from !== node) rest.push(accept);
+      else if (found === null) found = this.checkP2c(accept.from, accept.ballot, accept.slot, accept.value, true);
+    }
+    this.pending = rest;
+    return found;
+  }
+
+  /** P2ᶜ for one Accept; `settled` once the sender's step is over (no leadership: nothing to check). */
+  private checkP2c(from: NodeId, ballot: Ballot, slot: number, value: SlotValue, settled = false): InvariantFinding | null {
+    const leadership = this.leading.get(from);
+    if (leadership === undefined || !sameBallot(leadership.ballot, ballot)) {
+      if (!settled && this.pending.length < PENDING_MAX) this.pending.push({ from, ballot, slot, value });
+      return null;
+    }
+    const mandate = leadership.mandates.get(slot);
+    if (mandate === undefined || mandate.value === value || valueKey(mandate.value) === valueKey(value)) return null;
+    const vote = mandate.ballot === null ? 'reported it chosen' : `voted for it at ballot ${formatBallot(mandate.ballot)}`;
+    return {
+      name: 'p2c',
+      detail:
+        `${from} proposes ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, but the promises it counted ` +
+        `name ${valueKey(mandate.value)} there (${mandate.reporter} ${vote})`,
+      nodes: [from, mandate.reporter],
+    };
   }
 
   /** The proposal itself: P2ᵇ and ballot uniqueness. */
@@ -139,8 +279,33 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   }
 }
 
+/** Accepts waiting for their sender's step to end: one step's worth of proposals (the window, twice). */
+const PENDING_MAX = 4096;
+
+/** Keep, per slot, the highest-numbered vote reported; a value reported chosen outranks any vote. */
+function addMandate(mandates: Map<number, Mandate>, entry: PromisedSlot, reporter: NodeId): void {
+  const current = mandates.get(entry.slot);
+  if (entry.kind === 'chosen') {
+    if (current === undefined || current.ballot !== null) mandates.set(entry.slot, { value: entry.value, ballot: null, reporter });
+    return;
+  }
+  if (current !== undefined && (current.ballot === null || compareBallots(entry.ballot, current.ballot) <= 0)) return;
+  mandates.set(entry.slot, { value: entry.value, ballot: entry.ballot, reporter });
+}
+
 function findTally(tallies: readonly Tally[] | undefined, ballot: Ballot): Tally | undefined {
   if (tallies === undefined) return undefined;
   for (const tally of tallies) if (sameBallot(tally.ballot, ballot)) return tally;
   return undefined;
 }
+
+/** What this monitor checks, for `consensim list` and docs/multipaxos.md. */
+export const MULTIPAXOS_INVARIANTS: readonly InvariantDefinition[] = [
+  { name: "one-value-per-slot", description: "No slot chooses two values (chosen = accepted by a majority at one ballot).", source: "Paxos Made Simple §2.1-2.2" },
+  { name: "p2b", description: "Once v is chosen in a slot at ballot b, every Accept there at a higher ballot carries v.", source: "Paxos Made Simple §2.2, P2b" },
+  { name: "unique-ballot", description: "Two Accepts for one slot at one ballot carry the same value.", source: "Paxos Made Simple §2.5" },
+  { name: "promise-monotonic", description: "An acceptor's promised ballot never decreases, crashes included.", source: "Paxos Made Simple §2.5" },
+  { name: "p2c", description: "A leader's Accept in a slot carries the value of the highest-numbered vote its counted Promises reported there; any value only where none reported one.", source: "Paxos Made Simple §2.2, P2c" },
+  { name: "promise-current-ballot", description: "Every Promise a leader counted was made to the ballot it leads with.", source: "Paxos Made Simple §2.2, phase 2(a)" },
+  { name: "p1a", description: "An acceptor never votes at a ballot below one it has promised.", source: "Paxos Made Simple §2.2, P1a" },
+];

@@ -65,6 +65,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private campaign: Campaign | null = null;
   /** The ballot this node leads with (leader only). */
   private leaderBallot: Ballot | null = null;
+  /** The promises that made this node leader (shown to the monitor, which checks P2ᶜ against them). */
+  private counted: ReadonlyMap<NodeId, readonly PromisedSlot[]> | null = null;
   private leaderHint: NodeId | null = null;
   /** The highest ballot seen in any message: a new ballot must exceed it. */
   private highestSeen: Ballot = BALLOT_ZERO;
@@ -176,6 +178,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       ballot: own,
       openSlots: this.proposals.size,
       queued: this.queue.length,
+      counted: this.role === 'leader' ? this.counted : null,
     };
   }
 
@@ -241,6 +244,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private becomeLeader(campaign: Campaign): void {
     this.campaign = null;
     this.leaderBallot = campaign.ballot;
+    this.counted = campaign.promises;
     this.leaderHint = this.env.id;
     this.setRole('leader');
     this.env.cancelTimer('resend');
@@ -462,6 +466,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.setRole('follower');
     this.campaign = null;
     this.leaderBallot = null;
+    this.counted = null;
     this.leaderHint = hint;
     if (this.options.leader === 'none') {
       // Our own clients' commands that were in flight: we will propose them again ourselves.

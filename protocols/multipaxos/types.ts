@@ -82,6 +82,11 @@ export interface MultiPaxosView extends NodeView {
   readonly openSlots: number;
   /** Client requests waiting for a free slot. */
   readonly queued: number;
+  /**
+   * Leader only: the Promises its phase 1 counted, acceptor → the slots it reported (the live map:
+   * read it at once). The monitor checks P2ᶜ and the promises' ballot against it.
+   */
+  readonly counted: ReadonlyMap<NodeId, readonly PromisedSlot[]> | null;
 }
 
 export interface MultiPaxosOptions {

@@ -8,7 +8,7 @@
  * so no behaviour invents a client request: they reorder, drop, duplicate and replace requests
  * with the null request, which is what a signature check would still allow.
  */
-import type { ByzantineBehaviour, ByzantineHooks, ClientId, ClientReply, NodeEnv, NodeId, ProtocolNode } from '../api.js';
+import type { ByzantineBehaviour, ByzantineHooks, ClientId, ClientReply, Command, NodeEnv, NodeId, ProtocolNode } from '../api.js';
 import {
   type CheckpointBody,
   type CommitBody,
@@ -20,7 +20,9 @@ import {
   type Signed,
   type ViewChangeBody,
   bodyOf,
+  faultsTolerated,
   primaryOf,
+  requestDigest,
   sign,
 } from './messages.js';
 import type { PbftView } from './view.js';
@@ -203,7 +205,158 @@ const lyingReplies = behaviour('lying-replies', 'Follows the protocol but report
   return { env: rewrite(env, { reply }) };
 });
 
-const CHOICES: readonly ByzantineBehaviour<PbftMessage>[] = [silent, equivocate, corruptDigest, staleViewChange, forgedNewView, flood, selective, lyingReplies];
+/**
+ * The two quorum-sized sides a traitor lies to: A = the first 2f+1 replicas, B = the last 2f+1.
+ * They overlap in f+1 replicas (at least one correct), which is what defeats the lie: a correct
+ * replica accepts one PRE-PREPARE per (view, number) and prepares once. Every traitor derives the
+ * same sides from the node list, so f traitors coordinate without exchanging a message.
+ */
+function sides(env: Env): { readonly a: ReadonlySet<NodeId>; readonly b: ReadonlySet<NodeId> } {
+  const quorum = 2 * faultsTolerated(env.nodes.length) + 1;
+  return { a: new Set(env.nodes.slice(0, quorum)), b: new Set(env.nodes.slice(-quorum)) };
+}
+
+/**
+ * Sends the true message to side A and a conflicting one for the null request to side B (both to
+ * the overlap, in an order that alternates with the number, so the overlap splits too). As
+ * primary this is a PRE-PREPARE equivocation; as any replica, a PREPARE/COMMIT for each side.
+ */
+function splitSend(env: Env, lies: Lies<PbftMessage>, to: NodeId, msg: PbftMessage, side: ReturnType<typeof sides>): void {
+  const lie = (): PbftMessage | null => {
+    if (msg.type === 'pre-prepare' && msg.request !== null) return lies.get(`pp/${msg.view}/${msg.seq}`, () => forge(env, msg, { digest: NULL_DIGEST, request: null }));
+    if ((msg.type === 'prepare' || msg.type === 'commit') && msg.replica === env.id && msg.digest !== NULL_DIGEST) {
+      return lies.get(`${msg.type}/${msg.view}/${msg.seq}`, () => forge<PrepareBody | CommitBody>(env, msg, { digest: NULL_DIGEST }));
+    }
+    return null;
+  };
+  const conflicting = lie();
+  if (conflicting === null) return env.send(to, msg);
+  const inA = side.a.has(to);
+  const inB = side.b.has(to);
+  if (inA && inB) {
+    const order = 'seq' in msg && (msg.seq + env.nodes.indexOf(to)) % 2 === 0 ? [msg, conflicting] : [conflicting, msg];
+    for (const m of order) env.send(to, m);
+  } else {
+    env.send(to, inB ? conflicting : msg);
+  }
+}
+
+/** Equivocation aimed at quorums: each conflicting message reaches a quorum-sized set of replicas. */
+const equivocateQuorum = behaviour(
+  'equivocate-quorum',
+  'Each PRE-PREPARE, PREPARE and COMMIT goes true to the first 2f+1 replicas and for the null request to the last 2f+1 (the overlap gets both).',
+  (env) => {
+    const lies = new Lies<PbftMessage>();
+    const side = sides(env);
+    return { env: rewrite(env, { send: (to, msg) => splitSend(env, lies, to, msg, side) }) };
+  },
+);
+
+/** A VIEW-CHANGE with a valid stable checkpoint and an empty P: every prepared certificate hidden. */
+function hideCertificates(env: Env, lies: Lies<PbftMessage>, vc: Signed<ViewChangeBody>): PbftMessage {
+  return vc.prepared.length === 0 ? vc : lies.get(`vc/${vc.view}`, () => forge(env, vc, { prepared: [] }));
+}
+
+/**
+ * f traitors acting as one, with no message between them: each follows the same plan, derived
+ * from the node list. As primary it equivocates towards the two quorum-sized sides; as a backup
+ * it votes for both sides' requests (PREPARE and COMMIT for the true digest to side A, for the
+ * null request to side B), so the primary's lie gets every traitor's vote on each side; in a view
+ * change it hides its prepared certificates, so whatever one side prepared has the fewest
+ * witnesses possible.
+ */
+const colluding = behaviour(
+  'colluding',
+  'Traitors that act as one (same plan, no messages): equivocate towards two quorum-sized sides, vote for both sides, hide certificates in view changes.',
+  (env) => {
+    const lies = new Lies<PbftMessage>();
+    const side = sides(env);
+    const send = (to: NodeId, msg: PbftMessage): void => {
+      if (msg.type === 'view-change' && msg.replica === env.id) return env.send(to, hideCertificates(env, lies, msg));
+      splitSend(env, lies, to, msg, side);
+    };
+    return { env: rewrite(env, { send }) };
+  },
+);
+
+/** Hides every prepared certificate in its VIEW-CHANGEs (the stable checkpoint stays valid). */
+const hiddenCertificates = behaviour(
+  'hide-certificates',
+  'Correct, except that its VIEW-CHANGEs carry no prepared certificates (a valid checkpoint and an empty P).',
+  (env) => {
+    const lies = new Lies<PbftMessage>();
+    const send = (to: NodeId, msg: PbftMessage): void => {
+      if (msg.type === 'view-change' && msg.replica === env.id) return env.send(to, hideCertificates(env, lies, msg));
+      env.send(to, msg);
+    };
+    return { env: rewrite(env, { send }) };
+  },
+);
+
+/** Old requests kept for replaying (bounded). */
+const REPLAY_MAX = 64;
+
+/**
+ * A primary that replays the past after a view change: once it sends its NEW-VIEW it multicasts
+ * the old PRE-PREPAREs it knows (those in V's certificates and its own from earlier views) as they
+ * were, then puts those old requests, re-signed for the new view, in place of the fresh requests
+ * it is asked to order. Correct replicas must refuse the old-view messages and execute a replayed
+ * request as a duplicate (the client table answers it without a second effect).
+ */
+const replayPrePrepares = behaviour(
+  'replay-pre-prepares',
+  'As a primary after a view change: re-sends old PRE-PREPAREs as they were and re-proposes old requests in place of new ones.',
+  (env) => {
+    const lies = new Lies<PbftMessage>();
+    const old: Signed<PrePrepareBody>[] = [];
+    const queue: Command[] = [];
+    let replayView = -1;
+    const remember = (pp: Signed<PrePrepareBody>): void => {
+      if (pp.request === null || old.some((o) => o.view === pp.view && o.seq === pp.seq)) return;
+      old.push(pp);
+      if (old.length > REPLAY_MAX) old.shift();
+    };
+    const send = (to: NodeId, msg: PbftMessage): void => {
+      if (msg.type === 'new-view' && primaryOf(msg.view, env.nodes) === env.id) {
+        for (const vc of msg.viewChanges) for (const cert of vc.prepared) remember(cert.prePrepare);
+        env.send(to, msg);
+        for (const pp of old) if (pp.view < msg.view) env.send(to, pp);
+        if (replayView !== msg.view) {
+          replayView = msg.view;
+          for (const pp of old) if (pp.request !== null && pp.view < msg.view) queue.push(pp.request);
+        }
+        return;
+      }
+      if (msg.type === 'pre-prepare' && msg.request !== null) {
+        if (msg.view === replayView) {
+          const replacement = lies.get(`pp/${msg.view}/${msg.seq}`, () => {
+            const request = queue.shift();
+            return request === undefined ? msg : forge(env, msg, { request, digest: requestDigest(request) });
+          });
+          return env.send(to, replacement);
+        }
+        remember(msg);
+      }
+      env.send(to, msg);
+    };
+    return { env: rewrite(env, { send }) };
+  },
+);
+
+const CHOICES: readonly ByzantineBehaviour<PbftMessage>[] = [
+  silent,
+  equivocate,
+  corruptDigest,
+  staleViewChange,
+  forgedNewView,
+  flood,
+  selective,
+  lyingReplies,
+  equivocateQuorum,
+  colluding,
+  hiddenCertificates,
+  replayPrePrepares,
+];
 
 /**
  * One of the behaviours above, drawn from the node's random stream at its first start and kept

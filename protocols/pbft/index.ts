@@ -42,7 +42,7 @@
 import type { ProtocolDefinition, ProtocolOptions } from '../api.js';
 import { BYZANTINE_BEHAVIOURS } from './byzantine.js';
 import { type PbftMessage, faultsTolerated } from './messages.js';
-import { PbftMonitor } from './monitor.js';
+import { PbftMonitor, PBFT_INVARIANTS } from './monitor.js';
 import { PbftReplica } from './replica.js';
 import type { PbftView } from './view.js';
 import { pbftNarrator } from './narrator.js';
@@ -85,6 +85,7 @@ export const pbft: ProtocolDefinition<PbftMessage, PbftView> = {
     });
   },
   narrator: pbftNarrator,
+  invariants: PBFT_INVARIANTS,
   createMonitor(ctx) {
     return new PbftMonitor(ctx);
   },

@@ -9,11 +9,24 @@
  *   number.
  * The applied-prefix invariant is the host's.
  *
+ * And the local steps the proofs of §4.4 rest on, checked when each is taken:
+ * - prepare-once: a correct replica sends PREPARE (a primary: PRE-PREPARE) for at most one digest
+ *   per (view, sequence number) (§4.2: a backup accepts a PRE-PREPARE only if it "has not accepted
+ *   a pre-prepare message for view v and sequence number n containing a different digest").
+ * - new-view-o: the NEW-VIEW a correct replica enters a view with has exactly the O that its V
+ *   implies (§4.4: min-s, max-s, the highest-view certificate per number, null requests in gaps),
+ *   recomputed here with the monitor's own code.
+ * - prepared-kept: every request a correct replica prepared above its stable checkpoint is in the
+ *   P set of every VIEW-CHANGE it sends later, with a certificate of that view or a later one, even
+ *   after a crash (the replica persists its certificates; only an amnesia crash, which counts the
+ *   replica against f, forgets them).
+ *
  * The monitor reads the journal each replica exposes in `inspect()` after every step. Memory grows
  * with the number of sequence numbers in the run (one small entry each), which the run bounds.
  */
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
-import type { PbftMessage } from './messages.js';
+import type { InvariantDefinition } from '../api.js';
+import { NULL_DIGEST, type NewViewBody, type PbftMessage, type Signed, type ViewChangeBody } from './messages.js';
 import type { PbftEvent, PbftView } from './view.js';
 
 interface Seen {
@@ -30,6 +43,16 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
   private readonly committed = new Map<number, Seen>();
   private readonly executed = new Map<number, Seen>();
   private readonly checkpoints = new Map<number, Seen>();
+  /** Correct replica → seq → the view and digest it last sent a PREPARE (or PRE-PREPARE) for. */
+  private readonly votes = new Map<NodeId, Map<number, { view: number; digest: string }>>();
+  /** Correct replica → seq → the latest view it prepared that number in (outlives plain crashes). */
+  private readonly preparedBy = new Map<NodeId, Map<number, number>>();
+  /** Correct replica → the NEW-VIEW it last entered a view with. */
+  private readonly enteredWith = new Map<NodeId, Signed<NewViewBody>>();
+  /** NEW-VIEWs already recomputed: null when O matches V, else what is wrong. */
+  private readonly newViews = new WeakMap<object, string | null>();
+  /** VIEW-CHANGEs already checked (one object is multicast to every peer). */
+  private readonly viewChanges = new WeakSet<object>();
 
   constructor(ctx: MonitorContext) {
     this.ctx = ctx;
@@ -38,10 +61,95 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
   afterStep(node: NodeId, view: PbftView): InvariantFinding | null {
     if (!this.ctx.isCorrect(node)) return null;
     for (const event of view.journal) {
+      if (event.kind === 'prepared') this.recordPrepared(node, event.seq, event.view);
       const finding = this.check(node, event);
       if (finding !== null) return finding;
     }
+    return view.newView === null || this.enteredWith.get(node) === view.newView ? null : this.checkNewView(node, view.newView);
+  }
+
+  onSend(from: NodeId, _to: NodeId, msg: PbftMessage): InvariantFinding | null {
+    switch (msg.type) {
+      case 'prepare':
+        return msg.replica === from ? this.checkVote(from, msg.view, msg.seq, msg.digest, 'PREPARE') : null;
+      case 'pre-prepare':
+        // Its own proposal only: a replica may pass on a PRE-PREPARE its primary signed.
+        return msg.sig.signer === from ? this.checkVote(from, msg.view, msg.seq, msg.digest, 'PRE-PREPARE') : null;
+      case 'view-change':
+        return msg.replica === from ? this.checkViewChange(from, msg) : null;
+      default:
+        return null;
+    }
+  }
+
+  onCrash(node: NodeId, amnesia: boolean): void {
+    // Without its disk a replica may contradict what it signed: it counts against f, as PBFT says.
+    if (amnesia) {
+      this.preparedBy.delete(node);
+      this.votes.delete(node);
+    }
+  }
+
+  // ---- the proof's local steps -------------------------------------------------------------------
+
+  private checkVote(node: NodeId, view: number, seq: number, digest: string, what: string): InvariantFinding | null {
+    if (!this.ctx.isCorrect(node)) return null;
+    let bySeq = this.votes.get(node);
+    if (bySeq === undefined) {
+      bySeq = new Map();
+      this.votes.set(node, bySeq);
+    }
+    const earlier = bySeq.get(seq);
+    if (earlier === undefined || earlier.view < view) {
+      bySeq.set(seq, { view, digest });
+      return null;
+    }
+    if (earlier.view > view || earlier.digest === digest) return null;
+    return finding('prepare-once', [node], `${node} sent ${what} for ${earlier.digest} and then for ${digest} at view ${view}, sequence number ${seq}`);
+  }
+
+  private recordPrepared(node: NodeId, seq: number, view: number): void {
+    let bySeq = this.preparedBy.get(node);
+    if (bySeq === undefined) {
+      bySeq = new Map();
+      this.preparedBy.set(node, bySeq);
+    }
+    if ((bySeq.get(seq) ?? -1) < view) bySeq.set(seq, view);
+  }
+
+  /** P must carry, for every number prepared above the stable checkpoint, a certificate at least as recent. */
+  private checkViewChange(node: NodeId, vc: Signed<ViewChangeBody>): InvariantFinding | null {
+    if (!this.ctx.isCorrect(node) || this.viewChanges.has(vc)) return null;
+    this.viewChanges.add(vc);
+    const bySeq = this.preparedBy.get(node);
+    if (bySeq === undefined) return null;
+    const carried = new Map<number, number>();
+    for (const cert of vc.prepared) carried.set(cert.prePrepare.seq, cert.prePrepare.view);
+    for (const [seq, view] of bySeq) {
+      if (seq <= vc.stableSeq) {
+        bySeq.delete(seq);
+        continue;
+      }
+      if (view >= vc.view || (carried.get(seq) ?? -1) >= view) continue;
+      return finding(
+        'prepared-kept',
+        [node],
+        `${node} prepared sequence number ${seq} in view ${view}, but its VIEW-CHANGE for view ${vc.view} (stable checkpoint ${vc.stableSeq}) ` +
+          `carries ${carried.has(seq) ? `only a certificate of view ${carried.get(seq)}` : 'no certificate'} for it`,
+      );
+    }
     return null;
+  }
+
+  private checkNewView(node: NodeId, nv: Signed<NewViewBody>): InvariantFinding | null {
+    this.enteredWith.set(node, nv);
+    let wrong = this.newViews.get(nv);
+    if (wrong === undefined) {
+      wrong = recomputeO(nv);
+      this.newViews.set(nv, wrong);
+    }
+    if (wrong === null) return null;
+    return finding('new-view-o', [node], `${node} entered view ${nv.view} with a NEW-VIEW whose O is not what its V implies: ${wrong}`);
   }
 
   private check(node: NodeId, event: PbftEvent): InvariantFinding | null {
@@ -84,6 +192,48 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
   }
 }
 
+/**
+ * §4.4, independently of the replicas' code: min-s = the latest stable checkpoint in V, max-s =
+ * the highest number in a prepared certificate of V; each n in (min-s, max-s] gets the digest of
+ * its highest-view certificate, or the null request. Null when O has exactly that, else why not.
+ */
+export function recomputeO(nv: NewViewBody): string | null {
+  let minS = 0;
+  for (const vc of nv.viewChanges) minS = Math.max(minS, vc.stableSeq);
+  const best = new Map<number, { view: number; digest: string }>();
+  let maxS = minS;
+  for (const vc of nv.viewChanges) {
+    for (const cert of vc.prepared) {
+      const { seq, view, digest } = cert.prePrepare;
+      if (seq <= minS) continue;
+      if (seq > maxS) maxS = seq;
+      const current = best.get(seq);
+      if (current === undefined || view > current.view) best.set(seq, { view, digest });
+    }
+  }
+  if (nv.prePrepares.length !== maxS - minS) return `O has ${nv.prePrepares.length} pre-prepares, V implies ${maxS - minS} (numbers ${minS + 1}..${maxS})`;
+  for (let i = 0; i < nv.prePrepares.length; i++) {
+    const pp = nv.prePrepares[i];
+    const seq = minS + 1 + i;
+    const expected = best.get(seq)?.digest ?? NULL_DIGEST;
+    if (pp === undefined || pp.seq !== seq || pp.digest !== expected) {
+      return `at ${seq} O has ${pp === undefined ? 'nothing' : `${pp.digest} (number ${pp.seq})`}, V implies ${expected}`;
+    }
+  }
+  return null;
+}
+
 function finding(name: string, nodes: NodeId[], detail: string): InvariantFinding {
   return { name, detail, nodes: nodes.filter((n, i) => nodes.indexOf(n) === i) };
 }
+
+/** What this monitor checks, for `consensim list` and docs/pbft.md. */
+export const PBFT_INVARIANTS: readonly InvariantDefinition[] = [
+  { name: "prepared-agreement", description: "Correct replicas prepared at one (view, number) prepared one digest.", source: "Castro & Liskov 1999 §4.2" },
+  { name: "committed-agreement", description: "One digest commits at each number, across views; nothing else prepares there later.", source: "Castro & Liskov 1999 §4.2, §4.4" },
+  { name: "execution-agreement", description: "The same request and result execute at each number on every correct replica.", source: "Castro & Liskov 1999 §4" },
+  { name: "checkpoint-agreement", description: "Checkpoint and stable checkpoint digests agree per number.", source: "Castro & Liskov 1999 §4.3" },
+  { name: "prepare-once", description: "A correct replica sends PREPARE (a primary PRE-PREPARE) for one digest per (view, number).", source: "Castro & Liskov 1999 §4.2" },
+  { name: "new-view-o", description: "The NEW-VIEW a correct replica enters a view with has exactly the O its V implies (recomputed by the monitor).", source: "Castro & Liskov 1999 §4.4" },
+  { name: "prepared-kept", description: "Every request a correct replica prepared above its stable checkpoint is in the P set of its later VIEW-CHANGEs, plain crashes included.", source: "Castro & Liskov 1999 §4.4 (P); certificates persisted here" },
+];

@@ -211,6 +211,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       timeoutUs: this.timeoutUs,
       pendingRequests: this.pending.size,
       journal: this.journal,
+      newView: this.newViewMessage,
     };
   }
 

@@ -3,6 +3,7 @@
  * and the journal of protocol events from the step just handled, which the invariant monitor reads.
  */
 import type { NodeView } from '../api.js';
+import type { NewViewBody, Signed } from './messages.js';
 
 export type PbftEvent =
   /** prepared(m, v, n, i) became true (§4.2). */
@@ -30,4 +31,6 @@ export interface PbftView extends NodeView {
   readonly pendingRequests: number;
   /** Events of the step just handled (empty between steps). */
   readonly journal: readonly PbftEvent[];
+  /** The NEW-VIEW this replica entered its current view with (null in view 0 or while changing). */
+  readonly newView: Signed<NewViewBody> | null;
 }

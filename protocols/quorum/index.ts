@@ -70,6 +70,14 @@ function checkScenario(scenario: ScenarioShape): ScenarioProblem | null {
         'and a quorum register offers only read and write (set cas to 0, or run a consensus protocol)',
     };
   }
+  if ((scenario.mix.append ?? 0) > 0) {
+    return {
+      field: 'workload.mix.append',
+      message:
+        'quorum cannot run append: an append reads the value and writes a longer one in one step, which needs every replica ' +
+        'to agree on one order of writes (consensus); a quorum register offers only read and write (set append to 0)',
+    };
+  }
   const n = scenario.nodes;
   for (const name of ['r', 'w'] as const) {
     const value = scenario.options[name];

@@ -5,7 +5,7 @@
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
 import { RAFT_BUGS, RAFT_OPTIONS, raftConfig } from './config.js';
 import type { RaftMessage } from './messages.js';
-import { RaftMonitor } from './monitor.js';
+import { RaftMonitor, RAFT_INVARIANTS } from './monitor.js';
 import { raftNarrator } from './narrator.js';
 import { RaftNode, type RaftView } from './node.js';
 
@@ -18,7 +18,8 @@ export const raft: ProtocolDefinition<RaftMessage, RaftView> = {
   options: RAFT_OPTIONS,
   bugs: RAFT_BUGS,
   createNode: (ctx) => new RaftNode(ctx.env, raftConfig(ctx.options, ctx.bugs)),
-  createMonitor: () => new RaftMonitor(),
+  invariants: RAFT_INVARIANTS,
+  createMonitor: (ctx) => new RaftMonitor(ctx),
   narrator: raftNarrator,
   clientPolicy: (_nodes: number, options: ProtocolOptions, bugs: ReadonlySet<string>): ClientPolicy => {
     // A non-leader answers at once with a redirect; silence means the node is cut off or

@@ -14,17 +14,36 @@
  * - Persistence (Figure 2): per node, currentTerm never decreases and at most one vote is granted
  *   per term, across crashes and restarts (votes are seen as they are sent).
  *
+ * - The proof's local steps, each checked the moment it is taken:
+ *   - vote up-to-date (§5.4.1): a granted vote goes only to a candidate whose log, as its
+ *     RequestVote describes it, is at least as up-to-date as the voter's log at that moment
+ *     (higher last term, or the same last term and at least as long).
+ *   - tally current term (§5.2): a node that becomes leader of term T was granted votes of term T
+ *     by a majority of distinct voters (itself included); a vote of another term never counts.
+ *   - ack matches leader (§5.3, Log Matching): a follower that acknowledges entries up to index i
+ *     to the leader of term T holds at i an entry of the same term as that leader's entry at i.
+ *
  * The host separately checks that every node's applied command sequence is a prefix of the
  * longest one.
  */
-import type { InvariantFinding, InvariantMonitor, NodeId } from '../api.js';
+import { majority, type InvariantFinding, type InvariantMonitor, type NodeId } from '../api.js';
+import type { InvariantDefinition } from '../api.js';
 import { commandKey } from '../kv.js';
-import type { LogEntry, RaftMessage } from './messages.js';
+import type { LogEntry, RaftMessage, RequestVote } from './messages.js';
 import type { RaftView } from './node.js';
 
 interface NodeRecord {
   term: number;
   role: string;
+  /** Last index and its term at the end of the node's last step (the voter's log for §5.4.1). */
+  lastIndex: number;
+  lastTerm: number;
+  /** The node's view after its last step (its log is live: read it at once). */
+  view: RaftView | null;
+  /** A successful AppendEntriesReply sent in the step being handled: to whom, term, match index. */
+  ackTo: NodeId | null;
+  ackTerm: number;
+  ackIndex: number;
   /** Committed indices of this incarnation already compared with the global record. */
   checkedCommit: number;
   /** While leader: the term and log length at the last step (append-only check). */
@@ -55,28 +74,100 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
   private readonly records = new Map<NodeId, NodeRecord>();
   /** `${voter}:${term}` → the candidate that got the vote. */
   private readonly votes = new Map<string, NodeId>();
+  /** `${candidate}:${term}` → how many distinct voters granted it their vote of that term. */
+  private readonly granted = new Map<string, number>();
+  /** candidate → its latest RequestVote (what it claims about its log). */
+  private readonly asked = new Map<NodeId, RequestVote>();
+  /** Votes a leader needs (0 when the cluster size is unknown: the tally is not checked). */
+  private readonly quorum: number;
+
+  constructor(ctx?: { readonly nodes: readonly NodeId[] }) {
+    this.quorum = ctx === undefined ? 0 : majority(ctx.nodes.length);
+  }
 
   afterStep(node: NodeId, view: RaftView): InvariantFinding | null {
     const record = this.record(node);
     const found =
       this.checkTerm(node, view, record) ??
+      this.checkAck(node, view, record) ??
       this.checkCommitted(node, view, record) ??
       this.checkLeader(node, view, record);
     record.term = view.term;
     record.role = view.role;
+    record.lastIndex = view.log.length;
+    record.lastTerm = view.lastLogTerm;
+    record.view = view;
     return found;
   }
 
   onSend(from: NodeId, to: NodeId, msg: RaftMessage): InvariantFinding | null {
-    if (msg.type !== 'RequestVoteReply' || msg.preVote || !msg.voteGranted) return null;
-    const key = `${from}:${msg.term}`;
+    switch (msg.type) {
+      case 'RequestVote':
+        if (!msg.preVote) this.asked.set(from, msg);
+        return null;
+      case 'RequestVoteReply':
+        return msg.preVote || !msg.voteGranted ? null : this.onVote(from, to, msg.term);
+      case 'AppendEntriesReply': {
+        if (!msg.success) return null;
+        const record = this.record(from);
+        record.ackTo = to;
+        record.ackTerm = msg.term;
+        record.ackIndex = msg.matchIndex;
+        return null;
+      }
+      case 'AppendEntries':
+        return null;
+    }
+  }
+
+  private onVote(from: NodeId, to: NodeId, term: number): InvariantFinding | null {
+    const key = `${from}:${term}`;
     const earlier = this.votes.get(key);
     if (earlier === undefined) {
       this.votes.set(key, to);
-      return null;
+      const tally = `${to}:${term}`;
+      this.granted.set(tally, (this.granted.get(tally) ?? 0) + 1);
+    } else if (earlier !== to) {
+      return finding('one vote per term', `${from} voted for ${earlier} and then for ${to} in term ${term}`, [from, earlier, to]);
     }
-    if (earlier === to) return null;
-    return finding('one vote per term', `${from} voted for ${earlier} and then for ${to} in term ${msg.term}`, [from, earlier, to]);
+    return this.checkUpToDate(from, to, term);
+  }
+
+  /** §5.4.1: the candidate's last (term, index) is at least the voter's, as the voter's log stands now. */
+  private checkUpToDate(voter: NodeId, candidate: NodeId, term: number): InvariantFinding | null {
+    const request = this.asked.get(candidate);
+    const record = this.records.get(voter);
+    if (request === undefined || request.term !== term || record === undefined || record.view === null) return null;
+    const upToDate =
+      request.lastLogTerm > record.lastTerm || (request.lastLogTerm === record.lastTerm && request.lastLogIndex >= record.lastIndex);
+    if (upToDate) return null;
+    return finding(
+      'vote up-to-date',
+      `${voter} (last entry ${record.lastIndex} of term ${record.lastTerm}) voted for ${candidate} in term ${term}, ` +
+        `whose log ends at ${request.lastLogIndex} of term ${request.lastLogTerm}`,
+      [voter, candidate],
+    );
+  }
+
+  /** §5.3: an acknowledged prefix ends with the same term as the leader's entry at that index. */
+  private checkAck(node: NodeId, view: RaftView, record: NodeRecord): InvariantFinding | null {
+    const leader = record.ackTo;
+    if (leader === null) return null;
+    record.ackTo = null;
+    const index = record.ackIndex;
+    const leaderRecord = this.records.get(leader);
+    const leaderView = leaderRecord?.view;
+    if (index === 0 || leaderRecord === undefined || leaderView === null || leaderView === undefined) return null;
+    if (leaderRecord.role !== 'leader' || leaderRecord.term !== record.ackTerm) return null;
+    const mine = view.log[index - 1];
+    const theirs = leaderView.log[index - 1];
+    if (mine !== undefined && theirs !== undefined && mine.term === theirs.term) return null;
+    const describe = (entry: LogEntry | undefined): string => (entry === undefined ? 'nothing' : `an entry of term ${entry.term}`);
+    return finding(
+      'ack matches leader',
+      `${node} acknowledged entries up to ${index} to ${leader} (leader of term ${record.ackTerm}) holding ${describe(mine)} there, where the leader has ${describe(theirs)}`,
+      [node, leader],
+    );
   }
 
   onCrash(node: NodeId): void {
@@ -84,12 +175,26 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
     // The next incarnation re-learns its commit index from 0; its log is still checked.
     record.checkedCommit = 0;
     record.role = 'crashed';
+    record.view = null;
+    record.ackTo = null;
   }
 
   private record(node: NodeId): NodeRecord {
     let record = this.records.get(node);
     if (record === undefined) {
-      record = { term: 0, role: 'follower', checkedCommit: 0, leaderLogLength: 0, leaderLastTerm: 0 };
+      record = {
+        term: 0,
+        role: 'follower',
+        lastIndex: 0,
+        lastTerm: 0,
+        view: null,
+        ackTo: null,
+        ackTerm: 0,
+        ackIndex: 0,
+        checkedCommit: 0,
+        leaderLogLength: 0,
+        leaderLastTerm: 0,
+      };
       this.records.set(node, record);
     }
     return record;
@@ -135,6 +240,14 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
         return finding('election safety', `${other} and ${node} both lead term ${view.term}`, [other, node]);
       }
       this.leaders.set(view.term, node);
+      const votes = (this.granted.get(`${node}:${view.term}`) ?? 0) + (view.votedFor === node ? 1 : 0);
+      if (votes < this.quorum) {
+        return finding(
+          'tally current term',
+          `${node} leads term ${view.term} with votes of that term from only ${votes} distinct voters (a majority is ${this.quorum})`,
+          [node],
+        );
+      }
       const missing = this.firstMissingCommitted(view.log, view.term);
       if (missing !== 0) {
         return finding('leader completeness', `${node} leads term ${view.term} without committed entry ${missing}`, [node]);
@@ -157,3 +270,16 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
     return 0;
   }
 }
+
+/** What this monitor checks, for `consensim list` and docs/raft.md. */
+export const RAFT_INVARIANTS: readonly InvariantDefinition[] = [
+  { name: "election safety", description: "At most one leader per term, over the whole run.", source: "Raft §5.2, Figure 3" },
+  { name: "leader append-only", description: "A leader never overwrites or deletes entries of its log during its term.", source: "Raft §5.3, Figure 3" },
+  { name: "state machine safety", description: "Every index committed anywhere holds the same entry on every node that commits it.", source: "Raft §5.4.3, Figure 3" },
+  { name: "leader completeness", description: "A leader of term T holds every entry committed in a term before T.", source: "Raft §5.4, Figure 3" },
+  { name: "term never decreases", description: "A node's currentTerm never goes back, crashes included.", source: "Raft Figure 2 (persistent state)" },
+  { name: "one vote per term", description: "A node grants at most one vote per term, crashes included.", source: "Raft §5.2, Figure 2 (votedFor persisted)" },
+  { name: "vote up-to-date", description: "A vote goes only to a candidate whose last log term and index are at least the voter's at that moment.", source: "Raft §5.4.1" },
+  { name: "tally current term", description: "A new leader of term T holds votes of term T from a majority of distinct voters.", source: "Raft §5.2" },
+  { name: "ack matches leader", description: "A follower that acknowledges entries up to i holds at i an entry of the same term as the leader's.", source: "Raft §5.3 (Log Matching)" },
+];

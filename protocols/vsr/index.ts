@@ -38,7 +38,7 @@
  */
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
 import type { VsrMessage } from './messages.js';
-import { VsrMonitor } from './monitor.js';
+import { VsrMonitor, VSR_INVARIANTS } from './monitor.js';
 import { VSR_BUGS, VSR_OPTIONS, vsrSettings } from './options.js';
 import { VsrReplica, type VsrView } from './replica.js';
 import { vsrNarrator } from './narrator.js';
@@ -61,6 +61,7 @@ export const vsr: ProtocolDefinition<VsrMessage, VsrView> = {
   bugs: VSR_BUGS,
   createNode: (ctx) => new VsrReplica(ctx),
   narrator: vsrNarrator,
+  invariants: VSR_INVARIANTS,
   createMonitor: (ctx) => new VsrMonitor(ctx),
   clientPolicy,
 };

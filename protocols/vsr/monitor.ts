@@ -12,8 +12,9 @@
  * - prepare-ok-holds-prefix: PrepareOk(v, n) means the sender holds ops 1..n in view v (§4.1).
  */
 import { majority, type InvariantFinding, type InvariantMonitor, type MonitorContext, type NodeId } from '../api.js';
+import type { InvariantDefinition } from '../api.js';
 import { commandKey, type Command } from '../kv.js';
-import type { Log, VsrMessage } from './messages.js';
+import type { DoViewChange, Log, VsrMessage } from './messages.js';
 import type { VsrView } from './replica.js';
 
 interface CheckedPrefix {
@@ -39,22 +40,99 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
   /** PrepareOks sent during the step being handled (`live`): node → (view, highest op-number). */
   private readonly pendingAcks = new Map<NodeId, { view: number; opNumber: number; live: boolean }>();
 
+  /** Recovering replica → responder → the view of its log-carrying (primary's) RecoveryResponse. */
+  private readonly primaryResponses = new Map<NodeId, Map<NodeId, number>>();
+  /** Primary → the view it leads, the commit-number it started with, PrepareOks of that view. */
+  private readonly leading = new Map<NodeId, { view: number; startCommit: number; checked: number; acks: ReadonlyMap<NodeId, number> }>();
+  /** A StartView sent in the step being handled (checked against the sender's gathered DoViewChanges). */
+  private pendingStartView: { from: NodeId; view: number; log: Log } | null = null;
+  /** Primary → PrepareOks sent to it for the latest view they name (highest op-number per backup). */
+  private readonly acksTo = new Map<NodeId, { view: number; acks: Map<NodeId, number> }>();
+  private readonly f: number;
+
   /** Invariants to skip: tests switch one off to show what a bug does next (never in runs). */
   private readonly disabled: ReadonlySet<string>;
 
   constructor(ctx: MonitorContext, disabled: ReadonlySet<string> = new Set()) {
     this.nodes = ctx.nodes;
     this.quorum = majority(ctx.nodes.length);
+    this.f = this.quorum - 1;
     this.disabled = disabled;
   }
 
   afterStep(node: NodeId, view: VsrView): InvariantFinding | null {
-    const ackFinding = this.checkAck(node, view);
+    const ackFinding = this.checkAck(node, view) ?? this.checkLogSelection(node, view) ?? this.checkCommitQuorum(node, view);
     if (ackFinding !== null) return ackFinding;
     if (this.mustRecover.has(node) && view.role !== 'recovering' && this.responderCount(node) >= this.quorum) {
       this.mustRecover.delete(node);
+      const heard = this.checkRecoveredFromPrimary(node, view);
+      if (heard !== null) return heard;
     }
     return this.checkCommittedPrefix(node, view);
+  }
+
+  /** §4.3: the log adopted at the end of recovery is the one the primary of that view sent. */
+  private checkRecoveredFromPrimary(node: NodeId, view: VsrView): InvariantFinding | null {
+    const primary = this.primaryOf(view.view);
+    if (primary === undefined || primary === node || this.disabled.has('recovery-hears-primary')) return null;
+    if (this.primaryResponses.get(node)?.get(primary) === view.view) return null;
+    return {
+      name: 'recovery-hears-primary',
+      detail: `${node} recovered into view ${view.view} without a RecoveryResponse carrying the log of that view's primary ${primary}`,
+      nodes: [node],
+    };
+  }
+
+  /** §4.2 step 3, recomputed from the DoViewChanges the new primary holds when it sends StartView. */
+  private checkLogSelection(node: NodeId, view: VsrView): InvariantFinding | null {
+    const pending = this.pendingStartView;
+    if (pending === null || pending.from !== node) return null;
+    this.pendingStartView = null;
+    if (view.view !== pending.view || view.doViewChanges.size === 0 || this.disabled.has('log-selection')) return null;
+    let best: DoViewChange | null = null;
+    for (const dvc of view.doViewChanges.values()) {
+      if (dvc.view !== pending.view) continue;
+      if (best === null || dvc.lastNormalView > best.lastNormalView || (dvc.lastNormalView === best.lastNormalView && dvc.opNumber > best.opNumber)) best = dvc;
+    }
+    if (best === null || sameLog(best.log, pending.log)) return null;
+    return {
+      name: 'log-selection',
+      detail:
+        `${node}'s StartView for view ${pending.view} carries a log of ${pending.log.length} ops, but the DoViewChange with the ` +
+        `largest v′ (${best.lastNormalView}) and op-number (${best.opNumber}) among the ${view.doViewChanges.size} it gathered has another`,
+      nodes: [node],
+    };
+  }
+
+  /** §4.1: commit only what f + 1 replicas hold in this view (beyond what the view started with). */
+  private checkCommitQuorum(node: NodeId, view: VsrView): InvariantFinding | null {
+    if (view.role !== 'primary') return null;
+    let leading = this.leading.get(node);
+    if (leading === undefined || leading.view !== view.view) {
+      leading = { view: view.view, startCommit: view.commitNumber, checked: view.commitNumber, acks: this.acksFor(node, view.view) };
+      this.leading.set(node, leading);
+      return null;
+    }
+    if (view.commitNumber <= leading.checked) return null;
+    leading.checked = view.commitNumber;
+    let holders = 0;
+    for (const ack of leading.acks.values()) if (ack >= view.commitNumber) holders++;
+    if (holders >= this.f || this.disabled.has('commit-quorum')) return null;
+    return {
+      name: 'commit-quorum',
+      detail: `${node} committed up to op ${view.commitNumber} in view ${view.view} with PrepareOks for it from only ${holders} backups (f = ${this.f})`,
+      nodes: [node],
+    };
+  }
+
+  /** The PrepareOks of `view` sent to `primary`: backup → highest op-number (older views forgotten). */
+  private acksFor(primary: NodeId, view: number): Map<NodeId, number> {
+    let record = this.acksTo.get(primary);
+    if (record === undefined || record.view < view) {
+      record = { view, acks: new Map() };
+      this.acksTo.set(primary, record);
+    }
+    return record.view === view ? record.acks : new Map();
   }
 
   onSend(from: NodeId, to: NodeId, msg: VsrMessage): InvariantFinding | null {
@@ -63,6 +141,9 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
       case 'Commit':
         return this.checkPrimary(from, msg.view, msg.type);
       case 'StartView':
+        if (this.pendingStartView === null || this.pendingStartView.from !== from || this.pendingStartView.view !== msg.view) {
+          this.pendingStartView = { from, view: msg.view, log: msg.log };
+        }
         return this.checkPrimary(from, msg.view, msg.type) ?? this.checkStartView(from, msg.view, msg.log);
       case 'PrepareOk': {
         // One record per node, reused step after step (checkAck marks it consumed).
@@ -74,6 +155,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
           pending.opNumber = msg.opNumber;
           pending.live = true;
         }
+        this.recordAck(from, to, msg.view, msg.opNumber);
         return this.checkNotRecovering(from, msg.type);
       }
       case 'StartViewChange':
@@ -83,10 +165,21 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
         if (this.recoveryNonce.get(from) !== msg.nonce) {
           this.recoveryNonce.set(from, msg.nonce);
           this.responders.set(from, new Set());
+          this.primaryResponses.delete(from);
         }
         return null;
       case 'RecoveryResponse':
-        if (this.recoveryNonce.get(to) === msg.nonce) this.responders.get(to)?.add(from);
+        if (this.recoveryNonce.get(to) === msg.nonce) {
+          this.responders.get(to)?.add(from);
+          if (msg.log !== null) {
+            let byResponder = this.primaryResponses.get(to);
+            if (byResponder === undefined) {
+              byResponder = new Map();
+              this.primaryResponses.set(to, byResponder);
+            }
+            byResponder.set(from, msg.view);
+          }
+        }
         return null;
       case 'GetState':
       case 'NewState':
@@ -100,6 +193,14 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
     this.pendingAcks.delete(node);
     this.recoveryNonce.delete(node);
     this.responders.delete(node);
+    this.primaryResponses.delete(node);
+    this.leading.delete(node);
+    if (this.pendingStartView?.from === node) this.pendingStartView = null;
+  }
+
+  private recordAck(backup: NodeId, primary: NodeId, view: number, opNumber: number): void {
+    const acks = this.acksFor(primary, view);
+    if ((acks.get(backup) ?? 0) < opNumber) acks.set(backup, opNumber);
   }
 
   private primaryOf(view: number): NodeId | undefined {
@@ -198,3 +299,25 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
     return null;
   }
 }
+
+/** Same ops in the same places (ops are shared frozen objects, so identity settles most places). */
+function sameLog(a: Log, b: Log): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as Command;
+    const y = b[i] as Command;
+    if (x !== y && commandKey(x) !== commandKey(y)) return false;
+  }
+  return true;
+}
+
+/** What this monitor checks, for `consensim list` and docs/vsr.md. */
+export const VSR_INVARIANTS: readonly InvariantDefinition[] = [
+  { name: "one-primary-per-view", description: "Only primary(v) sends Prepare, Commit or StartView for view v.", source: "VR Revisited §4" },
+  { name: "committed-op-kept", description: "An op committed at op-number p stays at p on every replica and in every later StartView.", source: "VR Revisited §4.2, §8" },
+  { name: "recovering-replica-silent", description: "A restarted replica sends no PrepareOk, StartViewChange or DoViewChange before f+1 RecoveryResponses with its nonce.", source: "VR Revisited §4.3" },
+  { name: "prepare-ok-holds-prefix", description: "PrepareOk(v, n) means the sender holds ops 1..n in view v.", source: "VR Revisited §4.1 step 4" },
+  { name: "commit-quorum", description: "A primary's commit-number in view v never exceeds what it and f backups acknowledged in v (beyond what the view started with).", source: "VR Revisited §4.1 step 5" },
+  { name: "log-selection", description: "The StartView log is the DoViewChange log with the largest v′, then the largest op-number, among those gathered.", source: "VR Revisited §4.2 step 3" },
+  { name: "recovery-hears-primary", description: "A replica that lost its state leaves recovery with the log of the primary of the view it adopts.", source: "VR Revisited §4.3 step 3" },
+];

@@ -51,6 +51,8 @@ export interface VsrView extends NodeView {
   readonly log: Log;
   /** The nonce of the current recovery (null when not recovering). */
   readonly nonce: number | null;
+  /** The DoViewChange messages gathered for the current view (live map: read it at once). */
+  readonly doViewChanges: ReadonlyMap<NodeId, DoViewChange>;
 }
 
 /**
@@ -207,6 +209,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       commitNumber: this.commitNumber,
       log: this.log,
       nonce: this.nonce,
+      doViewChanges: this.doViewChanges,
     };
   }
 

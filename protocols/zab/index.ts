@@ -35,7 +35,7 @@
  */
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
 import type { ZabMessage } from './messages.js';
-import { ZabMonitor } from './monitor.js';
+import { ZabMonitor, ZAB_INVARIANTS } from './monitor.js';
 import {
   BUG_ACK_BEFORE_DURABLE,
   BUG_EPOCH_BEFORE_HISTORY,
@@ -105,6 +105,7 @@ export const zab: ProtocolDefinition<ZabMessage, ZabView> = {
   ],
   createNode: (ctx) => new ZabNode(ctx.env, zabConfig(ctx.options), ctx.bugs),
   narrator: zabNarrator,
+  invariants: ZAB_INVARIANTS,
   createMonitor: (ctx) => new ZabMonitor(ctx),
   clientPolicy: (_nodes: number, options: ProtocolOptions): ClientPolicy => ({
     replyQuorum: 1,

@@ -22,7 +22,7 @@ export interface Txn {
 
 export const ZERO_ZXID: Zxid = Object.freeze({ epoch: 0, counter: 0 });
 
-const COUNTER_SPAN = 4294967296;
+export const COUNTER_SPAN = 4294967296;
 
 /** Negative, zero or positive, like a comparator. */
 export function compareZxid(a: Zxid, b: Zxid): number {

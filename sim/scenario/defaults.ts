@@ -35,5 +35,7 @@ export const DEFAULT_CHECKS: ChecksSpec = { linearizability: true, invariants: t
 export const MAX_NODES = 64;
 export const MAX_CLIENTS = 256;
 export const MAX_KEYS = 10_000;
+/** `workload.reuseValues`: a few values make ABA likely; more than this is as good as unique. */
+export const MAX_REUSE_VALUES = 1_000_000;
 export const MAX_FAULTS = 10_000;
 export const MAX_DRIFT_PPM = 100_000;

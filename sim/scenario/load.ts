@@ -247,31 +247,35 @@ function readClock(f: Fields, node: LNode): ClockSpec {
 }
 
 function readWorkload(f: Fields, node: LNode): WorkloadSpec {
-  const m = f.map(node, 'workload', ['clients', 'keys', 'mix', 'interval', 'timeout']);
+  const m = f.map(node, 'workload', ['clients', 'keys', 'mix', 'interval', 'timeout', 'reuseValues']);
   const d = D.DEFAULT_WORKLOAD;
   const get = <T>(key: string, fallback: T, read: (n: LNode, field: string) => T): T => {
     const entry = m.get(key);
     return entry === undefined ? fallback : read(entry.value, `workload.${key}`);
   };
-  return {
+  const spec: WorkloadSpec = {
     clients: get('clients', d.clients, (n, p) => f.integer(n, p, 0, D.MAX_CLIENTS)),
     keys: get('keys', d.keys, (n, p) => f.integer(n, p, 1, D.MAX_KEYS)),
     mix: get('mix', d.mix, (n) => readMix(f, n)),
     intervalUs: get('interval', d.intervalUs, (n, p) => f.duration(n, p)),
     timeoutUs: get('timeout', d.timeoutUs, (n, p) => f.duration(n, p, { min: 1 })),
   };
+  const reuse = get('reuseValues', 0, (n, p) => f.integer(n, p, 0, D.MAX_REUSE_VALUES));
+  return reuse === 0 ? spec : { ...spec, reuseValues: reuse };
 }
 
 /** Weights; a key left out weighs 0; at least one must be positive. */
 function readMix(f: Fields, node: LNode): WorkloadSpec['mix'] {
-  const m = f.map(node, 'workload.mix', ['read', 'write', 'cas']);
+  const m = f.map(node, 'workload.mix', ['read', 'write', 'cas', 'append']);
   const weight = (key: string): number => {
     const entry = m.get(key);
     return entry === undefined ? 0 : f.number(entry.value, `workload.mix.${key}`, 0, 1e6, 'a non-negative weight');
   };
   const mix = { read: weight('read'), write: weight('write'), cas: weight('cas') };
-  if (mix.read + mix.write + mix.cas <= 0) throw f.where.error(node.pos, 'workload.mix', 'expected at least one positive weight, found all zero');
-  return mix;
+  const append = weight('append');
+  if (mix.read + mix.write + mix.cas + append <= 0) throw f.where.error(node.pos, 'workload.mix', 'expected at least one positive weight, found all zero');
+  // Left out when 0, so that a scenario without appends draws exactly as before.
+  return append === 0 ? mix : { ...mix, append };
 }
 
 function readFaults(f: Fields, node: LNode, nodes: number, durationUs: number): ScriptedFault[] {

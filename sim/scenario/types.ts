@@ -39,8 +39,13 @@ export interface ClockSpec {
 export interface WorkloadSpec {
   readonly clients: number;
   readonly keys: number;
-  /** Non-negative weights; normalised when drawing. */
-  readonly mix: { readonly read: number; readonly write: number; readonly cas: number };
+  /** Non-negative weights; normalised when drawing. `append` (absent: 0) appends a string to the key. */
+  readonly mix: { readonly read: number; readonly write: number; readonly cas: number; readonly append?: number };
+  /**
+   * Absent or 0: every written value is new. N ≥ 1: writes, cas and appends draw their value from
+   * 1..N, so a key takes the same value again (ABA) and a command executed twice can be seen.
+   */
+  readonly reuseValues?: number;
   /** Think time between one client's operations. */
   readonly intervalUs: number;
   /** After this, an operation with no definite answer is recorded as info (reads: fail). */

@@ -180,18 +180,32 @@ export class Client {
   private invokeNext(): void {
     const key = `k${1 + this.workload.int(Math.max(1, this.spec.keys))}`;
     const mix = this.spec.mix;
-    const total = mix.read + mix.write + mix.cas;
+    const append = mix.append ?? 0;
+    const total = mix.read + mix.write + mix.cas + append;
     const roll = this.workload.next() * (total > 0 ? total : 1);
     if (total <= 0 || roll < mix.read) {
       this.invoke({ f: 'read', key }, 'read', null, false);
     } else if (roll < mix.read + mix.write) {
-      const value = this.services.uniqueValue();
+      const value = this.nextValue();
       this.invoke({ f: 'write', key, value }, 'write', value, false);
-    } else {
+    } else if (roll < mix.read + mix.write + mix.cas) {
       const expected = this.known.get(key) ?? null;
-      const value = this.services.uniqueValue();
+      const value = this.nextValue();
       this.invoke({ f: 'cas', key, expected, value }, 'cas', [expected, value], false);
+    } else {
+      // A separator keeps the pieces readable in a history ("3;1;3;"); the checker compares strings.
+      const value = `${this.nextValue()};`;
+      this.invoke({ f: 'append', key, value }, 'append', value, false);
     }
+  }
+
+  /**
+   * A fresh value, or with `reuseValues: N` one of 1..N drawn from this client's workload stream
+   * (only then: without the option the draws, and so every trace, are what they always were).
+   */
+  private nextValue(): number {
+    const reuse = this.spec.reuseValues ?? 0;
+    return reuse > 0 ? 1 + this.workload.int(reuse) : this.services.uniqueValue();
   }
 
   private invokeProbe(): void {

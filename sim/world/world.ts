@@ -759,7 +759,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
     host.crashes++;
     if (amnesia) host.store.wipe();
     else host.store.crash();
-    this.monitor?.onCrash?.(host.id);
+    this.monitor?.onCrash?.(host.id, amnesia);
     host.lastRole = '';
     host.lastTerm = -1;
     host.lastLeader = null;

@@ -54,7 +54,7 @@ describe('consensim list', () => {
     const r = cli('list', '--json');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { scenarios: Record<string, unknown>[]; protocols: string[]; bugs: Record<string, unknown>[] };
-    expect(Object.keys(out)).toEqual(['scenarios', 'protocols', 'bugs', 'byzantine']);
+    expect(Object.keys(out)).toEqual(['scenarios', 'protocols', 'bugs', 'byzantine', 'invariants', 'hostInvariants']);
     expect(out.protocols).toContain('raft');
     const basic = out.scenarios.find((s) => s['name'] === 'raft-basic');
     expect(basic).toMatchObject({ file: BASIC, protocol: 'raft' });
@@ -63,11 +63,26 @@ describe('consensim list', () => {
     for (const b of out.bugs) expect(Object.keys(b)).toEqual(['name', 'protocol', 'description']);
   });
 
+  it('--json lists each protocol\'s invariants with the rule and its source, and the host\'s (added compatibly)', () => {
+    const out = JSON.parse(cli('list', '--json').stdout) as {
+      protocols: string[];
+      invariants: { name: string; protocol: string; description: string; source: string }[];
+      hostInvariants: { name: string }[];
+    };
+    for (const protocol of out.protocols) expect(out.invariants.some((i) => i.protocol === protocol)).toBe(true);
+    for (const [protocol, name] of [['multipaxos', 'p2c'], ['raft', 'vote up-to-date'], ['vsr', 'log-selection'], ['zab', 'zab.epoch-promise'], ['pbft', 'new-view-o']]) {
+      expect(out.invariants).toContainEqual(expect.objectContaining({ protocol, name }));
+    }
+    for (const i of out.invariants) expect(Object.keys(i)).toEqual(['name', 'protocol', 'description', 'source']);
+    expect(out.hostInvariants.map((i) => i.name)).toEqual(['applied-prefix', 'exactly-once']);
+  });
+
   it('prints a readable listing', () => {
     const r = cli('list');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Scenarios\n[\s\S]*scenarios\/raft-basic\.yaml\s+raft/);
     expect(r.stdout).toMatch(/raft\.commit-previous-term/);
+    expect(r.stdout).toMatch(/Online invariants[\s\S]*raft\s+vote up-to-date\s+A vote goes only/);
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command, NodeId } from '../../protocols/api.js';
 import { BALLOT_ZERO } from '../../protocols/multipaxos/ballot.js';
 import { MultiPaxosMonitor } from '../../protocols/multipaxos/monitor.js';
-import type { Ballot, MultiPaxosMessage, MultiPaxosView, SlotValue } from '../../protocols/multipaxos/types.js';
+import type { Ballot, MultiPaxosMessage, MultiPaxosView, PromisedSlot, SlotValue } from '../../protocols/multipaxos/types.js';
 
 const nodes: NodeId[] = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const b = (round: number, node: NodeId): Ballot => ({ round, node });
@@ -28,7 +28,7 @@ function accept(ballot: Ballot, slot: number, value: SlotValue, leaderAccepted: 
 }
 
 function view(promised: Ballot): MultiPaxosView {
-  return { role: 'follower', term: promised.round, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0, promised, ballot: null, openSlots: 0, queued: 0 };
+  return { role: 'follower', term: promised.round, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0, promised, ballot: null, openSlots: 0, queued: 0, counted: null };
 }
 
 describe('one value per slot (PMS §2.1 safety, chosen as in §2.2)', () => {
@@ -86,5 +86,88 @@ describe('§2.5 an acceptor remembers its promise across restarts', () => {
     // n1 crashes and restarts: the monitor outlives it and still remembers 4.n1.
     expect(m.afterStep('n1', view(b(4, 'n1')))).toBeNull();
     expect(m.afterStep('n1', view(BALLOT_ZERO))).toMatchObject({ name: 'promise-monotonic', nodes: ['n1'] });
+  });
+});
+
+/** A leader's view after phase 1: it leads `ballot` having counted these promises. */
+function leaderView(node: NodeId, ballot: Ballot, counted: [NodeId, PromisedSlot[]][]): MultiPaxosView {
+  return { ...view(ballot), role: 'leader', term: ballot.round, leader: node, ballot, counted: new Map(counted) };
+}
+
+function promise(ballot: Ballot, slots: PromisedSlot[]): MultiPaxosMessage {
+  return { type: 'promise', ballot, fromSlot: 0, slots };
+}
+
+describe('P2ᶜ (§2.2): a leader proposes the highest-numbered value its counted promises report', () => {
+  const b5 = b(5, 'n1');
+  const reports: PromisedSlot[] = [{ slot: 0, kind: 'accepted', ballot: b(2, 'n2'), value: cmd(1) }];
+  const higher: PromisedSlot[] = [{ slot: 0, kind: 'accepted', ballot: b(3, 'n3'), value: cmd(3) }];
+
+  function elected(): MultiPaxosMonitor {
+    const m = monitor();
+    m.onSend('n2', 'n1', promise(b5, reports));
+    m.onSend('n3', 'n1', promise(b5, higher));
+    expect(m.afterStep('n1', leaderView('n1', b5, [['n1', []], ['n2', reports], ['n3', higher]]))).toBeNull();
+    return m;
+  }
+
+  it('accepts the value of the highest vote, and anything in a slot nobody voted in', () => {
+    const m = elected();
+    expect(m.onSend('n1', 'n2', accept(b5, 0, cmd(3), true))).toBeNull();
+    expect(m.onSend('n1', 'n2', accept(b5, 1, cmd(9), true))).toBeNull();
+  });
+
+  it('flags a lower vote\'s value (the scripted step of a leader that picks the wrong vote)', () => {
+    const m = elected();
+    expect(m.onSend('n1', 'n2', accept(b5, 0, cmd(1), true))).toMatchObject({ name: 'p2c', nodes: ['n1', 'n3'] });
+  });
+
+  it('flags a fresh command in a slot a promise reported a vote in, even in the step that made it leader', () => {
+    const m = monitor();
+    m.onSend('n2', 'n1', promise(b5, reports));
+    m.onSend('n3', 'n1', promise(b5, []));
+    // The Accept leaves inside the step; the leadership is seen only after it.
+    expect(m.onSend('n1', 'n2', accept(b5, 0, cmd(7), true))).toBeNull();
+    expect(m.afterStep('n1', leaderView('n1', b5, [['n1', []], ['n2', reports], ['n3', []]]))).toMatchObject({ name: 'p2c' });
+  });
+
+  it('flags a value other than one a promise reported chosen', () => {
+    const m = monitor();
+    const chosen: PromisedSlot[] = [{ slot: 4, kind: 'chosen', value: cmd(4) }];
+    m.onSend('n2', 'n1', promise(b5, chosen));
+    m.onSend('n3', 'n1', promise(b5, []));
+    m.afterStep('n1', leaderView('n1', b5, [['n1', []], ['n2', chosen], ['n3', []]]));
+    expect(m.onSend('n1', 'n3', accept(b5, 4, { kind: 'noop' }, true))).toMatchObject({ name: 'p2c' });
+  });
+});
+
+describe('§2.2 phase 2 needs promises for the ballot itself', () => {
+  it('flags a leader counting a promise made to its earlier ballot', () => {
+    const m = monitor();
+    m.onSend('n2', 'n1', promise(b(4, 'n1'), []));
+    m.onSend('n3', 'n1', promise(b(5, 'n1'), []));
+    const finding = m.afterStep('n1', leaderView('n1', b(5, 'n1'), [['n1', []], ['n2', []], ['n3', []]]));
+    expect(finding).toMatchObject({ name: 'promise-current-ballot', nodes: ['n1', 'n2'] });
+  });
+
+  it('counts the leader\'s own acceptor when it promised the ballot', () => {
+    const m = monitor();
+    m.onSend('n2', 'n1', promise(b(5, 'n1'), []));
+    expect(m.afterStep('n1', leaderView('n1', b(5, 'n1'), [['n1', []], ['n2', []]]))).toBeNull();
+  });
+});
+
+describe('P1ᵃ (§2.2): no vote below a promise', () => {
+  it('flags an Accepted below the ballot the acceptor promised', () => {
+    const m = monitor();
+    m.onSend('n2', 'n1', promise(b(5, 'n1'), []));
+    expect(m.onSend('n2', 'n4', accepted(b(4, 'n4'), 0, cmd(1)))).toMatchObject({ name: 'p1a', nodes: ['n2'] });
+  });
+
+  it('flags a leader voting for its own Accept below its acceptor\'s promise', () => {
+    const m = monitor();
+    m.afterStep('n4', view(b(6, 'n2')));
+    expect(m.onSend('n4', 'n1', accept(b(5, 'n4'), 0, cmd(1), true))).toMatchObject({ name: 'p1a' });
+    expect(monitor().onSend('n4', 'n1', accept(b(5, 'n4'), 0, cmd(1), true))).toBeNull();
   });
 });

@@ -8,8 +8,10 @@ import { firstFailingSeed, run, scenario } from './helpers.js';
 
 const CASES = [
   { bug: 'pbft.prepare-quorum-2f-minus-1', scenario: 'pbft-equivocating-primary', check: 'prepared-agreement' },
-  { bug: 'pbft.new-view-unchecked', scenario: 'pbft-forged-view-change', check: 'committed-agreement' },
-  { bug: 'pbft.drop-prepared-on-view-change', scenario: 'pbft-prepared-across-view-change', check: 'committed-agreement' },
+  // Caught at the broken step: a correct backup entering the view with a NEW-VIEW whose O does not follow from V.
+  { bug: 'pbft.new-view-unchecked', scenario: 'pbft-forged-view-change', check: 'new-view-o' },
+  // Caught at the broken step: a correct replica's VIEW-CHANGE without a certificate it holds.
+  { bug: 'pbft.drop-prepared-on-view-change', scenario: 'pbft-prepared-across-view-change', check: 'prepared-kept' },
   { bug: 'pbft.reply-quorum-1', scenario: 'pbft-lying-replica', check: 'linearizability' },
 ] as const;
 

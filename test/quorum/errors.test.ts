@@ -48,6 +48,12 @@ describe('quorum options', () => {
     expect(p.message).toMatch(/^quorum cannot run cas: a compare-and-set needs every replica to agree on one order of writes, which is consensus/);
   });
 
+  it('reject append in the workload too (a read-modify-write needs consensus as well)', () => {
+    const p = inputProblem(() => parseScenario(quorumFile('{}', '', '{ read: 0.5, write: 0.4, append: 0.1 }'), 'append.yaml'));
+    expect(p).toMatchObject({ file: 'append.yaml', line: 5, field: 'workload.mix.append' });
+    expect(p.message).toMatch(/^quorum cannot run append/);
+  });
+
   it('reject cas also when another protocol\'s scenario is run with --protocol quorum', () => {
     const raft = loadScenario('scenarios/raft-basic.yaml');
     expect(inputProblem(() => withOverrides(raft, { protocol: 'quorum' }))).toMatchObject({ field: 'workload.mix.cas' });

@@ -101,3 +101,85 @@ describe('Figure 2 persistence: terms and votes across restarts', () => {
     expect(m.onSend(voter, 'n3', grant(1))).toMatchObject({ name: 'one vote per term', nodes: ['n2', 'n1', 'n3'] });
   });
 });
+
+describe('§5.4.1 a vote goes only to a candidate at least as up-to-date as the voter', () => {
+  const ask = (term: number, lastLogIndex: number, lastLogTerm: number) =>
+    ({ type: 'RequestVote', term, candidate: 'n2', lastLogIndex, lastLogTerm, preVote: false }) as const;
+  const grant = (term: number) => ({ type: 'RequestVoteReply', term, voteGranted: true, preVote: false }) as const;
+
+  it('allows a vote for a longer log of the same last term, or a higher last term', () => {
+    const m = new RaftMonitor();
+    m.afterStep('n1', view('follower', 2, [noop(1), cmd(2, 1)]));
+    m.onSend('n2', 'n1', ask(3, 2, 2));
+    expect(m.onSend('n1', 'n2', grant(3))).toBeNull();
+    m.onSend('n2', 'n3', ask(4, 1, 3));
+    expect(m.onSend('n1', 'n2', grant(4))).toBeNull();
+  });
+
+  it('flags a vote for a candidate whose last term is older than the voter\'s (a scripted bad vote)', () => {
+    const m = new RaftMonitor();
+    m.afterStep('n1', view('follower', 2, [noop(1), cmd(2, 1)]));
+    m.onSend('n2', 'n1', ask(3, 5, 1));
+    expect(m.onSend('n1', 'n2', grant(3))).toMatchObject({ name: 'vote up-to-date', nodes: ['n1', 'n2'] });
+  });
+
+  it('flags a vote for a shorter log of the same last term', () => {
+    const m = new RaftMonitor();
+    m.afterStep('n1', view('follower', 2, [noop(1), cmd(2, 1), cmd(2, 2)]));
+    m.onSend('n2', 'n1', ask(3, 2, 2));
+    expect(m.onSend('n1', 'n2', grant(3))).toMatchObject({ name: 'vote up-to-date' });
+  });
+});
+
+describe('§5.2 a leader is elected by votes of its own term from a majority', () => {
+  const nodes: NodeId[] = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  const grant = (term: number) => ({ type: 'RequestVoteReply', term, voteGranted: true, preVote: false }) as const;
+  const leaderView = (term: number): RaftView => ({ ...view('leader', term, [noop(term)]), leader: 'n1', votedFor: 'n1' });
+
+  it('accepts a leader with its own vote and two granted votes of its term', () => {
+    const m = new RaftMonitor({ nodes });
+    m.onSend('n2', 'n1', grant(4));
+    m.onSend('n3', 'n1', grant(4));
+    expect(m.afterStep('n1', leaderView(4))).toBeNull();
+  });
+
+  it('flags a leader that counted a vote of an earlier term (a scripted tally)', () => {
+    const m = new RaftMonitor({ nodes });
+    m.onSend('n2', 'n1', grant(3));
+    m.onSend('n3', 'n1', grant(4));
+    expect(m.afterStep('n1', leaderView(4))).toMatchObject({ name: 'tally current term', nodes: ['n1'] });
+  });
+
+  it('flags a leader that counted one voter twice', () => {
+    const m = new RaftMonitor({ nodes });
+    m.onSend('n2', 'n1', grant(4));
+    m.onSend('n2', 'n1', grant(4));
+    expect(m.afterStep('n1', leaderView(4))).toMatchObject({ name: 'tally current term' });
+  });
+});
+
+describe('§5.3 an acknowledged prefix matches the leader\'s log', () => {
+  const ack = (term: number, matchIndex: number) =>
+    ({ type: 'AppendEntriesReply', term, success: true, matchIndex, rejectedPrev: 0, conflictTerm: 0, conflictIndex: 0, readSeq: 0 }) as const;
+
+  it('accepts an acknowledgement of entries the follower holds as the leader does', () => {
+    const m = new RaftMonitor();
+    m.afterStep('n1', view('leader', 2, [noop(1), noop(2)]));
+    m.onSend('n2', 'n1', ack(2, 2));
+    expect(m.afterStep('n2', view('follower', 2, [noop(1), noop(2)]))).toBeNull();
+  });
+
+  it('flags a follower that acknowledges an index where it holds an entry of another term', () => {
+    const m = new RaftMonitor();
+    m.afterStep('n1', view('leader', 3, [noop(1), noop(3)]));
+    m.onSend('n2', 'n1', ack(3, 2));
+    expect(m.afterStep('n2', view('follower', 3, [noop(1), noop(2)]))).toMatchObject({ name: 'ack matches leader', nodes: ['n2', 'n1'] });
+  });
+
+  it('flags a follower that acknowledges entries it does not hold', () => {
+    const m = new RaftMonitor();
+    m.afterStep('n1', view('leader', 3, [noop(1), noop(3)]));
+    m.onSend('n2', 'n1', ack(3, 2));
+    expect(m.afterStep('n2', view('follower', 3, [noop(1)]))).toMatchObject({ name: 'ack matches leader' });
+  });
+});

@@ -184,6 +184,9 @@ describe('scenario loading: every error names file, line, column, field, expecte
     { what: 'duration option', text: 'protocol: alpha\nprotocolOptions: { electionTimeout: 150 }\n', line: 2, column: 37, field: 'protocolOptions.electionTimeout', message: /expected a duration/ },
     { what: 'latency max below min', text: 'protocol: alpha\nnetwork: { latency: { min: 5ms, max: 1ms } }\n', line: 2, column: 38, field: 'network.latency.max', message: /at least min/ },
     { what: 'all-zero mix', text: 'protocol: alpha\nworkload: { mix: { read: 0 } }\n', line: 2, column: 18, field: 'workload.mix', message: /at least one positive weight/ },
+    { what: 'negative append weight', text: 'protocol: alpha\nworkload: { mix: { append: -1 } }\n', line: 2, column: 28, field: 'workload.mix.append', message: /a non-negative weight/ },
+    { what: 'reuseValues not an integer', text: 'protocol: alpha\nworkload: { reuseValues: few }\n', line: 2, column: 26, field: 'workload.reuseValues', message: /expected an integer from 0 to 1000000, found "few"/ },
+    { what: 'reuseValues negative', text: 'protocol: alpha\nworkload: { reuseValues: -2 }\n', line: 2, column: 26, field: 'workload.reuseValues', message: /found -2/ },
     { what: 'YAML syntax error', text: 'protocol: alpha\nnodes: [3\n', line: 3, column: 1, field: '', message: /invalid YAML/ },
     { what: 'duplicate key', text: 'protocol: alpha\nprotocol: beta\n', line: 2, column: 1, field: '', message: /invalid YAML: Map keys must be unique/ },
     { what: 'not a mapping', text: '- protocol: alpha\n', line: 1, column: 1, field: '', message: /expected a mapping of scenario fields/ },
@@ -220,6 +223,16 @@ describe('scenario loading: every error names file, line, column, field, expecte
       expect(p.message).toMatch(c.message);
     });
   }
+
+  it('reads an append weight and reuseValues, and leaves both out when not given (old scenarios draw as before)', () => {
+    const s = parse('protocol: alpha\nworkload: { mix: { read: 1, append: 2 }, reuseValues: 3 }\n');
+    expect(s.workload.mix).toEqual({ read: 1, write: 0, cas: 0, append: 2 });
+    expect(s.workload.reuseValues).toBe(3);
+    const plain = parse('protocol: alpha\nworkload: { mix: { read: 1, append: 0 }, reuseValues: 0 }\n');
+    expect('append' in plain.workload.mix).toBe(false);
+    expect('reuseValues' in plain.workload).toBe(false);
+    expect(parse('protocol: alpha\nworkload: { mix: { append: 1 } }\n').workload.mix).toEqual({ read: 0, write: 0, cas: 0, append: 1 });
+  });
 
   it('formats as one sentence with file:line:column and the field', () => {
     try {

@@ -91,3 +91,40 @@ describe('Zab monitor', () => {
     expect(m.afterStep('n2', view({ history: [txn(2, 1)], commitIndex: 1 }))?.name).toBe('zab.prefix-consistency');
   });
 });
+
+describe('Zab proof steps (Junqueira, Reed, Serafini 2011, §IV)', () => {
+  const ackE = (epoch: number, currentEpoch = 0) => ({ type: 'ACK-E', sid: 1, seq: 1, epoch, currentEpoch, lastZxid: { epoch: 0, counter: 0 } }) as const;
+
+  it('epoch-promise: a follower promising one epoch to two leaders (a scripted second ACK-E)', () => {
+    const m = monitor();
+    expect(m.onSend('n1', 'n2', ackE(3))).toBeNull();
+    expect(m.onSend('n1', 'n2', ackE(3))).toBeNull();
+    expect(m.onSend('n1', 'n3', ackE(3, -1))).toBeNull(); // "already promised": not counted
+    expect(m.onSend('n1', 'n3', ackE(3))).toMatchObject({ name: 'zab.epoch-promise', nodes: ['n1', 'n2', 'n3'] });
+  });
+
+  it('epoch-promise: a promise below one already made, and a leader\'s own epoch as its promise', () => {
+    const m = monitor();
+    m.onSend('n1', 'n2', ackE(4));
+    expect(m.onSend('n1', 'n3', ackE(3))).toMatchObject({ name: 'zab.epoch-promise' });
+    const l = monitor();
+    expect(l.afterStep('n2', view({ role: 'leading', phase: 'synchronization', epoch: 5 }))).toBeNull();
+    expect(l.onSend('n2', 'n3', ackE(5))).toMatchObject({ name: 'zab.epoch-promise' });
+  });
+
+  it('initial-history: a leader establishing an epoch without a committed transaction', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ history: [txn(1, 1), txn(1, 2)], commitIndex: 2 }))).toBeNull();
+    expect(m.afterStep('n2', view({ role: 'leading', phase: 'synchronization', epoch: 2, history: [txn(1, 1), txn(1, 2), txn(1, 3)] }))).toBeNull();
+    const finding = m.afterStep('n3', view({ role: 'leading', phase: 'synchronization', epoch: 3, history: [txn(1, 1)] }));
+    expect(finding).toMatchObject({ name: 'zab.initial-history', nodes: ['n3'] });
+  });
+
+  it('initial-history: a stale prospective leader need not hold what a later epoch committed', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ history: [txn(1, 1), txn(3, 1)], commitIndex: 2, epoch: 3, acceptedEpoch: 3, currentEpoch: 3 }))).toBeNull();
+    // n3 was paused with ACK-Es for epoch 2 queued; it reaches synchronization of epoch 2 now.
+    expect(m.afterStep('n3', view({ role: 'leading', phase: 'synchronization', epoch: 2, acceptedEpoch: 2, history: [txn(1, 1)] }))).toBeNull();
+    expect(m.afterStep('n2', view({ role: 'leading', phase: 'synchronization', epoch: 4, acceptedEpoch: 4, history: [txn(1, 1)] }))).toMatchObject({ name: 'zab.initial-history' });
+  });
+});

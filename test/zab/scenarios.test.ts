@@ -18,10 +18,11 @@ describe('S-Z1 leader crash during synchronization (zab-leader-crash-during-sync
     expect(notes(trace, 'n3').some((t) => t.startsWith('removed'))).toBe(false);
   });
 
-  it('zab.epoch-before-history: n1 keeps currentEpoch 2 but not the DIFF, wins, and truncates committed transactions', () => {
+  it('zab.epoch-before-history: n1 keeps currentEpoch 2 but not the DIFF, wins, and is caught establishing epoch 3 without committed transactions', () => {
     const { result, trace } = run(s, 1, ['zab.epoch-before-history'], true);
     expect(result.ok).toBe(false);
-    expect(result.checks.invariants[0]?.name).toBe('zab.committed-truncated');
+    // Caught at the step that breaks the proof, before the TRUNC that removes them (zab.committed-truncated).
+    expect(result.checks.invariants[0]?.name).toBe('zab.initial-history');
     expect(noteIndex(notes(trace, 'n1'), /^NEWLEADER 2: transactions queued for a lazy flush/)).toBeGreaterThanOrEqual(0);
     expect(noteIndex(notes(trace, 'n1'), /^synchronizing epoch 3 with n1,n3/)).toBeGreaterThanOrEqual(0);
   });
@@ -50,7 +51,7 @@ describe('ZOOKEEPER-4646 shape (zab-crash-after-sync-ack)', () => {
   it('zab.ack-before-durable: the committed tail vanishes with n1 and the next leader commits something else there', () => {
     const { result } = run(s, 3, ['zab.ack-before-durable']);
     expect(result.ok).toBe(false);
-    expect(['applied-prefix', 'zab.prefix-consistency', 'zab.committed-truncated']).toContain(result.checks.invariants[0]?.name);
+    expect(['zab.initial-history', 'applied-prefix', 'zab.prefix-consistency', 'zab.committed-truncated']).toContain(result.checks.invariants[0]?.name);
   });
 });
 
@@ -75,7 +76,10 @@ describe('step l.3.3 and liveness: a server that promised a later epoch can alwa
     // With the forgotten promise, seed 1018 leaves n3 with acceptedEpoch 19 while n2 leads epoch 18
     // with a quorum in the settle phase; without the re-election n3 refused NEWEPOCH 18 forever
     // and the liveness check failed (n3 applied nothing). The first such seed of 1..6000.
-    const { result, trace } = run(scenario('zab-crash-storm'), 1018, ['zab.forget-accepted-epoch'], true);
+    // The invariants are off: zab.epoch-promise would stop the run at the forgotten promise, and
+    // this test is about what the protocol does next (liveness after the heal).
+    const storm = scenario('zab-crash-storm');
+    const { result, trace } = run({ ...storm, checks: { ...storm.checks, invariants: false } }, 1018, ['zab.forget-accepted-epoch'], true);
     expect(result.checks.liveness).toBe(true);
     expect(noteIndex(notes(trace, 'n2'), /^LOOKING \(n3 promised epoch 19 > 18\)/)).toBeGreaterThanOrEqual(0);
   });
