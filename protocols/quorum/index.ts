@@ -151,6 +151,23 @@ export const quorum: ProtocolDefinition<QuorumMessage, QuorumView> = {
     },
   ],
   commandOrder: 'none',
+  invariants: [
+    {
+      name: 'tag-monotonic',
+      description: "A replica's tag for a key never goes back, crashes included (a stored, acknowledged tag is durable).",
+      source: 'ABD 1995 (replicas keep the largest tag); Lynch & Shvartsman 1997',
+    },
+    {
+      name: 'unique-tag',
+      description: 'One tag (ts, writer) names one value, whichever replica stores it.',
+      source: 'Lynch & Shvartsman 1997 (tags ordered by timestamp, ties broken by writer id)',
+    },
+    {
+      name: 'write-quorum',
+      description: 'A completed write stays held by at least w replicas until a newer tag supersedes it.',
+      source: 'ABD 1995 (a write returns after w acknowledgements; r + w > n makes every read quorum meet it)',
+    },
+  ],
   checkScenario,
   createNode(ctx) {
     return new QuorumNode(ctx.env, readOptions(ctx.env.nodes.length, ctx.options), ctx.bugs);
