@@ -14,6 +14,8 @@ import { registerSweep } from './sweep.js';
 import { registerSweepAll } from './sweep-all.js';
 import { registerCheck } from './check.js';
 import { stopQuietlyOnClosedPipe } from './args.js';
+import { registerExplore } from './explore.js';
+import { registerShrink } from './shrink.js';
 
 const program = new Command();
 program
@@ -24,7 +26,7 @@ program
   .exitOverride();
 
 // Each command registers itself here (one module per command).
-const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerCheck, registerList, registerSweepAll];
+const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerCheck, registerList, registerSweepAll, registerExplore, registerShrink];
 
 for (const register of registrations) register(program);
 

@@ -274,6 +274,13 @@ export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> 
   createMonitor?(ctx: MonitorContext): InvariantMonitor<M, V>;
   clientPolicy(nodes: number, options: ProtocolOptions, bugs: ReadonlySet<string>): ClientPolicy;
   readonly byzantine?: Readonly<Record<string, ByzantineBehaviour<M>>>;
+  /**
+   * Optional refinement of explore's coverage: a short string naming what matters about the
+   * cluster right now beyond the generic abstract state (roles, era/commit/log gaps), computed from
+   * every node's view (null for a node that is down). Keep it small and bucketed: every distinct
+   * pair of consecutive strings counts as new coverage.
+   */
+  coverageState?(views: readonly (V | null)[]): string;
 }
 
 export function assertNever(x: never): never {

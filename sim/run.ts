@@ -2,13 +2,13 @@
  * `runScenario`: one seed, one virtual timeline, then the checks. The public entry point the CLI,
  * the sweep and the tests call.
  */
-import type { ProtocolDefinition } from '../protocols/api.js';
+import type { NodeView, ProtocolDefinition } from '../protocols/api.js';
 import { findProtocol } from '../protocols/registry.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
 import type { HistoryEvent } from './history/types.js';
 import type { InvariantViolation, RunResult } from './result.js';
-import type { Scenario } from './scenario/types.js';
+import type { Scenario, ScriptedFault, TriggeredFault } from './scenario/types.js';
 import { wallNowMs } from './wallclock.js';
 import { TraceSink, type TraceEvent } from './world/trace.js';
 import { defaultLimits, World, type MomentListener, type WorldLimits } from './world/world.js';
@@ -35,12 +35,21 @@ export interface RunOptions {
   readonly rethrow?: boolean;
   /** Told of every node's moments as they happen (see MomentListener); watching never changes the run. */
   readonly moments?: MomentListener;
+  /**
+   * Extension: like `moments`, with a way to look at every node as it is at that moment (null for a
+   * node that is down). Explore's coverage uses it; looking never changes the run.
+   */
+  readonly observe?: (look: () => readonly (NodeView | null)[]) => MomentListener;
 }
 
 export interface RunOutcome {
   readonly result: RunResult;
   readonly history: readonly HistoryEvent[];
   readonly trace: readonly TraceEvent[] | null;
+  /** Extension: what the scenario's event-triggered faults did, as timed faults on explicit nodes. */
+  readonly fired?: readonly ScriptedFault[];
+  /** Extension: the same firings as event-triggered rules pinned to the exact moments (see World.firedRules). */
+  readonly firedRules?: readonly TriggeredFault[];
 }
 
 export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOutcome {
@@ -78,6 +87,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
     rethrow: options.rethrow ?? false,
   });
   if (options.moments !== undefined) world.watchMoments(options.moments);
+  if (options.observe !== undefined) world.watchMoments(options.observe(() => world.views()));
   world.run();
 
   const invariants: InvariantViolation[] = world.violation === null ? [] : [world.violation];
@@ -112,7 +122,7 @@ export function runScenario(scenario: Scenario, options: RunOptions = {}): RunOu
     repro,
     ...(reason === null ? {} : { reason }),
   };
-  return { result, history, trace: trace.events() };
+  return { result, history, trace: trace.events(), ...(world.firedFaults.length === 0 ? {} : { fired: world.firedFaults }), ...(world.firedRules.length === 0 ? {} : { firedRules: world.firedRules }) };
 }
 
 /**
