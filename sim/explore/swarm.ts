@@ -62,11 +62,11 @@ export function runStream(baseSeed: number, run: number, purpose: string): Rando
   return stream(baseSeed, `explore:${purpose}:${run}`);
 }
 
-/** Cluster sizes worth drawing: 3, 5, 7 when the protocol takes them, else the first few it takes. */
+/** Cluster sizes worth drawing: 3, 5, 7 when the protocol takes them, else the first three it takes (PBFT: 4, 7, 10). */
 export function clusterSizes(protocol: ProtocolDefinition<any, any>): number[] {
   const ok = (n: number): boolean => (protocol.checkClusterSize?.(n) ?? null) === null;
   const odd = [3, 5, 7].filter(ok);
-  if (odd.length > 0) return odd;
+  if (odd.length >= 2) return odd;
   const any: number[] = [];
   for (let n = 1; n <= 16 && any.length < 3; n++) if (ok(n)) any.push(n);
   if (any.length === 0) throw new Error(`${protocol.name} accepts no cluster size from 1 to 16`);
