@@ -3,9 +3,11 @@
  * (machine-readable, prefixed by nothing) and then a table for people. Targets are reported,
  * never asserted: speed is not a test.
  *
- *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check]
+ *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check|explore]
+ *   (explore: [--explore-runs N] [--workers N] [--bug SUBSTRING])
  */
 import { availableParallelism } from 'node:os';
+import { benchExplore } from './explore.js';
 import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, SWEEP_SECONDS, type SimBenchOptions, type SimBenchRow } from './sim.js';
 
 function flag(name: string): string | undefined {
@@ -80,10 +82,12 @@ const simOptions: SimBenchOptions = {
   budgetMs: positive('--budget-ms', DEFAULT_SIM_BENCH.budgetMs),
   warmup: DEFAULT_SIM_BENCH.warmup,
 };
-if (only !== undefined && !['sim', 'sweep', 'check'].includes(only)) {
-  process.stderr.write(`error: --only expects sim, sweep or check, found "${only}"\n`);
+if (only !== undefined && !['sim', 'sweep', 'check', 'explore'].includes(only)) {
+  process.stderr.write(`error: --only expects sim, sweep, check or explore, found "${only}"\n`);
   process.exit(2);
 }
 const oneThread = only === undefined || only === 'sim' ? await benchSimulation(simOptions) : [];
 if (only === undefined || only === 'sweep') await benchSweeps(oneThread);
 if (only === undefined || only === 'check') await benchChecking();
+// Explore hunts every bug variant three ways: minutes, not seconds, so only when asked for.
+if (only === 'explore') await benchExplore(positive('--explore-runs', 2000), positive('--workers', availableParallelism()), flag('--bug'));

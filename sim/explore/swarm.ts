@@ -110,7 +110,7 @@ export function drawSwarm(protocol: ProtocolDefinition<any, any>, baseSeed: numb
   };
   const faults = [...(base?.faults ?? []), ...drawSchedule(r, knobs, nodes, drawn.durationUs)];
   const triggers = [...(base?.triggers ?? [])];
-  const ruleCount = r.chance(0.6) ? r.between(1, 3) : 0;
+  const ruleCount = r.chance(0.7) ? r.between(1, 3) : 0;
   for (let i = 0; i < ruleCount; i++) triggers.push(drawTrigger(r, nodes, faults.length + triggers.length));
   const scenario: Scenario = {
     ...drawn,
@@ -154,11 +154,13 @@ function drawOptions(r: Random, protocol: ProtocolDefinition<any, any>): Record<
   const scale = r.pick(OPTION_SCALES);
   for (const [name, spec] of Object.entries(protocol.options)) {
     if (spec.type === 'duration') options[name] = Math.max(1, Math.round((options[name] as number) * scale));
-    // Integers (batch sizes, windows, intervals): half the time somewhere in [min, default],
-    // skewed towards min, where slow catch-up and frequent checkpoints live.
-    else if (spec.type === 'integer' && r.chance(0.5)) {
+    // Integers (batch sizes, windows, intervals): half the time the default, a quarter the minimum
+    // (one entry per message, a checkpoint every other op: where slow catch-up lives), a quarter
+    // anywhere in [min, default].
+    else if (spec.type === 'integer') {
       const x = r.next();
-      options[name] = Math.min(spec.max, Math.max(spec.min, spec.min + Math.floor((spec.default - spec.min + 1) * x * x)));
+      if (x < 0.25) options[name] = spec.min;
+      else if (x < 0.5) options[name] = Math.min(spec.max, r.between(spec.min, Math.max(spec.min, spec.default)));
     }
   }
   return options;
@@ -260,8 +262,11 @@ export function drawTrigger(r: Random, nodes: number, index: number): TriggeredF
   };
   const who = (): TriggerTarget => (hasPeer && r.chance(0.4) ? { kind: 'peer' } : r.chance(0.1) ? { kind: 'selector', selector: { kind: 'leader' } } : { kind: 'self' });
   let action: TriggerAction;
-  switch (r.int(4)) {
+  // Crashes twice as often as each other action: a quick crash/restart right after a moment is
+  // the classic way to break a protocol that forgot to persist something.
+  switch (r.int(5)) {
     case 0:
+    case 4:
       action = { kind: 'crash', target: who(), restartUs: r.chance(0.1) ? null : r.between(1, 100) * MS, amnesia: false };
       break;
     case 1:
