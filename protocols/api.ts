@@ -281,6 +281,13 @@ export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> 
    * pair of consecutive strings counts as new coverage.
    */
   coverageState?(views: readonly (V | null)[]): string;
+  /**
+   * Optional fault model: how many nodes may be down or still recovering at the same time for the
+   * protocol to promise liveness after the heal (diskless Viewstamped Replication: f, because a
+   * recovering replica needs f + 1 normal ones to answer it). Omitted: any number (a protocol that
+   * keeps its state on disk). Explore draws no more overlapping crashes than this.
+   */
+  crashesAtOnce?(nodes: number): number;
 }
 
 export function assertNever(x: never): never {

@@ -188,7 +188,7 @@ export function candidate(
       // Newer entries more often: they hold the most recent discoveries.
       const back = Math.floor(corpus.length * r.next() * r.next());
       const parent = corpus[corpus.length - 1 - back] as SwarmDraw;
-      return mutate(parent, r, `explore-${protocol.name}-${seed}-${run}`);
+      return mutate(parent, r, `explore-${protocol.name}-${seed}-${run}`, protocol);
     }
   }
   return drawSwarm(protocol, seed, run, bugs, base);

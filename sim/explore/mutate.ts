@@ -4,7 +4,9 @@
  * node, add or drop an event-triggered rule, or rerun the same schedule under a new world seed.
  * Every mutation keeps the scenario valid (times within the duration, nodes within the cluster).
  */
+import type { ProtocolDefinition } from '../../protocols/api.js';
 import type { Random } from '../random.js';
+import { fitFaultModel } from './fault-model.js';
 import type { FaultAction, NodeSelector, Scenario, ScriptedFault, TriggeredFault } from '../scenario/types.js';
 import { drawFault, drawTrigger, nodeName, renumber, sortFaults, type SwarmDraw } from './swarm.js';
 
@@ -12,7 +14,7 @@ const MS = 1000;
 const MUTATIONS = ['add', 'drop', 'shift', 'retarget', 'add-rule', 'drop-rule', 'reseed'] as const;
 type Mutation = (typeof MUTATIONS)[number];
 
-export function mutate(parent: SwarmDraw, r: Random, name: string): SwarmDraw {
+export function mutate(parent: SwarmDraw, r: Random, name: string, protocol?: ProtocolDefinition<any, any>): SwarmDraw {
   let faults: ScriptedFault[] = parent.scenario.faults.slice();
   let triggers: TriggeredFault[] = (parent.scenario.triggers ?? []).slice();
   let seed = parent.scenario.seed;
@@ -59,7 +61,7 @@ export function mutate(parent: SwarmDraw, r: Random, name: string): SwarmDraw {
   triggers = renumber(triggers.slice(0, 8), faults.length);
   const { triggers: _old, ...rest } = parent.scenario;
   const scenario: Scenario = { ...rest, name, seed, faults, ...(triggers.length === 0 ? {} : { triggers }) };
-  return { scenario, knobs: parent.knobs };
+  return { scenario: protocol === undefined ? scenario : fitFaultModel(scenario, protocol), knobs: parent.knobs };
 }
 
 /** The same action on another node (a selector word becomes a concrete node now and then). */

@@ -21,6 +21,7 @@
 import { MOMENT_KINDS, majority, type MomentKind, type NodeId, type ProtocolDefinition } from '../../protocols/api.js';
 import { stream, type Random } from '../random.js';
 import { defaultProtocolOptions } from '../scenario/options.js';
+import { fitFaultModel } from './fault-model.js';
 import type {
   FaultAction,
   LatencySpec,
@@ -123,7 +124,7 @@ export function drawSwarm(protocol: ProtocolDefinition<any, any>, baseSeed: numb
     ...(triggers.length === 0 ? {} : { triggers: renumber(triggers, faults.length) }),
   };
   const { triggers: _drop, ...withoutTriggers } = scenario;
-  return { scenario: triggers.length === 0 ? withoutTriggers : scenario, knobs };
+  return { scenario: fitFaultModel(triggers.length === 0 ? withoutTriggers : scenario, protocol), knobs };
 }
 
 function drawKnobs(r: Random, nodes: number): SwarmKnobs {
