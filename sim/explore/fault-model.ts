@@ -34,7 +34,7 @@ export function fitFaultModel(scenario: Scenario, protocol: ProtocolDefinition<a
   }
   const timedCrashes = faults.some((f) => f.action.kind === 'crash');
   let crashRules = 0;
-  const triggers = (scenario.triggers ?? []).map((t): TriggeredFault => {
+  const rules = (scenario.triggers ?? []).map((t): TriggeredFault => {
     if (t.action.kind !== 'crash') return t;
     if (!timedCrashes && budget >= 1 && crashRules === 0 && t.action.restartUs !== null) {
       crashRules++;
@@ -42,6 +42,8 @@ export function fitFaultModel(scenario: Scenario, protocol: ProtocolDefinition<a
     }
     return { ...t, action: { kind: 'pause', target: t.action.target, forUs: t.action.restartUs ?? 100_000 } };
   });
+  // Rules stand after the timed entries in the file: their places move with the dropped crashes.
+  const triggers = rules.map((t, i) => ({ ...t, index: faults.length + i }));
   const { triggers: _old, ...rest } = scenario;
   return { ...rest, faults, ...(triggers.length === 0 ? {} : { triggers }) };
 }
