@@ -4,7 +4,7 @@
  * never asserted: speed is not a test.
  *
  *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check|explore]
- *   (explore: [--explore-runs N] [--workers N] [--bug SUBSTRING])
+ *   (explore: [--explore-runs N] [--sweep-seeds N] [--workers N] [--bug PART,PART])
  */
 import { availableParallelism } from 'node:os';
 import { benchExplore } from './explore.js';
@@ -90,4 +90,7 @@ const oneThread = only === undefined || only === 'sim' ? await benchSimulation(s
 if (only === undefined || only === 'sweep') await benchSweeps(oneThread);
 if (only === undefined || only === 'check') await benchChecking();
 // Explore hunts every bug variant three ways: minutes, not seconds, so only when asked for.
-if (only === 'explore') await benchExplore(positive('--explore-runs', 2000), positive('--workers', availableParallelism()), flag('--bug'));
+if (only === 'explore') {
+  const runs = positive('--explore-runs', 2000);
+  await benchExplore(runs, positive('--workers', availableParallelism()), flag('--bug'), positive('--sweep-seeds', runs));
+}

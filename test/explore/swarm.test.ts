@@ -63,3 +63,37 @@ describe('swarm draws', () => {
     }
   });
 });
+
+describe('fault model', () => {
+  it('vsr (diskless: at most f down or recovering) never gets more than f overlapping crashes, and rule crashes only without timed ones', () => {
+    const vsr = PROTOCOLS.find((p) => p.name === 'vsr');
+    if (vsr === undefined) throw new Error('vsr is registered');
+    let sawCrash = false;
+    let sawRuleCrash = false;
+    for (let run = 1; run <= 150; run++) {
+      const s = drawSwarm(vsr, 11, run, []).scenario;
+      const f = Math.floor((s.nodes - 1) / 2);
+      const windows = s.faults.flatMap((x) => (x.action.kind === 'crash' ? [[x.atUs, x.atUs + (x.action.restartUs ?? Infinity) + 2_000_000] as const] : []));
+      for (const [start] of windows) expect(windows.filter(([a, b]) => a <= start && b > start).length).toBeLessThanOrEqual(f);
+      const ruleCrashes = (s.triggers ?? []).filter((t) => t.action.kind === 'crash');
+      expect(ruleCrashes.length).toBeLessThanOrEqual(1);
+      if (ruleCrashes.length > 0) {
+        expect(windows).toHaveLength(0);
+        expect(ruleCrashes[0]?.when.times).toBe(1);
+      }
+      sawCrash ||= windows.length > 0;
+      sawRuleCrash ||= ruleCrashes.length > 0;
+    }
+    expect(sawCrash && sawRuleCrash).toBe(true);
+  });
+
+  it('a protocol that declares nothing keeps overlapping crashes', () => {
+    const raft = PROTOCOLS.find((p) => p.name === 'raft');
+    if (raft === undefined) throw new Error('raft is registered');
+    const overlapping = Array.from({ length: 150 }, (_, i) => drawSwarm(raft, 11, i + 1, []).scenario).some((s) => {
+      const crashes = s.faults.filter((x) => x.action.kind === 'crash');
+      return crashes.some((a) => crashes.some((b) => b !== a && b.atUs >= a.atUs && a.action.kind === 'crash' && b.atUs < a.atUs + (a.action.restartUs ?? 0)));
+    });
+    expect(overlapping).toBe(true);
+  });
+});
