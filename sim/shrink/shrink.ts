@@ -18,6 +18,7 @@ import type { FaultAction, NodeSelector, Scenario, ScriptedFault } from '../scen
 import { failureKind, type FailureKind } from '../explore/outcome.js';
 import { clusterSizes } from '../explore/swarm.js';
 import { explicitScenario, faultsFromTrace } from './explicit.js';
+import { withinFaultModel } from '../explore/fault-model.js';
 
 export interface ScenarioSize {
   readonly faults: number;
@@ -66,8 +67,13 @@ export function shrinkScenario(scenario: Scenario, options: ShrinkOptions = {}):
   if (kind === null) return { kind, before, after: before, scenario, explicit: false, runs: 1 };
   let runs = 1;
   let events = first.result.stats.events;
+  const protocol = findProtocol(scenario.protocol);
+  // A candidate may not leave the protocol's fault model when the original was inside it (dropping
+  // a restart from a diskless protocol's schedule would manufacture a liveness failure).
+  const modelled = protocol !== undefined && withinFaultModel(scenario, protocol);
   const fails = (candidate: Scenario): boolean => {
     if (runs >= budget) return false;
+    if (modelled && protocol !== undefined && !withinFaultModel(candidate, protocol)) return false;
     runs++;
     try {
       const { result } = runScenario(candidate, { hashTrace: false });
@@ -85,7 +91,6 @@ export function shrinkScenario(scenario: Scenario, options: ShrinkOptions = {}):
     current = explicitForm;
     madeExplicit = true;
   }
-  const protocol = findProtocol(current.protocol);
   for (let pass = 0; pass < 8 && runs < budget; pass++) {
     const start = current;
     current = dropFaults(current, fails);
