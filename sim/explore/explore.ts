@@ -211,5 +211,7 @@ function record(
   const name = `${slug}-seed${seed}-run${f.run}`.slice(0, 80);
   const description = `Found by consensim explore ${flags.join(' ')} (run ${f.run}): ${f.reason}`;
   const written = writeFailure(f.scenario, f.kind, outDir, name, description);
-  return { run: f.run, kind: f.kind, reason: f.reason, file: written.file, repro: ['consensim', 'run', written.file].map(shellQuote).join(' ') };
+  // Never claim a reproduction we did not see: say so when the written file fails differently.
+  const reason = written.reproduces ? f.reason : `${f.reason} (warning: the written file did not fail the same way when run on its own)`;
+  return { run: f.run, kind: f.kind, reason, file: written.file, repro: ['consensim', 'run', written.file].map(shellQuote).join(' ') };
 }
