@@ -3,10 +3,12 @@
  * (machine-readable, prefixed by nothing) and then a table for people. Targets are reported,
  * never asserted: speed is not a test.
  *
- *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check|report|long]
+ *   node dist/bench/main.js [--seeds N] [--budget-ms MS] [--only sim|sweep|check|report|long|explore]
+ *   (explore: [--explore-runs N] [--sweep-seeds N] [--workers N] [--bug PART,PART])
  */
 import { availableParallelism } from 'node:os';
 import { benchBareHeap } from './heap.js';
+import { benchExplore } from './explore.js';
 import { benchLongRun, LONG_RUN_SECONDS, longRunTable, type LongRunRow } from './long.js';
 import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, SWEEP_SECONDS, type SimBenchOptions, type SimBenchRow } from './sim.js';
 
@@ -96,13 +98,18 @@ const simOptions: SimBenchOptions = {
   budgetMs: positive('--budget-ms', DEFAULT_SIM_BENCH.budgetMs),
   warmup: DEFAULT_SIM_BENCH.warmup,
 };
-if (only !== undefined && !['sim', 'sweep', 'check', 'report', 'long'].includes(only)) {
-  process.stderr.write(`error: --only expects sim, sweep, check, report or long, found "${only}"\n`);
+if (only !== undefined && !['sim', 'sweep', 'check', 'report', 'long', 'explore'].includes(only)) {
+  process.stderr.write(`error: --only expects sim, sweep, check, report, long or explore, found "${only}"\n`);
   process.exit(2);
 }
 const oneThread = only === undefined || only === 'sim' ? await benchSimulation(simOptions) : [];
 if (only === undefined || only === 'sweep') await benchSweeps(oneThread);
 if (only === undefined || only === 'check') await benchChecking();
+// Explore hunts every bug variant three ways: minutes, not seconds, so only when asked for.
+if (only === 'explore') {
+  const runs = positive('--explore-runs', 2000);
+  await benchExplore(runs, positive('--workers', availableParallelism()), flag('--bug'), positive('--sweep-seeds', runs));
+}
 if (only === undefined || only === 'report') await benchReportPage();
 if (only === undefined || only === 'long') benchLongRuns();
 

@@ -17,6 +17,8 @@ import { registerNewProtocol } from './new-protocol.js';
 import { registerExplain } from './explain.js';
 import { stopQuietlyOnClosedPipe } from './args.js';
 import { versionText } from './version.js';
+import { registerExplore } from './explore.js';
+import { registerShrink } from './shrink.js';
 
 const program = new Command();
 program
@@ -31,6 +33,7 @@ program
 const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, registerCheck, registerList, registerSweepAll];
 registrations.push(registerNewProtocol);
 registrations.push(registerExplain);
+registrations.push(registerExplore, registerShrink);
 
 for (const register of registrations) register(program);
 

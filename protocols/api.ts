@@ -337,6 +337,20 @@ export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> 
   readonly byzantine?: Readonly<Record<string, ByzantineBehaviour<M>>>;
   /** Tells this protocol's steps in plain words (`consensim explain`, the report); optional. */
   readonly narrator?: Narrator<M>;
+  /**
+   * Optional refinement of explore's coverage: a short string naming what matters about the
+   * cluster right now beyond the generic abstract state (roles, era/commit/log gaps), computed from
+   * every node's view (null for a node that is down). Keep it small and bucketed: every distinct
+   * pair of consecutive strings counts as new coverage.
+   */
+  coverageState?(views: readonly (V | null)[]): string;
+  /**
+   * Optional fault model: how many nodes may be down or still recovering at the same time for the
+   * protocol to promise liveness after the heal (diskless Viewstamped Replication: f, because a
+   * recovering replica needs f + 1 normal ones to answer it). Omitted: any number (a protocol that
+   * keeps its state on disk). Explore draws no more overlapping crashes than this.
+   */
+  crashesAtOnce?(nodes: number): number;
 }
 
 /**

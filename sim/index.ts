@@ -70,3 +70,12 @@ export {
 } from './explain/index.js';
 export type { Explanation, ExplainOptions, FailureFocus, LineFilter, LineKind, StoryLine, NodeState, Liveness } from './explain/index.js';
 export { HOST_INVARIANTS } from './world/applied.js';
+export { explore, BATCH_RUNS } from './explore/explore.js';
+export type { ExploreOptions, ExploreOutcome, ExploreResult, ExploreFailure, ExploreMode, ExploreProgress } from './explore/explore.js';
+export { drawSwarm, type SwarmDraw, type SwarmKnobs } from './explore/swarm.js';
+export { abstractState, CoverageRecorder } from './explore/coverage.js';
+export { failureKind, type FailureKind } from './explore/outcome.js';
+export { shrinkScenario, type ShrinkOutcome, type ScenarioSize } from './shrink/shrink.js';
+export { scenarioToYaml } from './scenario/write.js';
+export { shellQuote } from './sweep-seed.js';
+export type { TriggeredFault, TriggerAction, TriggerCondition, TriggerTarget } from './scenario/types.js';

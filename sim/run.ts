@@ -3,13 +3,14 @@
  * the sweep and the tests call.
  */
 import { clientPolicyProblem, protocolModuleOf, type AnyProtocol, type ProtocolSet } from './protocol-modules.js';
+import type { NodeView } from '../protocols/api.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
 import { latencyStats } from './latency.js';
 import { scenarioProblem } from './scenario/load.js';
 import type { HistoryEvent } from './history/types.js';
 import type { InvariantViolation, RunResult } from './result.js';
-import type { Scenario } from './scenario/types.js';
+import type { Scenario, ScriptedFault, TriggeredFault } from './scenario/types.js';
 import { wallNowMs } from './wallclock.js';
 import { SegmentedCheck } from './workload/segmented-check.js';
 import { TraceSink, type TraceEvent } from './world/trace.js';
@@ -56,6 +57,11 @@ export interface RunOptions {
    * so a long run does not hold it; `history` is then empty. Same verdict either way.
    */
   readonly keepHistory?: boolean;
+  /**
+   * Extension: like `moments`, with a way to look at every node as it is at that moment (null for a
+   * node that is down). Explore's coverage uses it; looking never changes the run.
+   */
+  readonly observe?: (look: () => readonly (NodeView | null)[]) => MomentListener;
 }
 
 export interface RunOutcome {
@@ -64,6 +70,10 @@ export interface RunOutcome {
   readonly trace: readonly TraceEvent[] | null;
   /** Events in the whole trace (whether kept, streamed, hashed or none of these). */
   readonly traceEvents?: number;
+  /** Extension: what the scenario's event-triggered faults did, as timed faults on explicit nodes. */
+  readonly fired?: readonly ScriptedFault[];
+  /** Extension: the same firings as event-triggered rules pinned to the exact moments (see World.firedRules). */
+  readonly firedRules?: readonly TriggeredFault[];
 }
 
 /** Where a run finds its protocol by name. */
@@ -125,6 +135,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
   });
   if (options.moments !== undefined) world.watchMoments(options.moments);
   if (options.inspectAt !== undefined) world.inspectAt(options.inspectAt);
+  if (options.observe !== undefined) world.watchMoments(options.observe(() => world.views()));
   world.run();
   trace.finish();
 
@@ -165,7 +176,14 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
     ...(reason === null ? {} : { reason }),
     ...(world.skippedFaults.length === 0 ? {} : { skippedFaults: world.skippedFaults }),
   };
-  return { result, history, trace: trace.events(), traceEvents: trace.length };
+  return {
+    result,
+    history,
+    trace: trace.events(),
+    traceEvents: trace.length,
+    ...(world.firedFaults.length === 0 ? {} : { fired: world.firedFaults }),
+    ...(world.firedRules.length === 0 ? {} : { firedRules: world.firedRules }),
+  };
 }
 
 /**

@@ -64,4 +64,6 @@ export const vsr: ProtocolDefinition<VsrMessage, VsrView> = {
   invariants: VSR_INVARIANTS,
   createMonitor: (ctx) => new VsrMonitor(ctx),
   clientPolicy,
+  // Recovery (§4.3) needs f + 1 normal replicas: at most f may be down or recovering at once.
+  crashesAtOnce: (nodes) => Math.floor((nodes - 1) / 2),
 };

@@ -16,6 +16,7 @@ import * as D from './defaults.js';
 import { Fields } from './fields.js';
 import { parseTree, quoted, type LNode, type MapEntry, type Pos } from './located.js';
 import { readFault } from './faults.js';
+import { isTriggerEntry, readTrigger } from './triggers.js';
 import { readProtocolOptions } from './options.js';
 import { closest, didYouMean } from './suggest.js';
 import type {
@@ -27,6 +28,7 @@ import type {
   NetworkSpec,
   Scenario,
   ScriptedFault,
+  TriggeredFault,
   WorkloadSpec,
 } from './types.js';
 
@@ -85,6 +87,7 @@ export function parseScenario(text: string, file: string, protocols: readonly Pr
   const checks = opt(top, 'checks', D.DEFAULT_CHECKS, (n) => readChecks(f, n));
   const settleUs = opt(top, 'settle', D.DEFAULT_SETTLE_US, (n) => f.duration(n, 'settle'));
   refuseSettleWithoutTime(f, top, settleUs, workload, checks);
+  const faults = opt<FaultList>(top, 'faults', { timed: [], triggered: [] }, (n) => readFaults(f, n, nodes, durationUs));
   const scenario: Scenario = {
     name: opt(top, 'name', defaultName(file), (n) => readName(f, n)),
     description: opt(top, 'description', '', (n) => f.string(n, 'description').trim()),
@@ -98,12 +101,13 @@ export function parseScenario(text: string, file: string, protocols: readonly Pr
     network: opt(top, 'network', D.DEFAULT_NETWORK, (n) => readNetwork(f, n)),
     clock: opt(top, 'clock', D.DEFAULT_CLOCK, (n) => readClock(f, n)),
     workload,
-    faults: opt(top, 'faults', [], (n) => readFaults(f, n, nodes, durationUs)),
+    faults: faults.timed,
     nemesis: opt(top, 'nemesis', null, (n) => readNemesis(f, n)),
     byzantine: opt(top, 'byzantine', {}, (n) => readByzantine(f, n, nodes, protocol)),
     checks,
     bugs: opt(top, 'bugs', [], (n) => readBugs(f, n, protocol)),
     ...(expect === undefined ? {} : { expect }),
+    ...(faults.triggered.length === 0 ? {} : { triggers: faults.triggered }),
   };
   const problem = scenarioProblem(scenario, protocol);
   if (problem !== null) throw f.where.error(locate(tree, problem.field), problem.field, problem.message);
@@ -278,10 +282,21 @@ function readMix(f: Fields, node: LNode): WorkloadSpec['mix'] {
   return append === 0 ? mix : { ...mix, append };
 }
 
-function readFaults(f: Fields, node: LNode, nodes: number, durationUs: number): ScriptedFault[] {
+interface FaultList {
+  readonly timed: ScriptedFault[];
+  readonly triggered: TriggeredFault[];
+}
+
+/** Timed entries (`at:`) and event-triggered ones (`when:`), each keeping its place in the list. */
+function readFaults(f: Fields, node: LNode, nodes: number, durationUs: number): FaultList {
   const items = f.list(node, 'faults', 'a list of faults');
   if (items.length > D.MAX_FAULTS) f.fail(node, 'faults', `at most ${D.MAX_FAULTS} faults`);
-  return items.map((item, i) => readFault(f, item, `faults[${i}]`, nodes, durationUs));
+  const out: FaultList = { timed: [], triggered: [] };
+  items.forEach((item, i) => {
+    if (isTriggerEntry(item)) out.triggered.push(readTrigger(f, item, `faults[${i}]`, nodes, i));
+    else out.timed.push(readFault(f, item, `faults[${i}]`, nodes, durationUs));
+  });
+  return out;
 }
 
 /** `none`, or `{ every, faults }` (either key may be left out). */

@@ -3,7 +3,7 @@
  * number of microseconds, every default is filled in, every selector is checked. The loader
  * (`load.ts`) produces it; the world (`../world/`) runs it; nothing else parses YAML.
  */
-import type { NodeId } from '../../protocols/api.js';
+import type { MomentKind, NodeId } from '../../protocols/api.js';
 
 /** `n3`, or a selector resolved when the fault fires. */
 export type NodeSelector =
@@ -115,4 +115,47 @@ export interface Scenario {
    * a caught violation (e.g. a bug variant switched on); absent means `pass`.
    */
   readonly expect?: 'pass' | 'fail';
+  /** Extension: the event-triggered entries of `faults` (absent or empty when there are none). */
+  readonly triggers?: readonly TriggeredFault[];
+}
+
+/**
+ * Extension: an event-triggered fault (`faults: - { when: {...}, <action>: ... }`), FoundationDB's
+ * BUGGIFY idea from outside the code: it fires on a protocol moment (a vote, an ack, a new leader,
+ * ...) rather than at a time. The action is scheduled at the moment's virtual time, after the
+ * node's step that reported it.
+ */
+export interface TriggerCondition {
+  readonly moment: MomentKind;
+  /** Whose moments count: any node, or one node. */
+  readonly node: NodeId | 'any';
+  /** Fire from the nth matching moment on (1 = the first). */
+  readonly nth: number;
+  /** Probability of firing at each matching moment from the nth on (its own random stream). */
+  readonly chance: number;
+  /** Fire at most this many times. */
+  readonly times: number;
+}
+
+/**
+ * Who a triggered action hits: `self` (the node whose moment it was), `peer` (whom it voted for or
+ * acked to; only for vote and ack moments), or an ordinary selector resolved when it fires.
+ */
+export type TriggerTarget = { readonly kind: 'self' } | { readonly kind: 'peer' } | { readonly kind: 'selector'; readonly selector: NodeSelector };
+
+export type TriggerAction =
+  | { readonly kind: 'crash'; readonly target: TriggerTarget; readonly restartUs: number | null; readonly amnesia: boolean }
+  | { readonly kind: 'pause'; readonly target: TriggerTarget; readonly forUs: number }
+  /** Cut off from every other node (both ways) for `forUs`. */
+  | { readonly kind: 'isolate'; readonly target: TriggerTarget; readonly forUs: number }
+  /** Drop messages from `from` to `to` for `forUs`. */
+  | { readonly kind: 'cut'; readonly from: TriggerTarget; readonly to: TriggerTarget; readonly forUs: number };
+
+export interface TriggeredFault {
+  readonly when: TriggerCondition;
+  readonly action: TriggerAction;
+  /** Its position in the scenario's `faults` list (names it in the trace: `faults[3]`). */
+  readonly index: number;
+  /** 1-based line in the scenario file; 0 when unknown. */
+  readonly line: number;
 }

@@ -27,6 +27,8 @@ export const EventKind = {
   FaultEnd: 7,
   /** Phase change: faults stop (safety → liveness), or the run ends. */
   Phase: 8,
+  /** An event-triggered fault acts (queued by its moment, at that moment's time). */
+  Trigger: 9,
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 

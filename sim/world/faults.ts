@@ -9,8 +9,8 @@ import type { Host } from './host.js';
 import type { Network } from './network.js';
 import { range, resolvePartition, resolveSelector, resolveSelectors, type SelectorContext } from './selectors.js';
 
-/** Where a fault comes from, as the trace says it. */
-export type FaultSource = 'script' | 'nemesis' | 'settle';
+/** Where a fault comes from, as the trace says it; `faults[3]` is the event-triggered rule at that place. */
+export type FaultSource = 'script' | 'nemesis' | 'settle' | `faults[${number}]`;
 
 /** What faults may do to the world. */
 export interface FaultTarget {
@@ -23,7 +23,7 @@ export interface FaultTarget {
   resume(host: Host, source: FaultSource): boolean;
   jumpClock(host: Host, jumpUs: number, source: FaultSource): void;
   /** Restart `host` after `afterUs`, unless it restarted (or crashed again) meanwhile. */
-  scheduleRestart(host: Host, afterUs: number): void;
+  scheduleRestart(host: Host, afterUs: number, source?: FaultSource): void;
   /** A `fault` trace event: `{t, kind:'fault', action, source, nodes, ...extra}`. */
   traceFault(action: string, source: FaultSource, nodes: readonly NodeId[], extra: Readonly<Record<string, unknown>>): void;
   /**

@@ -38,8 +38,10 @@ import { EventKind, EventQueue, type SimEvent } from './event-queue.js';
 import { createEnv, deepFreeze, Host, NodeApiError, type HostServices } from './host.js';
 import { Network } from './network.js';
 import { applyFault, healLinks, type FaultSkip, type FaultSource, type FaultTarget } from './faults.js';
+import { TriggerRules, triggerNodes, type TriggerFiring } from './triggers.js';
+import type { FaultAction, TriggeredFault, TriggerTarget } from '../scenario/types.js';
 import { Nemesis } from './nemesis.js';
-import { range, type SelectorContext } from './selectors.js';
+import { range, resolveSelector, type SelectorContext } from './selectors.js';
 import { SignatureAuthority } from './signatures.js';
 import { MemoryStore } from './storage.js';
 import { SNAPSHOT_INTERVAL_US, type DropReason, type TraceSink } from './trace.js';
@@ -113,7 +115,7 @@ export function describeCommand(cmd: Command): string {
   }
 }
 
-const FaultEndAction = { Restart: 0, Resume: 1 } as const;
+const FaultEndAction = { Restart: 0, Resume: 1, Heal: 2 } as const;
 /** Skipped faults kept for the result; a scenario has at most 10,000 faults, each may skip on every node. */
 const MAX_SKIPPED_FAULTS = 1_000;
 const Phase = { Settle: 0, End: 1 } as const;
@@ -160,6 +162,18 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private probe: { readonly times: readonly number[]; next: number; readonly onInspect: InspectProbe['onInspect'] } | null = null;
   /** The scripted fault being applied, for the line a skipped fault is reported at. */
   private currentFault: ScriptedFault | null = null;
+  private readonly triggerRules: TriggerRules | null;
+  /**
+   * What the event-triggered faults did, as timed faults on explicit nodes (a heal for the end of an
+   * isolate or cut): the same run with these scripted instead reproduces it (explore writes them).
+   */
+  readonly firedFaults: ScriptedFault[] = [];
+  /**
+   * The same firings as rules pinned to them: one rule per firing, on that node's nth moment of
+   * that kind, acting on explicit nodes. Exact where timed faults are only close (a timed fault
+   * runs before the step that reported the moment, so it is written one microsecond later).
+   */
+  readonly firedRules: TriggeredFault[] = [];
 
   constructor(config: WorldConfig) {
     const { scenario, seed } = config;
@@ -204,6 +218,9 @@ export class World implements HostServices, ClientServices, FaultTarget {
     );
     this.nextProcess = scenario.workload.clients;
     if (config.trace.enabled) this.wantMoments();
+    const triggers = scenario.triggers ?? [];
+    this.triggerRules = triggers.length === 0 ? null : new TriggerRules(triggers, seed);
+    if (this.triggerRules !== null) this.watchMoments((node, moment) => this.onTriggerMoment(node, moment));
   }
 
   private createHosts(seed: number): Host[] {
@@ -240,6 +257,11 @@ export class World implements HostServices, ClientServices, FaultTarget {
       recent.push(`${index}: ${describeCommand(cmd)}`);
     }
     this.tellMoment(host.id, { kind: 'apply', index, cmd });
+  }
+
+  /** Every node's view now (null while it is down); for observers, between or inside steps. */
+  views(): (NodeView | null)[] {
+    return this.hosts.map((host) => (host.node === null ? null : host.node.inspect()));
   }
 
   private tellMoment(node: NodeId, moment: Moment): void {
@@ -412,6 +434,9 @@ export class World implements HostServices, ClientServices, FaultTarget {
       case EventKind.Phase:
         if (ev.n1 === Phase.Settle) this.startSettle();
         else this.endRun();
+        return true;
+      case EventKind.Trigger:
+        if (this.phase === 'safety') this.fireTrigger({ rule: ev.n1, node: ev.target, peer: ev.n2, occurrence: ev.payload as number });
         return true;
       default:
         throw new Error(`unknown event kind ${String(ev.kind)}`);
@@ -807,6 +832,10 @@ export class World implements HostServices, ClientServices, FaultTarget {
 
   private faultEnd(ev: SimEvent): void {
     const host = this.hosts[ev.target] as Host;
+    if (ev.n1 === FaultEndAction.Heal) {
+      if (this.phase === 'safety') healLinks(this, { kind: 'node', node: host.id }, ev.name as FaultSource);
+      return;
+    }
     if (ev.n1 === FaultEndAction.Restart) {
       if (host.state === 'down' && host.crashes === ev.n2) this.restart(host, ev.name as FaultSource);
     } else if (host.state === 'paused' && host.pauseToken === ev.n2) {
@@ -842,11 +871,108 @@ export class World implements HostServices, ClientServices, FaultTarget {
     }
   }
 
-  scheduleRestart(host: Host, afterUs: number): void {
+  scheduleRestart(host: Host, afterUs: number, source: FaultSource = 'script'): void {
     const ev = this.queue.push(this.now + afterUs, EventKind.FaultEnd, host.index);
     ev.n1 = FaultEndAction.Restart;
     ev.n2 = host.crashes;
-    ev.name = 'script';
+    ev.name = source;
+  }
+
+  // ---------------------------------------------------------------- event-triggered faults
+
+  /** Inside a node's step: count the moment against each rule and queue what fires (never act here). */
+  private onTriggerMoment(node: NodeId, moment: Moment): void {
+    if (this.phase !== 'safety' || this.triggerRules === null) return;
+    for (const firing of this.triggerRules.onMoment(node, moment, (id) => this.nodeIndex(id))) {
+      const ev = this.queue.push(this.now, EventKind.Trigger, firing.node);
+      ev.n1 = firing.rule;
+      ev.n2 = firing.peer;
+      ev.payload = firing.occurrence ?? 0;
+    }
+  }
+
+  private triggerTargets(target: TriggerTarget, firing: TriggerFiring): number[] {
+    return triggerNodes(target, firing) ?? (target.kind === 'selector' ? resolveSelector(target.selector, this.selectors) : []);
+  }
+
+  private fireTrigger(firing: TriggerFiring): void {
+    if (this.triggerRules === null) return;
+    const rule = this.triggerRules.rule(firing.rule);
+    const source: FaultSource = `faults[${rule.index}]`;
+    const action = rule.action;
+    const record = (a: FaultAction, atUs = this.now): void => {
+      if (atUs < this.scenario.durationUs) this.firedFaults.push({ atUs, action: a, line: rule.line });
+    };
+    const nodeSel = (i: number) => ({ kind: 'node', node: this.nodes[i] as NodeId }) as const;
+    this.pinFiring(rule, firing);
+    switch (action.kind) {
+      case 'crash':
+        for (const i of this.triggerTargets(action.target, firing)) {
+          const host = this.hosts[i] as Host;
+          if (!this.crash(host, action.amnesia, source)) continue;
+          record({ kind: 'crash', target: nodeSel(i), restartUs: action.restartUs, amnesia: action.amnesia });
+          if (action.restartUs !== null) this.scheduleRestart(host, action.restartUs, source);
+        }
+        return;
+      case 'pause':
+        for (const i of this.triggerTargets(action.target, firing)) {
+          if (this.pause(this.hosts[i] as Host, action.forUs, source)) record({ kind: 'pause', target: nodeSel(i), forUs: action.forUs });
+        }
+        return;
+      case 'isolate':
+        for (const i of this.triggerTargets(action.target, firing)) {
+          const rest = range(this.nodes.length).filter((j) => j !== i);
+          if (rest.length === 0) continue;
+          this.network.partition([[i], rest]);
+          this.traceFault('partition', source, [this.nodes[i] as NodeId, ...rest.map((j) => this.nodes[j] as NodeId)], {
+            groups: [[this.nodes[i]], rest.map((j) => this.nodes[j])],
+          });
+          record({ kind: 'partition', groups: [[nodeSel(i)], [{ kind: 'rest' }]] });
+          this.scheduleHeal(i, action.forUs, source);
+          record({ kind: 'heal', target: nodeSel(i) }, this.now + action.forUs);
+        }
+        return;
+      case 'cut': {
+        const to = this.triggerTargets(action.to, firing);
+        for (const i of this.triggerTargets(action.from, firing)) {
+          const targets = to.filter((j) => j !== i);
+          if (targets.length === 0) continue;
+          this.network.cut(i, targets);
+          this.traceFault('cut', source, [this.nodes[i] as NodeId], { to: targets.map((j) => this.nodes[j]) });
+          record({ kind: 'cut', from: nodeSel(i), to: targets.map(nodeSel) });
+          this.scheduleHeal(i, action.forUs, source);
+          record({ kind: 'heal', target: nodeSel(i) }, this.now + action.forUs);
+        }
+        return;
+      }
+    }
+  }
+
+  private pinFiring(rule: TriggeredFault, firing: TriggerFiring): void {
+    const pin = (target: TriggerTarget): TriggerTarget => {
+      if (target.kind === 'self') return target;
+      const nodes = this.triggerTargetsPreview(target, firing);
+      return nodes.length === 1 ? { kind: 'selector', selector: { kind: 'node', node: this.nodes[nodes[0] as number] as NodeId } } : target;
+    };
+    const a = rule.action;
+    const action = a.kind === 'cut' ? { ...a, from: pin(a.from), to: pin(a.to) } : { ...a, target: pin(a.target) };
+    this.firedRules.push({
+      when: { moment: rule.when.moment, node: this.nodes[firing.node] as NodeId, nth: firing.occurrence ?? 1, chance: 1, times: 1 },
+      action,
+      index: this.firedRules.length,
+      line: 0,
+    });
+  }
+
+  /** A peer target resolves without drawing; selectors are left as they are (they may draw). */
+  private triggerTargetsPreview(target: TriggerTarget, firing: TriggerFiring): number[] {
+    return target.kind === 'peer' ? (triggerNodes(target, firing) ?? []) : target.kind === 'selector' && target.selector.kind === 'node' ? [Number(target.selector.node.slice(1)) - 1] : [];
+  }
+
+  private scheduleHeal(index: number, afterUs: number, source: FaultSource): void {
+    const ev = this.queue.push(this.now + afterUs, EventKind.FaultEnd, index);
+    ev.n1 = FaultEndAction.Heal;
+    ev.name = source;
   }
 
   traceFault(action: string, source: FaultSource, nodes: readonly NodeId[], extra: Readonly<Record<string, unknown>>): void {
