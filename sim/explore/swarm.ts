@@ -20,6 +20,7 @@
  */
 import { MOMENT_KINDS, majority, type MomentKind, type NodeId, type ProtocolDefinition } from '../../protocols/api.js';
 import { stream, type Random } from '../random.js';
+import { scenarioProblem } from '../scenario/load.js';
 import { defaultProtocolOptions } from '../scenario/options.js';
 import { fitFaultModel } from './fault-model.js';
 import type {
@@ -124,7 +125,22 @@ export function drawSwarm(protocol: ProtocolDefinition<any, any>, baseSeed: numb
     ...(triggers.length === 0 ? {} : { triggers: renumber(triggers, faults.length) }),
   };
   const { triggers: _drop, ...withoutTriggers } = scenario;
-  return { scenario: fitFaultModel(triggers.length === 0 ? withoutTriggers : scenario, protocol), knobs };
+  return { scenario: fitScenarioRules(fitFaultModel(triggers.length === 0 ? withoutTriggers : scenario, protocol), protocol), knobs };
+}
+
+/**
+ * Keep a draw inside the protocol's own rules (`checkScenario`): a register quorum refuses cas and
+ * append, and ties its option sizes to the cluster. First drop the operations it refuses, then fall
+ * back to its default options; a draw is never one the loader would reject.
+ */
+export function fitScenarioRules(scenario: Scenario, protocol: ProtocolDefinition<any, any>): Scenario {
+  if (scenarioProblem(scenario, protocol) === null) return scenario;
+  const mix = { ...scenario.workload.mix, cas: 0, append: 0 };
+  const plainMix: Scenario = { ...scenario, workload: { ...scenario.workload, mix: { read: mix.read, write: mix.write > 0 || mix.read > 0 ? mix.write : 1, cas: 0 } } };
+  if (scenarioProblem(plainMix, protocol) === null) return plainMix;
+  const defaults: Scenario = { ...plainMix, protocolOptions: defaultProtocolOptions(protocol) };
+  if (scenarioProblem(defaults, protocol) === null) return defaults;
+  throw new Error(`explore cannot draw a ${protocol.name} scenario its checkScenario accepts: ${scenarioProblem(defaults, protocol)?.message ?? ''}`);
 }
 
 function drawKnobs(r: Random, nodes: number): SwarmKnobs {
