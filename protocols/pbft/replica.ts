@@ -61,6 +61,11 @@ export interface PbftConfig {
 const MAX_TIMEOUT_DOUBLINGS = 6;
 const MAX_PENDING = 1024;
 const STATUS_TICKS_AFTER_RESTART = 3;
+/**
+ * Status rounds a replica sends once it goes idle after executing something: a peer that was cut off
+ * while the others executed learns from them that it is behind (an idle group sends it nothing else).
+ */
+const STATUS_TICKS_WHEN_IDLE = 3;
 const MAX_VIEW_CHANGES_PER_REPLICA = 4;
 
 interface Decision {
@@ -136,6 +141,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private statusTimerArmed = false;
   private executedAtLastTick = -1;
   private statusTicksLeft = 0;
+  /** Status rounds left to announce how far we got, once idle after executing (STATUS_TICKS_WHEN_IDLE). */
+  private announceTicksLeft = 0;
   private highestSeqSeen = 0;
   /** A message from a later view arrived: we may have missed a NEW-VIEW. */
   private behindHint = false;
@@ -414,6 +421,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private execute(seq: number, decision: Decision): boolean {
     this.lastExecuted = seq;
+    this.announceTicksLeft = STATUS_TICKS_WHEN_IDLE;
     const request = decision.request;
     let result = 'null';
     if (request !== null) {
@@ -749,6 +757,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const stalled = this.lastExecuted === this.executedAtLastTick;
     this.executedAtLastTick = this.lastExecuted;
     if (this.statusTicksLeft > 0) this.statusTicksLeft--;
+    // Announcing counts only idle rounds: while requests still execute, peers hear of them anyway.
+    const announce = stalled && this.announceTicksLeft > 0;
+    if (announce) this.announceTicksLeft--;
     const hinted = this.behindHint;
     this.behindHint = false;
     if (!stalled && !hinted && !this.viewChanging && this.statusTicksLeft === 0) return;
@@ -761,6 +772,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** A peer says how far it got: send it what it is missing and we have. */
   private onStatus(from: NodeId, status: StatusMessage): void {
+    // A peer got further than we did: we missed something, ask (our own status, next tick).
+    if (status.executed > this.lastExecuted) this.behindHint = true;
     const behindView = status.view < this.view || (status.view === this.view && status.viewChanging);
     if (behindView && !this.viewChanging && this.newViewMessage !== null) this.env.send(from, this.newViewMessage);
     if (status.stableSeq < this.stable.seq) this.onFetchState(from, status.stableSeq + 1);
@@ -808,7 +821,15 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private needsHelp(): boolean {
-    return this.viewChanging || this.awaitingState || this.behindHint || this.pending.size > 0 || this.statusTicksLeft > 0 || this.highestSeqSeen > this.lastExecuted;
+    return (
+      this.viewChanging ||
+      this.awaitingState ||
+      this.behindHint ||
+      this.pending.size > 0 ||
+      this.statusTicksLeft > 0 ||
+      this.announceTicksLeft > 0 ||
+      this.highestSeqSeen > this.lastExecuted
+    );
   }
 
   /** A backup times the oldest request it waits for; the timer restarts for the next one (§4.4). */
