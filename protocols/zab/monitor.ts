@@ -38,6 +38,8 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
   /** zxid number of the i-th transaction anyone committed, and who committed it first. */
   private readonly delivered: number[] = [];
   private readonly deliveredBy: NodeId[] = [];
+  /** The epoch the first committer of each position was in when it committed it. */
+  private readonly deliveredInEpoch: number[] = [];
   private readonly leaderOfEpoch = new Map<number, NodeId>();
   /** Per epoch, the last zxid counter its leader proposed. */
   private readonly lastProposed = new Map<number, number>();
@@ -105,14 +107,16 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
    * Every transaction committed so far in an earlier epoch is in the new leader's history, at its
    * place. A later epoch's commits are not its business: a stale prospective leader (paused with
    * ACK-Es for its epoch queued) may reach synchronization after a later epoch committed, and it
-   * can never get those followers' ACK-LD.
+   * can never get those followers' ACK-LD. "Committed in an earlier epoch" means the commit
+   * happened then, not that the transaction was proposed then: a leader of epoch 5 may commit an
+   * epoch-1 transaction while synchronizing, which epoch 4 never had to hold.
    */
   private checkInitialHistory(node: NodeId, view: ZabView): InvariantFinding | null {
     const epoch = view.epoch ?? 0;
     const limit = epoch * COUNTER_SPAN;
     for (let i = 0; i < this.delivered.length; i++) {
       // Delivered zxids increase (primary order), so the first of epoch ≥ e ends the check.
-      if ((this.delivered[i] as number) >= limit) break;
+      if ((this.delivered[i] as number) >= limit || (this.deliveredInEpoch[i] ?? 0) >= epoch) break;
       const txn = view.history[i];
       if (txn !== undefined && zxidNumber(txn.zxid) === this.delivered[i]) continue;
       return finding(
@@ -151,6 +155,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
       if (known === undefined) {
         this.delivered.push(number);
         this.deliveredBy.push(node);
+        this.deliveredInEpoch.push(view.term);
       } else if (known !== number) {
         return finding(
           'zab.prefix-consistency',
