@@ -165,6 +165,9 @@ export interface NodeView {
   readonly logLength: number;
 }
 
+/** The fields every node view has: what the trace's snapshots carry and narrators compare. */
+export type NodeNumbers = Pick<NodeView, 'role' | 'term' | 'leader' | 'commitIndex' | 'appliedIndex' | 'logLength'>;
+
 export interface ProtocolNode<M, V extends NodeView = NodeView> {
   /** Called at boot and after every restart (with only durable state in env.storage). */
   start(): void;
@@ -357,14 +360,7 @@ export interface ProtocolDefinition<M = unknown, V extends NodeView = NodeView> 
  * The numbers of a node view a narrator compares before and after a step (the common NodeView
  * fields), or null while the node is down.
  */
-export interface NarrationNumbers {
-  readonly role: string;
-  readonly term: number;
-  readonly leader: NodeId | null;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly logLength: number;
-}
+export type NarrationNumbers = NodeNumbers;
 
 /** What started a node's step: its start (boot or restart), a timer, a peer's message, a client request. */
 export type StepTrigger<M> =

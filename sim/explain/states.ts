@@ -5,20 +5,14 @@
  * The common numbers are exact at every instant; the protocol's own fields (`view`) and the log
  * summary are those of the latest snapshot (at most one snapshot interval old).
  */
-import type { NodeId } from '../../protocols/api.js';
+import type { NodeId, NodeNumbers } from '../../protocols/api.js';
 import type { TraceEvent } from '../world/trace.js';
 
 export type Liveness = 'up' | 'down' | 'paused';
 
-export interface NodeState {
+export interface NodeState extends NodeNumbers {
   readonly node: NodeId;
   readonly live: Liveness;
-  readonly role: string;
-  readonly term: number;
-  readonly leader: NodeId | null;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly logLength: number;
   /** The protocol's own scalar fields at the latest snapshot. */
   readonly view: Readonly<Record<string, string | number | boolean | null>>;
   /** The last commands applied, at the latest snapshot. */

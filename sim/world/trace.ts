@@ -13,7 +13,7 @@
  * objects (`enabled` is false), which keeps sweeps fast.
  */
 import { createHash, type Hash } from 'node:crypto';
-import type { ClientId, Moment, NodeId } from '../../protocols/api.js';
+import type { ClientId, Moment, NodeId, NodeNumbers } from '../../protocols/api.js';
 import type { HistoryF, HistoryValue } from '../history/types.js';
 
 /**
@@ -111,14 +111,7 @@ export type MomentEvent = MomentOf<Moment>;
 type MomentOf<M extends Moment> = M extends Moment ? { readonly t: number; readonly kind: M['kind']; readonly node: NodeId } & Omit<M, 'kind'> : never;
 
 /** The numbers every node view has, as a snapshot or a progress event carries them. */
-export interface NodeNumbers {
-  readonly role: string;
-  readonly term: number;
-  readonly leader: NodeId | null;
-  readonly commitIndex: number;
-  readonly appliedIndex: number;
-  readonly logLength: number;
-}
+export type { NodeNumbers };
 
 /**
  * A node-state snapshot: `inspect()`'s common fields, the protocol's own scalar fields (`view`;
