@@ -24,19 +24,33 @@ export interface LatencyStats {
 type Kind = keyof LatencyStats;
 
 export function latencyStats(history: readonly HistoryEvent[]): LatencyStats {
-  const invoked = new Map<number, { readonly f: string; readonly time: number }>();
-  const samples: Record<Kind, number[]> = { read: [], write: [], cas: [] };
-  for (const event of history) {
+  const recorder = new LatencyRecorder();
+  for (const event of history) recorder.add(event);
+  return recorder.stats();
+}
+
+/**
+ * The same figures, told one history event at a time as the run records them: a run that checks
+ * its history as it goes (and keeps none of it) still reports its latencies.
+ */
+export class LatencyRecorder {
+  private readonly invoked = new Map<number, { readonly f: string; readonly time: number }>();
+  private readonly samples: Record<Kind, number[]> = { read: [], write: [], cas: [] };
+
+  add(event: HistoryEvent): void {
     if (event.type === 'invoke') {
-      invoked.set(event.process, { f: event.f, time: event.time });
-      continue;
+      this.invoked.set(event.process, { f: event.f, time: event.time });
+      return;
     }
-    const start = invoked.get(event.process);
-    invoked.delete(event.process);
-    if (start === undefined || event.type !== 'ok') continue;
-    if (start.f === 'read' || start.f === 'write' || start.f === 'cas') samples[start.f].push(event.time - start.time);
+    const start = this.invoked.get(event.process);
+    this.invoked.delete(event.process);
+    if (start === undefined || event.type !== 'ok') return;
+    if (start.f === 'read' || start.f === 'write' || start.f === 'cas') this.samples[start.f].push(event.time - start.time);
   }
-  return { read: figures(samples.read), write: figures(samples.write), cas: figures(samples.cas) };
+
+  stats(): LatencyStats {
+    return { read: figures(this.samples.read), write: figures(this.samples.write), cas: figures(this.samples.cas) };
+  }
 }
 
 function figures(micros: number[]): LatencyFigures {

@@ -6,7 +6,7 @@ import { clientPolicyProblem, protocolModuleOf, type AnyProtocol, type ProtocolS
 import type { NodeView } from '../protocols/api.js';
 import { checkHistory, type CheckResult } from './check/index.js';
 import { inputError } from './errors.js';
-import { latencyStats } from './latency.js';
+import { LatencyRecorder } from './latency.js';
 import { scenarioProblem } from './scenario/load.js';
 import type { HistoryEvent } from './history/types.js';
 import type { InvariantViolation, RunResult } from './result.js';
@@ -122,6 +122,12 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
   });
   const keepHistory = options.keepHistory ?? true;
   const segmented = !keepHistory && scenario.checks.linearizability ? new SegmentedCheck({ init: null, maxSteps: LINEARIZABILITY_MAX_STEPS }) : null;
+  // Latencies are taken as the history is recorded, so they do not need the history kept.
+  const latency = new LatencyRecorder();
+  const historySink = (event: HistoryEvent): void => {
+    latency.add(event);
+    segmented?.add(event);
+  };
   const world = new World({
     scenario,
     seed,
@@ -131,7 +137,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
     limits: { ...defaultLimits(scenario), ...options.limits },
     rethrow: options.rethrow ?? false,
     keepHistory,
-    ...(segmented === null ? {} : { historySink: (event: HistoryEvent) => segmented.add(event) }),
+    historySink,
   });
   if (options.moments !== undefined) world.watchMoments(options.moments);
   if (options.inspectAt !== undefined) world.inspectAt(options.inspectAt);
@@ -169,7 +175,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
       ops: { ok: world.history.ok, fail: world.history.fail, info: world.history.info, casMismatch: world.history.casMismatch },
       virtualMs: world.now / 1000,
       wallMs: Math.round((wallNowMs() - wallStart) * 1000) / 1000,
-      latency: latencyStats(history),
+      latency: latency.stats(),
     },
     traceHash: trace.digest(),
     repro,

@@ -138,3 +138,14 @@ describe('segmented linearizability check: runs', () => {
     expect(most).toBeLessThan(history.length / 20);
   });
 });
+
+describe('latency figures without the kept history', () => {
+  it('are the same whether the run keeps its history or checks it as it goes', () => {
+    const scenario = loadScenario('scenarios/raft-basic.yaml');
+    const kept = runScenario(scenario, { seed: 42, hashTrace: false });
+    const streamed = runScenario(scenario, { seed: 42, hashTrace: false, keepHistory: false });
+    expect(streamed.history).toEqual([]);
+    expect(kept.result.stats.latency?.read.count).toBeGreaterThan(0);
+    expect(streamed.result.stats.latency).toEqual(kept.result.stats.latency);
+  });
+});
