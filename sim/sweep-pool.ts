@@ -53,6 +53,22 @@ export class SweepPool {
     return this.workers.length;
   }
 
+  /**
+   * The end of one run over the pool, called once (later calls do nothing): the pool stops
+   * listening, and the promise settles with `error`, or resolves without one.
+   */
+  private ender(resolve: () => void, reject: (error: Error) => void): (error?: Error) => void {
+    let ended = false;
+    return (error?: Error): void => {
+      if (ended) return;
+      ended = true;
+      this.onMessage = null;
+      this.onFailure = null;
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+  }
+
   /** Run every seed of `plan` (or, fail-fast, up to the lowest failure) and add the outcomes to `tally`. */
   run(job: SweepJob, plan: SeedPlan, tally: Tally): Promise<void> {
     if (this.broken !== null) return Promise.reject(this.broken);
@@ -60,15 +76,7 @@ export class SweepPool {
     let next = 0;
     let busy = 0;
     return new Promise((resolve, reject) => {
-      let ended = false;
-      const end = (error?: Error): void => {
-        if (ended) return;
-        ended = true;
-        this.onMessage = null;
-        this.onFailure = null;
-        if (error === undefined) resolve();
-        else reject(error);
-      };
+      const end = this.ender(resolve, reject);
       const feed = (worker: Worker): void => {
         if (next >= plan.count || tally.stopsBefore(plan.first + next * plan.step)) {
           if (busy === 0) end();
@@ -104,15 +112,7 @@ export class SweepPool {
     let next = 0;
     let busy = 0;
     return new Promise((resolve, reject) => {
-      let ended = false;
-      const end = (error?: Error): void => {
-        if (ended) return;
-        ended = true;
-        this.onMessage = null;
-        this.onFailure = null;
-        if (error === undefined) resolve();
-        else reject(error);
-      };
+      const end = this.ender(resolve, reject);
       const feed = (pair: number): void => {
         if (next >= plan.count || tally.stopsBefore(plan.first + next * plan.step)) {
           if (busy === 0) end();
