@@ -54,10 +54,25 @@ export interface DurableLog<T> {
   append(entry: T): void;
   /** Set entry `index` (0-based, < length): for slot-indexed logs (Paxos accepted values). */
   set(index: number, entry: T): void;
-  /** Keep entries [0, newLength). */
+  /** Keep entries [0, newLength); `newLength` may not be below `start`. */
   truncate(newLength: number): void;
-  /** A read-only view of all entries (do not mutate; valid until the next write). */
+  /**
+   * A read-only view of the entries still held, [start, length): array index i is log index
+   * start + i (do not mutate; valid until the next write).
+   */
   entries(): readonly T[];
+  /**
+   * Index of the first entry still held: 0 until the node compacts. Entries below it were
+   * forgotten (`get` returns undefined for them); their effect lives in whatever the node
+   * persisted instead (typically a machine snapshot written with `write` before compacting).
+   */
+  readonly start: number;
+  /**
+   * Log compaction: forget entries [start, upTo) (upTo <= length), so that a long run keeps
+   * bounded memory. Like every write it survives a crash only after `sync()`: a crash before the
+   * sync brings the forgotten entries back. Indices do not move; `length` is unchanged.
+   */
+  compact(upTo: number): void;
 }
 
 /**

@@ -9,63 +9,102 @@
 import type { DurableLog, DurableStore } from '../../protocols/api.js';
 
 class MemoryLog<T> implements DurableLog<T> {
+  /** What the node sees: entries [liveStart, liveStart + live.length). */
   private live: T[] = [];
+  private liveStart = 0;
+  /** What survives a crash: entries [diskStart, diskStart + disk.length). */
   private disk: T[] = [];
+  private diskStart = 0;
   /** Lowest index written, set or truncated since the last sync (Infinity when clean). */
   private dirtyFrom = Infinity;
 
   get length(): number {
-    return this.live.length;
+    return this.liveStart + this.live.length;
+  }
+
+  get start(): number {
+    return this.liveStart;
   }
 
   get(index: number): T | undefined {
-    return this.live[index];
+    return index < this.liveStart ? undefined : this.live[index - this.liveStart];
   }
 
   append(entry: T): void {
-    if (this.live.length < this.dirtyFrom) this.dirtyFrom = this.live.length;
+    const length = this.length;
+    if (length < this.dirtyFrom) this.dirtyFrom = length;
     this.live.push(entry);
   }
 
   set(index: number, entry: T): void {
-    if (!Number.isInteger(index) || index < 0 || index >= this.live.length) {
-      throw new Error(`DurableLog.set(${index}) outside [0, ${this.live.length})`);
+    if (!Number.isInteger(index) || index < this.liveStart || index >= this.length) {
+      throw new Error(`DurableLog.set(${index}) outside [${this.liveStart}, ${this.length})`);
     }
     if (index < this.dirtyFrom) this.dirtyFrom = index;
-    this.live[index] = entry;
+    this.live[index - this.liveStart] = entry;
   }
 
   truncate(newLength: number): void {
-    if (!Number.isInteger(newLength) || newLength < 0) throw new Error(`DurableLog.truncate(${newLength})`);
-    if (newLength >= this.live.length) return;
+    if (!Number.isInteger(newLength) || newLength < this.liveStart) {
+      throw new Error(`DurableLog.truncate(${newLength}) below the compacted start ${this.liveStart}`);
+    }
+    if (newLength >= this.length) return;
     if (newLength < this.dirtyFrom) this.dirtyFrom = newLength;
-    this.live.length = newLength;
+    this.live.length = newLength - this.liveStart;
   }
+
+  compact(upTo: number): void {
+    if (!Number.isInteger(upTo) || upTo > this.length) {
+      throw new Error(`DurableLog.compact(${upTo}) beyond the length ${this.length}`);
+    }
+    if (upTo <= this.liveStart) return;
+    this.live = this.live.slice(upTo - this.liveStart);
+    this.liveStart = upTo;
+    this.compactPending = true;
+  }
+
+  /** A compaction not yet synced. */
+  private compactPending = false;
 
   entries(): readonly T[] {
     return this.live;
   }
 
   get dirty(): boolean {
-    return this.dirtyFrom !== Infinity;
+    return this.dirtyFrom !== Infinity || this.compactPending;
   }
 
   sync(): void {
-    if (this.dirtyFrom === Infinity) return;
-    const from = this.dirtyFrom;
-    const disk = this.disk;
-    disk.length = Math.min(from, disk.length);
-    for (let i = disk.length; i < this.live.length; i++) disk.push(this.live[i] as T);
+    if (this.compactPending && this.dirtyFrom < this.liveStart) {
+      // Everything the disk lacks lies at or beyond the new start: the disk becomes the live log.
+      this.disk = this.live.slice();
+      this.diskStart = this.liveStart;
+    } else {
+      if (this.dirtyFrom !== Infinity) {
+        // Rewrite the disk from the lowest touched index (never below what the disk still holds).
+        const from = Math.max(this.dirtyFrom, this.diskStart);
+        const disk = this.disk;
+        disk.length = Math.min(from - this.diskStart, disk.length);
+        for (let i = this.diskStart + disk.length; i < this.length; i++) disk.push(this.live[i - this.liveStart] as T);
+      }
+      if (this.compactPending && this.liveStart > this.diskStart) {
+        this.disk = this.disk.slice(this.liveStart - this.diskStart);
+        this.diskStart = this.liveStart;
+      }
+    }
     this.dirtyFrom = Infinity;
+    this.compactPending = false;
   }
 
   crash(): void {
     this.live = this.disk.slice();
+    this.liveStart = this.diskStart;
     this.dirtyFrom = Infinity;
+    this.compactPending = false;
   }
 
   get durableLength(): number {
-    return this.disk.length;
+    return this.diskStart + this.disk.length;
   }
 }
 

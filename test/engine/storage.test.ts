@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { MemoryStore } from '../../sim/world/storage.js';
 
 describe('durable storage', () => {
@@ -51,5 +52,101 @@ describe('durable storage', () => {
     store.wipe();
     expect(store.read('term')).toBeUndefined();
     expect(store.log<number>('log').length).toBe(0);
+  });
+});
+
+describe('durable log compaction', () => {
+  it('forgets a prefix without moving indices, and only durably after a sync', () => {
+    const store = new MemoryStore();
+    const log = store.log<string>('log');
+    for (const x of ['a', 'b', 'c', 'd']) log.append(x);
+    store.sync();
+    log.compact(2);
+    expect(log.start).toBe(2);
+    expect(log.length).toBe(4);
+    expect(log.get(1)).toBeUndefined();
+    expect(log.get(2)).toBe('c');
+    expect(log.entries()).toEqual(['c', 'd']);
+    store.crash();
+    const back = store.log<string>('log');
+    expect(back.start).toBe(0);
+    expect(back.entries()).toEqual(['a', 'b', 'c', 'd']);
+    back.compact(3);
+    back.append('e');
+    store.sync();
+    store.crash();
+    expect(store.log<string>('log').start).toBe(3);
+    expect(store.log<string>('log').entries()).toEqual(['d', 'e']);
+    expect(() => store.log<string>('log').truncate(2)).toThrow(/compacted start/);
+    expect(() => store.log<string>('log').set(1, 'x')).toThrow();
+    expect(() => store.log<string>('log').compact(9)).toThrow();
+  });
+
+  it('agrees with a model of live and disk logs under any sequence of writes, syncs and crashes', () => {
+    type Op =
+      | { op: 'append'; v: number }
+      | { op: 'set'; at: number; v: number }
+      | { op: 'truncate'; to: number }
+      | { op: 'compact'; to: number }
+      | { op: 'sync' }
+      | { op: 'crash' };
+    const opArb: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ op: fc.constant('append' as const), v: fc.integer({ min: 0, max: 99 }) }),
+      fc.record({ op: fc.constant('set' as const), at: fc.nat(20), v: fc.integer({ min: 0, max: 99 }) }),
+      fc.record({ op: fc.constant('truncate' as const), to: fc.nat(20) }),
+      fc.record({ op: fc.constant('compact' as const), to: fc.nat(20) }),
+      fc.constant({ op: 'sync' as const }),
+      fc.constant({ op: 'crash' as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
+        const store = new MemoryStore();
+        // The model: a sparse map index -> value, with a start, for both copies.
+        let live = { start: 0, items: [] as (number | undefined)[] };
+        let disk = { start: 0, items: [] as (number | undefined)[] };
+        const copy = (x: typeof live) => ({ start: x.start, items: x.items.slice() });
+        for (const o of ops) {
+          const log = store.log<number>('log');
+          const length = live.items.length;
+          switch (o.op) {
+            case 'append':
+              log.append(o.v);
+              live.items.push(o.v);
+              break;
+            case 'set':
+              if (o.at < live.start || o.at >= length) break;
+              log.set(o.at, o.v);
+              live.items[o.at] = o.v;
+              break;
+            case 'truncate':
+              if (o.to < live.start) break;
+              log.truncate(o.to);
+              if (o.to < length) live.items.length = o.to;
+              break;
+            case 'compact':
+              if (o.to > length) break;
+              log.compact(o.to);
+              if (o.to > live.start) {
+                for (let i = live.start; i < o.to; i++) live.items[i] = undefined;
+                live.start = o.to;
+              }
+              break;
+            case 'sync':
+              store.sync();
+              disk = copy(live);
+              break;
+            case 'crash':
+              store.crash();
+              live = copy(disk);
+              break;
+          }
+          const now = store.log<number>('log');
+          expect(now.length).toBe(live.items.length);
+          expect(now.start).toBe(live.start);
+          expect([...now.entries()]).toEqual(live.items.slice(live.start));
+        }
+      }),
+      { numRuns: 500, seed: 42 },
+    );
   });
 });

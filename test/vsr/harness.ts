@@ -32,6 +32,10 @@ class MemoryLog<T> implements DurableLog<T> {
   entries(): readonly T[] {
     return this.items;
   }
+  readonly start = 0;
+  compact(): void {
+    throw new Error('the scripted VR harness does not compact');
+  }
 }
 
 class MemoryStore implements DurableStore {
