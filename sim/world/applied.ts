@@ -101,7 +101,8 @@ export class AppliedLedger {
       return;
     }
     if (at < 0) {
-      if (machine !== undefined) this.checkDigest(node, position + 1, machine.digest(), 'applied');
+      // Below the window (a node replaying an old prefix): only a kept base can tell, by digest.
+      if (machine !== undefined && this.checkpointAt(position + 1) !== undefined) this.checkDigest(node, position + 1, machine.digest(), 'applied');
       return;
     }
     const expected = commands[at];
