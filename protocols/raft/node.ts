@@ -50,18 +50,33 @@ export interface RaftView extends NodeView {
   readonly log: readonly LogEntry[];
 }
 
-/** What a role does with a message that passed the term rules, and with its timers. */
-interface RoleHandlers {
-  readonly role: RaftRole;
-  step(from: NodeId, msg: RaftMessage): void;
-  tick(timer: string): void;
-  request(client: ClientId, reqId: number, op: KvOp): void;
+/**
+ * Raft's timers: a follower's or candidate's election timeout, a leader's heartbeat, and a
+ * candidate's re-ask of silent peers (requests are lost like any message, §5.1).
+ */
+const TIMER_NAMES = ['election', 'heartbeat', 'vote-retry'] as const;
+type RaftTimer = (typeof TIMER_NAMES)[number];
+const ELECTION_TIMER: RaftTimer = 'election';
+const HEARTBEAT_TIMER: RaftTimer = 'heartbeat';
+const VOTE_RETRY_TIMER: RaftTimer = 'vote-retry';
+
+function isRaftTimer(name: string): name is RaftTimer {
+  return (TIMER_NAMES as readonly string[]).includes(name);
 }
 
-const ELECTION_TIMER = 'election';
-const HEARTBEAT_TIMER = 'heartbeat';
-/** A candidate re-asks silent peers this often: requests are lost like any message (§5.1). */
-const VOTE_RETRY_TIMER = 'vote-retry';
+/**
+ * One role's behaviour (etcd-raft's `step` per role): a message that passed the term rules, a
+ * timer, a client request, and what the role gives up when the node leaves it. A role change
+ * swaps the whole object; no handler asks which role the node is in.
+ */
+interface RoleHandler {
+  readonly role: RaftRole;
+  step(from: NodeId, msg: RaftMessage): void;
+  timer(name: RaftTimer): void;
+  request(client: ClientId, reqId: number, op: KvOp): void;
+  /** The node leaves this role for a follower of `newLeader` (a leader steps down). */
+  leave(newLeader: NodeId | null): void;
+}
 
 export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private readonly env: NodeEnv<RaftMessage>;
@@ -70,7 +85,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private readonly quorum: number;
 
   // Volatile state on all servers (Figure 2).
-  private handlers: RoleHandlers;
+  private current: RoleHandler;
   private leader: NodeId | null = null;
   private commitIndex = 0;
   private lastApplied = 0;
@@ -102,10 +117,10 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   /** Reused by quorumValue (one slot per node). */
   private readonly scratch: number[] = [];
 
-  private readonly followerRole: RoleHandlers;
-  private readonly preCandidateRole: RoleHandlers;
-  private readonly candidateRole: RoleHandlers;
-  private readonly leaderRole: RoleHandlers;
+  private readonly followerRole: RoleHandler;
+  private readonly preCandidateRole: RoleHandler;
+  private readonly candidateRole: RoleHandler;
+  private readonly leaderRole: RoleHandler;
 
   constructor(env: NodeEnv<RaftMessage>, config: RaftConfig) {
     this.env = env;
@@ -113,17 +128,36 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.state = new PersistentState(env.storage, config.bugs.forgetVote);
     this.quorum = majority(env.nodes.length);
     const redirect = (client: ClientId, reqId: number): void => this.redirect(client, reqId);
-    const campaignTick = (timer: string): void => this.tickElection(timer);
-    this.followerRole = { role: 'follower', step: (f, m) => this.stepFollower(f, m), tick: campaignTick, request: redirect };
-    this.preCandidateRole = { role: 'precandidate', step: (f, m) => this.stepPreCandidate(f, m), tick: campaignTick, request: redirect };
-    this.candidateRole = { role: 'candidate', step: (f, m) => this.stepCandidate(f, m), tick: campaignTick, request: redirect };
+    const stay = (): void => {};
+    this.followerRole = {
+      role: 'follower',
+      step: (f, m) => this.stepFollower(f, m),
+      timer: (t) => this.tickFollower(t),
+      request: redirect,
+      leave: stay,
+    };
+    this.preCandidateRole = {
+      role: 'precandidate',
+      step: (f, m) => this.stepPreCandidate(f, m),
+      timer: (t) => this.tickCandidate(t, true),
+      request: redirect,
+      leave: stay,
+    };
+    this.candidateRole = {
+      role: 'candidate',
+      step: (f, m) => this.stepCandidate(f, m),
+      timer: (t) => this.tickCandidate(t, false),
+      request: redirect,
+      leave: stay,
+    };
     this.leaderRole = {
       role: 'leader',
       step: (f, m) => this.stepLeader(f, m),
-      tick: (t) => this.tickHeartbeat(t),
+      timer: (t) => this.tickLeader(t),
       request: (c, r, op) => this.leaderRequest(c, r, op),
+      leave: (newLeader) => this.stepDown(newLeader),
     };
-    this.handlers = this.followerRole;
+    this.current = this.followerRole;
   }
 
   // ---------------------------------------------------------------- host entry points
@@ -131,17 +165,18 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   start(): void {
     // After a restart only the persistent state is here: start as a follower (§5.2) and let
     // the leader's AppendEntries re-teach the commit index, which re-applies the log.
-    this.handlers = this.followerRole;
+    this.current = this.followerRole;
     this.resetElectionTimer();
   }
 
   onMessage(from: NodeId, msg: RaftMessage): void {
     if (!this.observeTerm(from, msg)) return;
-    this.handlers.step(from, msg);
+    this.current.step(from, msg);
   }
 
   onTimer(name: string): void {
-    this.handlers.tick(name);
+    // The host fires only timers this node set.
+    if (isRaftTimer(name)) this.current.timer(name);
   }
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
@@ -151,12 +186,12 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       this.answer(client, reqId, cached);
       return;
     }
-    this.handlers.request(client, reqId, op);
+    this.current.request(client, reqId, op);
   }
 
   inspect(): RaftView {
     return {
-      role: this.handlers.role,
+      role: this.current.role,
       term: this.state.currentTerm,
       leader: this.leader,
       commitIndex: this.commitIndex,
@@ -206,26 +241,47 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       // Persisted before anything this node says in the new term.
       this.state.sync();
     }
-    if (this.handlers === this.leaderRole) this.stepDown(leader);
-    this.handlers = this.followerRole;
+    this.current.leave(leader);
+    this.current = this.followerRole;
     this.leader = leader;
     this.votes = new Set();
     this.env.cancelTimer(VOTE_RETRY_TIMER);
     this.resetElectionTimer();
   }
 
-  private tickElection(timer: string): void {
-    if (timer === VOTE_RETRY_TIMER) {
-      this.retryVotes();
-    } else if (timer === ELECTION_TIMER) {
-      if (this.config.preVote) this.startPreVote();
-      else this.startElection();
+  private tickFollower(timer: RaftTimer): void {
+    switch (timer) {
+      case 'election':
+        return this.campaign();
+      case 'heartbeat':
+      case 'vote-retry':
+        return; // left over from a role this node no longer has
+      default:
+        return assertNever(timer);
     }
+  }
+
+  private tickCandidate(timer: RaftTimer, preVote: boolean): void {
+    switch (timer) {
+      case 'election':
+        return this.campaign(); // split vote or silence: try again in a new term (§5.2)
+      case 'vote-retry':
+        return this.retryVotes(preVote);
+      case 'heartbeat':
+        return;
+      default:
+        return assertNever(timer);
+    }
+  }
+
+  private campaign(): void {
+    if (this.config.preVote) this.startPreVote();
+    else this.startElection();
   }
 
   /** Thesis §9.6: ask for votes in term+1 without touching anyone's term. */
   private startPreVote(): void {
-    this.handlers = this.preCandidateRole;
+    this.current = this.preCandidateRole;
     this.leader = null;
     this.votes = new Set([this.env.id]);
     this.answered = new Set();
@@ -240,7 +296,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.state.setTerm(this.state.currentTerm + 1);
     this.state.setVote(this.env.id);
     this.state.sync();
-    this.handlers = this.candidateRole;
+    this.current = this.candidateRole;
     this.leader = null;
     this.votes = new Set([this.env.id]);
     this.answered = new Set();
@@ -256,9 +312,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.env.setTimer(VOTE_RETRY_TIMER, this.config.heartbeatIntervalUs);
   }
 
-  private retryVotes(): void {
-    if (this.handlers !== this.candidateRole && this.handlers !== this.preCandidateRole) return;
-    const preVote = this.handlers === this.preCandidateRole;
+  private retryVotes(preVote: boolean): void {
     const term = preVote ? this.state.currentTerm + 1 : this.state.currentTerm;
     const msg = this.voteRequest(term, preVote);
     for (const peer of this.env.peers) if (!this.answered.has(peer)) this.env.send(peer, msg);
@@ -277,7 +331,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   }
 
   private becomeLeader(): void {
-    this.handlers = this.leaderRole;
+    this.current = this.leaderRole;
     this.leader = this.env.id;
     this.env.cancelTimer(ELECTION_TIMER);
     this.env.cancelTimer(VOTE_RETRY_TIMER);
@@ -382,6 +436,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       case 'AppendEntriesReply':
         return this.handleAppendReply(from, msg);
       case 'RequestVote':
+        // Thesis §9.6: a live leader refuses every pre-vote; a real vote goes by the usual rules.
+        if (msg.preVote) return this.refusePreVote(from);
         return this.handleRequestVote(from, msg);
       case 'AppendEntries':
         // Two leaders in one term: impossible unless votes were lost (the monitor reports it).
@@ -417,14 +473,16 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     if (granted) this.env.moment({ kind: 'vote', for: msg.candidate, term: this.state.currentTerm });
   }
 
-  /** Thesis §9.6: grant if the candidate could win and this node has no live leader. */
+  /** Thesis §9.6: grant if the candidate could win and this node has heard no live leader. */
   private answerPreVote(from: NodeId, msg: RequestVote, logOk: boolean): void {
-    const leaderAlive =
-      this.handlers === this.leaderRole ||
-      (this.leader !== null && this.env.now() - this.leaderContactAt < this.config.electionTimeoutUs);
+    const leaderAlive = this.leader !== null && this.env.now() - this.leaderContactAt < this.config.electionTimeoutUs;
     const granted = msg.term > this.state.currentTerm && logOk && !leaderAlive;
     const term = granted ? msg.term : this.state.currentTerm;
     this.env.send(from, { type: 'RequestVoteReply', term, voteGranted: granted, preVote: true });
+  }
+
+  private refusePreVote(from: NodeId): void {
+    this.env.send(from, { type: 'RequestVoteReply', term: this.state.currentTerm, voteGranted: false, preVote: true });
   }
 
   // ---------------------------------------------------------------- AppendEntries, follower side (§5.3)
@@ -557,8 +615,19 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     if (last >= next && this.replicating.has(peer) && inFlight < LIMITS.maxInFlightEntries) this.nextIndex.set(peer, last + 1);
   }
 
-  private tickHeartbeat(timer: string): void {
-    if (timer !== HEARTBEAT_TIMER) return;
+  private tickLeader(timer: RaftTimer): void {
+    switch (timer) {
+      case 'heartbeat':
+        return this.heartbeat();
+      case 'election':
+      case 'vote-retry':
+        return; // a leader cancels both when it takes office
+      default:
+        return assertNever(timer);
+    }
+  }
+
+  private heartbeat(): void {
     for (const peer of this.env.peers) {
       const match = this.matchIndex.get(peer) ?? 0;
       const inFlight = this.replicating.has(peer) && (this.nextIndex.get(peer) ?? 0) > match + 1;
@@ -589,7 +658,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       this.nextIndex.set(from, next);
       this.advanceCommit();
       // A follower still behind gets its next batch as each answer returns.
-      if (this.handlers === this.leaderRole && next <= this.state.lastIndex) this.sendAppend(from);
+      if (next <= this.state.lastIndex) this.sendAppend(from);
       return;
     }
     // Stale: the follower has since acknowledged more, or we already backed off past this probe.
@@ -722,7 +791,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   }
 
   private serveReads(): void {
-    if (this.handlers !== this.leaderRole || this.reads.size === 0) return;
+    // Only a leader holds reads: stepping down hands every one back (stepDown).
+    if (this.reads.size === 0) return;
     const confirmed = this.quorumValue(this.ackedReadSeq, this.readSeq);
     for (const read of this.reads.takeReady(confirmed, this.lastApplied)) {
       this.answer(read.client, read.reqId, this.env.machine.peek(read.key));
