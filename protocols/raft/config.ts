@@ -32,6 +32,13 @@ export const RAFT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     max: 10000,
     description: 'Most log entries carried by one AppendEntries.',
   },
+  snapshotEvery: {
+    type: 'integer',
+    default: 4096,
+    min: 1,
+    max: 1_000_000,
+    description: 'Applied log entries between snapshots; each snapshot compacts the log up to it (§7).',
+  },
 };
 
 export const BUG_COMMIT_PREVIOUS_TERM = 'raft.commit-previous-term';
@@ -76,6 +83,7 @@ export interface RaftConfig {
   readonly readPath: 'log' | 'readindex';
   readonly preVote: boolean;
   readonly maxBatch: number;
+  readonly snapshotEvery: number;
   readonly bugs: {
     readonly commitPreviousTerm: boolean;
     readonly forgetVote: boolean;
@@ -100,6 +108,7 @@ export function raftConfig(options: ProtocolOptions, bugs: ReadonlySet<string>):
     readPath: options['readPath'] === 'readindex' ? 'readindex' : 'log',
     preVote: options['preVote'] === true,
     maxBatch: Math.max(1, Math.floor(numberOption(options, 'maxBatch', 64))),
+    snapshotEvery: Math.max(1, Math.floor(numberOption(options, 'snapshotEvery', 4096))),
     bugs: {
       commitPreviousTerm: bugs.has(BUG_COMMIT_PREVIOUS_TERM),
       forgetVote: bugs.has(BUG_FORGET_VOTE),

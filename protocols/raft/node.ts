@@ -29,16 +29,30 @@
  *   and a retry of a command already in the leader's log is not appended twice.
  * - Reads. By default through the log like any command (§8); with `readPath: readindex`, by the
  *   thesis's ReadIndex (§6.4, see read-index.ts).
- * - Restart. Only currentTerm, votedFor and the log survive; the state machine is rebuilt by
- *   re-applying the log as this node re-learns the commit index.
+ * - Snapshots (§7, see snapshot.ts). Every `snapshotEvery` applied entries a node saves its
+ *   machine's state and forgets the log up to there, so memory does not grow with the run. A
+ *   follower that needs entries its leader forgot gets the leader's snapshot (InstallSnapshot).
+ * - Restart. Only currentTerm, votedFor, the snapshot and the log after it survive; the state
+ *   machine is restored from the snapshot, and the log after it is re-applied as this node
+ *   re-learns the commit index.
  */
 import type { ClientId, ClientReply, KvOp, NodeEnv, NodeId, NodeView, OpResult, ProtocolNode } from '../api.js';
 import { assertNever, majority } from '../api.js';
 import { commandKey, type Command } from '../kv.js';
 import { LIMITS, type RaftConfig } from './config.js';
-import type { AppendEntries, AppendEntriesReply, LogEntry, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
-import { PersistentState } from './persistent.js';
+import type {
+  AppendEntries,
+  AppendEntriesReply,
+  InstallSnapshot,
+  InstallSnapshotReply,
+  LogEntry,
+  RaftMessage,
+  RequestVote,
+  RequestVoteReply,
+} from './messages.js';
+import { NO_SNAPSHOT, PersistentState, type SnapshotMark } from './persistent.js';
 import { ReadIndexQueue } from './read-index.js';
+import { installSnapshot, restoreSnapshot, snapshotDue, snapshotMessage, snapshotReply, takeSnapshot } from './snapshot.js';
 
 export type RaftRole = 'follower' | 'precandidate' | 'candidate' | 'leader';
 
@@ -46,7 +60,15 @@ export interface RaftView extends NodeView {
   readonly role: RaftRole;
   readonly votedFor: NodeId | null;
   readonly lastLogTerm: number;
-  /** The live log (not a copy): read it at once, never keep or mutate it. */
+  /**
+   * The snapshot's last included index and term (0 and 0: none); `log` holds the entries after
+   * it. An object, so the trace's state events (scalars only) stay as they were before snapshots.
+   */
+  readonly snapshot: SnapshotMark;
+  /**
+   * The live log after the snapshot (not a copy): `log[i]` is entry `snapshot.lastIncludedIndex +
+   * 1 + i`. Read it at once, never keep or mutate it. `logLength` is the full logical length.
+   */
   readonly log: readonly LogEntry[];
 }
 
@@ -166,6 +188,9 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     // After a restart only the persistent state is here: start as a follower (§5.2) and let
     // the leader's AppendEntries re-teach the commit index, which re-applies the log.
     this.current = this.followerRole;
+    const restored = restoreSnapshot(this.state, this.env.machine);
+    this.commitIndex = restored;
+    this.lastApplied = restored;
     this.resetElectionTimer();
   }
 
@@ -199,7 +224,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       logLength: this.state.lastIndex,
       votedFor: this.state.votedFor,
       lastLogTerm: this.state.lastTerm,
-      log: this.state.all(),
+      snapshot: this.state.snapshot ?? NO_SNAPSHOT,
+      log: this.state.held(),
     };
   }
 
@@ -213,7 +239,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     // A granted pre-vote echoes the term that was asked about, one above ours.
     if (msg.type === 'RequestVoteReply' && msg.preVote && msg.voteGranted) return true;
     if (msg.term > term) {
-      this.becomeFollower(msg.term, msg.type === 'AppendEntries' ? msg.leader : null);
+      const leader = msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot' ? msg.leader : null;
+      this.becomeFollower(msg.term, leader);
       return true;
     }
     if (msg.term < term) {
@@ -230,6 +257,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       this.env.send(from, { type: 'RequestVoteReply', term, voteGranted: false, preVote: false });
     } else if (msg.type === 'AppendEntries') {
       this.env.send(from, this.appendReply(false, 0, msg, 0, 0));
+    } else if (msg.type === 'InstallSnapshot') {
+      this.env.send(from, { type: 'InstallSnapshotReply', term, lastIncludedIndex: 0, readSeq: msg.readSeq });
     }
   }
 
@@ -357,10 +386,9 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   /** Remember which commands already sit in the log, so a client's retry is not appended twice. */
   private indexUnapplied(): void {
     this.unapplied.clear();
-    const log = this.state.all();
-    for (let index = this.lastApplied + 1; index <= log.length; index++) {
-      const command = log[index - 1]?.command;
-      if (command !== null && command !== undefined) this.unapplied.set(commandKey(command), index);
+    for (let index = this.lastApplied + 1; index <= this.state.lastIndex; index++) {
+      const command = this.state.entry(index).command;
+      if (command !== null) this.unapplied.set(commandKey(command), index);
     }
   }
 
@@ -388,10 +416,13 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     switch (msg.type) {
       case 'AppendEntries':
         return this.handleAppendEntries(from, msg);
+      case 'InstallSnapshot':
+        return this.handleInstallSnapshot(from, msg);
       case 'RequestVote':
         return this.handleRequestVote(from, msg);
       case 'RequestVoteReply':
       case 'AppendEntriesReply':
+      case 'InstallSnapshotReply':
         return; // answers to a campaign or a leadership this node no longer has
       default:
         return assertNever(msg);
@@ -417,10 +448,10 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   }
 
   private stepCandidateCommon(from: NodeId, msg: RaftMessage): void {
-    if (msg.type === 'AppendEntries') {
+    if (msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot') {
       // §5.2: a leader of this term exists; recognise it.
       this.becomeFollower(this.state.currentTerm, msg.leader);
-      this.handleAppendEntries(from, msg);
+      this.followerRole.step(from, msg);
     } else if (msg.type === 'RequestVote') {
       this.handleRequestVote(from, msg);
     }
@@ -435,13 +466,16 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     switch (msg.type) {
       case 'AppendEntriesReply':
         return this.handleAppendReply(from, msg);
+      case 'InstallSnapshotReply':
+        return this.handleSnapshotReply(from, msg);
       case 'RequestVote':
         // Thesis §9.6: a live leader refuses every pre-vote; a real vote goes by the usual rules.
         if (msg.preVote) return this.refusePreVote(from);
         return this.handleRequestVote(from, msg);
       case 'AppendEntries':
+      case 'InstallSnapshot':
         // Two leaders in one term: impossible unless votes were lost (the monitor reports it).
-        this.env.note(`AppendEntries from ${from}, another leader of term ${msg.term}`);
+        this.env.note(`${msg.type} from ${from}, another leader of term ${msg.term}`);
         return;
       case 'RequestVoteReply':
         return;
@@ -497,14 +531,24 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       this.env.send(from, this.appendReply(false, 0, msg, 0, this.state.lastIndex + 1));
       return;
     }
-    const localPrevTerm = this.state.termAt(msg.prevLogIndex);
-    if (localPrevTerm !== msg.prevLogTerm) {
-      const first = this.firstIndexOfTerm(msg.prevLogIndex, localPrevTerm);
-      this.env.send(from, this.appendReply(false, 0, msg, localPrevTerm, first));
-      return;
+    const snapshotIndex = this.state.snapshotIndex;
+    let prevLogIndex = msg.prevLogIndex;
+    let entries = msg.entries;
+    if (prevLogIndex < snapshotIndex) {
+      // Entries up to our snapshot are committed here, so the leader holds the same ones (§5.4.3):
+      // match from the snapshot on.
+      entries = entries.slice(Math.min(entries.length, snapshotIndex - prevLogIndex));
+      prevLogIndex = snapshotIndex;
+    } else {
+      const localPrevTerm = this.state.termAt(prevLogIndex);
+      if (localPrevTerm !== msg.prevLogTerm) {
+        const first = this.firstIndexOfTerm(prevLogIndex, localPrevTerm);
+        this.env.send(from, this.appendReply(false, 0, msg, localPrevTerm, first));
+        return;
+      }
     }
-    if (this.mergeEntries(msg.prevLogIndex, msg.entries)) this.state.sync();
-    const lastVerified = msg.prevLogIndex + msg.entries.length;
+    if (this.mergeEntries(prevLogIndex, entries)) this.state.sync();
+    const lastVerified = prevLogIndex + entries.length;
     // Figure 2, rule 5: never past the last entry this request proved equal to the leader's.
     const cap = this.config.bugs.commitIndexUncapped ? this.state.lastIndex : lastVerified;
     this.commitUpTo(Math.min(msg.leaderCommit, cap));
@@ -529,6 +573,18 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       conflictIndex,
       readSeq: msg.readSeq,
     };
+  }
+
+  /** §7: a leader's snapshot, for a follower whose log lacks entries the leader compacted. */
+  private handleInstallSnapshot(from: NodeId, msg: InstallSnapshot): void {
+    this.leader = msg.leader;
+    this.leaderContactAt = this.env.now();
+    this.resetElectionTimer();
+    if (installSnapshot(this.state, this.env.machine, msg, this.commitIndex)) {
+      this.commitIndex = msg.lastIncludedIndex;
+      this.lastApplied = msg.lastIncludedIndex;
+    }
+    this.env.send(from, snapshotReply(this.state.currentTerm, msg));
   }
 
   /** First index of the run of `term` ending at `index`; entries up to commitIndex are settled. */
@@ -580,7 +636,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private heartbeatTo(peer: NodeId): void {
     const match = this.matchIndex.get(peer) ?? 0;
     const next = this.nextIndex.get(peer) ?? this.state.lastIndex + 1;
-    if (!this.replicating.has(peer) || next <= match + 1) {
+    if (!this.replicating.has(peer) || next <= match + 1 || match < this.state.snapshotIndex) {
       this.sendAppend(peer);
       return;
     }
@@ -598,6 +654,12 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   private sendAppend(peer: NodeId): void {
     const next = this.nextIndex.get(peer) ?? this.state.lastIndex + 1;
+    if (next <= this.state.snapshotIndex) {
+      // §7: the entries it needs are compacted; send the snapshot (resent until answered).
+      this.replicating.delete(peer);
+      this.env.send(peer, snapshotMessage(this.state, this.state.currentTerm, this.env.id, this.readSeq));
+      return;
+    }
     const prevLogIndex = next - 1;
     const last = Math.min(this.state.lastIndex, prevLogIndex + this.config.maxBatch);
     const msg: AppendEntries = {
@@ -644,11 +706,26 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.env.setTimer(HEARTBEAT_TIMER, this.config.heartbeatIntervalUs);
   }
 
-  private handleAppendReply(from: NodeId, msg: AppendEntriesReply): void {
-    if (msg.readSeq > (this.ackedReadSeq.get(from) ?? 0)) {
-      this.ackedReadSeq.set(from, msg.readSeq);
+  /** A follower answered a heartbeat round (ReadIndex, thesis §6.4). */
+  private ackReadRound(from: NodeId, readSeq: number): void {
+    if (readSeq > (this.ackedReadSeq.get(from) ?? 0)) {
+      this.ackedReadSeq.set(from, readSeq);
       this.serveReads();
     }
+  }
+
+  private handleSnapshotReply(from: NodeId, msg: InstallSnapshotReply): void {
+    this.ackReadRound(from, msg.readSeq);
+    if (msg.lastIncludedIndex <= (this.matchIndex.get(from) ?? 0)) return;
+    this.matchIndex.set(from, msg.lastIncludedIndex);
+    const next = Math.max(this.nextIndex.get(from) ?? 1, msg.lastIncludedIndex + 1);
+    this.nextIndex.set(from, next);
+    this.advanceCommit();
+    if (next <= this.state.lastIndex) this.sendAppend(from);
+  }
+
+  private handleAppendReply(from: NodeId, msg: AppendEntriesReply): void {
+    this.ackReadRound(from, msg.readSeq);
     if (msg.success) {
       const match = this.matchIndex.get(from) ?? 0;
       if (msg.matchIndex <= match) return; // duplicate or reordered acknowledgement
@@ -683,7 +760,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   /** Last index ≤ `upTo` holding `term` in the leader's log, 0 if it has none. */
   private lastIndexOfTerm(term: number, upTo: number): number {
     let index = Math.min(upTo, this.state.lastIndex);
-    while (index > 0 && this.state.termAt(index) > term) index--;
+    // Below the snapshot the terms are gone: the snapshot's last term ends the search.
+    while (index > this.state.snapshotIndex && this.state.termAt(index) > term) index--;
     return index > 0 && this.state.termAt(index) === term ? index : 0;
   }
 
@@ -716,6 +794,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       this.unapplied.delete(commandKey(command));
       this.answerPending(command, result);
     }
+    if (snapshotDue(this.state, this.lastApplied, this.config.snapshotEvery)) takeSnapshot(this.state, this.env.machine, this.lastApplied);
     this.serveReads();
   }
 
