@@ -36,8 +36,8 @@
  * leads only in its current term). A node stuck in an old term (cut off, or down) keeps the
  * leaders of the terms since then; they are as many as the elections held meanwhile.
  */
-import { majority, type InvariantFinding, type InvariantMonitor, type NodeId } from '../api.js';
-import type { InvariantDefinition } from '../api.js';
+import type { InvariantFinding, InvariantMonitor, NodeId } from '../api.js';
+import { defineInvariants, majority } from '../kit/index.js';
 import { commandKey } from '../kv.js';
 import type { LogEntry, RaftMessage, RequestVote } from './messages.js';
 import type { RaftView } from './node.js';
@@ -90,9 +90,21 @@ function sameEntry(a: LogEntry, b: LogEntry): boolean {
   return a === b || (a.term === b.term && entryKey(a) === entryKey(b));
 }
 
-function finding(name: string, detail: string, nodes: readonly NodeId[]): InvariantFinding {
-  return { name, detail, nodes };
-}
+/** What this monitor checks, for `consensim list` and docs/raft.md. */
+const INV = defineInvariants([
+  { name: 'election safety', description: 'At most one leader per term, over the whole run.', source: 'Raft §5.2, Figure 3' },
+  { name: 'leader append-only', description: 'A leader never overwrites or deletes entries of its log during its term.', source: 'Raft §5.3, Figure 3' },
+  { name: 'state machine safety', description: 'Every index committed anywhere holds the same entry on every node that commits it.', source: 'Raft §5.4.3, Figure 3' },
+  { name: 'leader completeness', description: 'A leader of term T holds every entry committed in a term before T.', source: 'Raft §5.4, Figure 3' },
+  { name: 'term never decreases', description: "A node's currentTerm never goes back, crashes included.", source: 'Raft Figure 2 (persistent state)' },
+  { name: 'one vote per term', description: 'A node grants at most one vote per term, crashes included.', source: 'Raft §5.2, Figure 2 (votedFor persisted)' },
+  { name: 'vote up-to-date', description: "A vote goes only to a candidate whose last log term and index are at least the voter's at that moment.", source: 'Raft §5.4.1' },
+  { name: 'tally current term', description: 'A new leader of term T holds votes of term T from a majority of distinct voters.', source: 'Raft §5.2' },
+  { name: 'ack matches leader', description: "A follower that acknowledges entries up to i holds at i an entry of the same term as the leader's.", source: 'Raft §5.3 (Log Matching)' },
+] as const);
+
+export const RAFT_INVARIANTS = INV.list;
+const finding = INV.finding;
 
 export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
   /** Term → its leader, for terms from `leaderFloor` on. */
@@ -371,16 +383,3 @@ export class RaftMonitor implements InvariantMonitor<RaftMessage, RaftView> {
     return 0;
   }
 }
-
-/** What this monitor checks, for `consensim list` and docs/raft.md. */
-export const RAFT_INVARIANTS: readonly InvariantDefinition[] = [
-  { name: "election safety", description: "At most one leader per term, over the whole run.", source: "Raft §5.2, Figure 3" },
-  { name: "leader append-only", description: "A leader never overwrites or deletes entries of its log during its term.", source: "Raft §5.3, Figure 3" },
-  { name: "state machine safety", description: "Every index committed anywhere holds the same entry on every node that commits it.", source: "Raft §5.4.3, Figure 3" },
-  { name: "leader completeness", description: "A leader of term T holds every entry committed in a term before T.", source: "Raft §5.4, Figure 3" },
-  { name: "term never decreases", description: "A node's currentTerm never goes back, crashes included.", source: "Raft Figure 2 (persistent state)" },
-  { name: "one vote per term", description: "A node grants at most one vote per term, crashes included.", source: "Raft §5.2, Figure 2 (votedFor persisted)" },
-  { name: "vote up-to-date", description: "A vote goes only to a candidate whose last log term and index are at least the voter's at that moment.", source: "Raft §5.4.1" },
-  { name: "tally current term", description: "A new leader of term T holds votes of term T from a majority of distinct voters.", source: "Raft §5.2" },
-  { name: "ack matches leader", description: "A follower that acknowledges entries up to i holds at i an entry of the same term as the leader's.", source: "Raft §5.3 (Log Matching)" },
-];

@@ -15,6 +15,7 @@
  * next entry, `snapshotIndex + 1`, starts at the durable log's current start).
  */
 import type { DurableLog, DurableStore, MachineSnapshot, NodeId } from '../api.js';
+import { assert } from '../kit/index.js';
 import type { LogEntry } from './messages.js';
 
 const TERM_KEY = 'raft.currentTerm';
@@ -107,14 +108,14 @@ export class PersistentState {
 
   entry(index: number): LogEntry {
     const entry = index > this.snapshotIndex ? this.entries.get(index - 1 - this.offset) : undefined;
-    if (entry === undefined) throw new Error(`no entry ${index} (held ${this.snapshotIndex + 1}..${this.lastIndex})`);
+    assert(entry !== undefined, () => `no entry ${index} (held ${this.snapshotIndex + 1}..${this.lastIndex})`);
     return entry;
   }
 
   /** Entries [from, to] inclusive, 1-based, all after the snapshot, as a fresh array. */
   slice(from: number, to: number): LogEntry[] {
     const first = this.snapshotIndex + 1;
-    if (from < first) throw new Error(`entries from ${from} were compacted (held ${first}..${this.lastIndex})`);
+    assert(from >= first, () => `entries from ${from} were compacted (held ${first}..${this.lastIndex})`);
     return this.entries.entries().slice(from - first, to - first + 1);
   }
 
@@ -129,7 +130,7 @@ export class PersistentState {
 
   /** Keep entries 1..lastKept; never below the snapshot (its entries are committed). */
   truncateAfter(lastKept: number): void {
-    if (lastKept < this.snapshotIndex) throw new Error(`truncating to ${lastKept}, below the snapshot at ${this.snapshotIndex}`);
+    assert(lastKept >= this.snapshotIndex, () => `truncating to ${lastKept}, below the snapshot at ${this.snapshotIndex}`);
     this.entries.truncate(lastKept - this.offset);
   }
 
