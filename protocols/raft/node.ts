@@ -41,19 +41,11 @@ import { assertNever } from '../api.js';
 import { assert, ClientSessions, defineTimers, kthLargest, majority, VoteTally, type RoleHandler } from '../kit/index.js';
 import { commandKey, type Command } from '../kv.js';
 import { LIMITS, type RaftConfig } from './config.js';
-import type {
-  AppendEntries,
-  AppendEntriesReply,
-  InstallSnapshot,
-  InstallSnapshotReply,
-  LogEntry,
-  RaftMessage,
-  RequestVote,
-  RequestVoteReply,
-} from './messages.js';
+import type { AppendEntries, AppendEntriesReply, InstallSnapshot, LogEntry, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
 import { NO_SNAPSHOT, PersistentState, type SnapshotMark } from './persistent.js';
 import { ReadIndexQueue } from './read-index.js';
-import { installSnapshot, restoreSnapshot, snapshotDue, snapshotMessage, snapshotReply, takeSnapshot } from './snapshot.js';
+import { Replication } from './replication.js';
+import { installSnapshot, restoreSnapshot, snapshotDue, snapshotReply, takeSnapshot } from './snapshot.js';
 
 export type RaftRole = 'follower' | 'precandidate' | 'candidate' | 'leader';
 
@@ -111,16 +103,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private answered = new Set<NodeId>();
 
   // Volatile state on leaders, reinitialized after each election (Figure 2).
-  private nextIndex = new Map<NodeId, number>();
-  private matchIndex = new Map<NodeId, number>();
-  /**
-   * Followers whose last answer was a success (etcd's "replicate" state): entries go to them as
-   * soon as they are appended and nextIndex moves on optimistically, so several requests can be
-   * in flight. Any refusal puts a follower back to probing, one request per answer.
-   */
-  private replicating = new Set<NodeId>();
-  /** Each follower's matchIndex at the previous heartbeat: no progress in between means loss. */
-  private matchAtHeartbeat = new Map<NodeId, number>();
+  /** nextIndex[], matchIndex[] and what the leader sends each follower (replication.ts). */
+  private readonly replication: Replication;
   /** Highest heartbeat round each follower answered in this term (ReadIndex). */
   private ackedReadSeq = new Map<NodeId, number>();
   private readSeq = 0;
@@ -145,6 +129,19 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.buggy = Object.values(config.bugs).some(Boolean);
     this.votes = new VoteTally(this.quorum);
     this.sessions = new ClientSessions(env);
+    const node = this;
+    this.replication = new Replication({
+      env,
+      state: this.state,
+      config,
+      get commitIndex(): number {
+        return node.commitIndex;
+      },
+      get readSeq(): number {
+        return node.readSeq;
+      },
+      advanceCommit: () => this.advanceCommit(),
+    });
     const redirect = (client: ClientId, reqId: number): void => this.sessions.redirect(client, reqId, this.leader);
     const stay = (): void => {};
     this.followerRole = {
@@ -356,21 +353,15 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.leader = this.env.id;
     TIMERS.cancel(this.env, 'election');
     TIMERS.cancel(this.env, 'vote-retry');
-    const next = this.state.lastIndex + 1;
-    this.replicating.clear();
-    this.matchAtHeartbeat.clear();
-    for (const peer of this.env.peers) {
-      this.nextIndex.set(peer, next);
-      this.matchIndex.set(peer, 0);
-      this.ackedReadSeq.set(peer, 0);
-    }
+    this.replication.start(this.env.peers, this.state.lastIndex + 1);
+    for (const peer of this.env.peers) this.ackedReadSeq.set(peer, 0);
     this.readSeq = 0;
     this.indexUnapplied();
     // §8: a no-op of the new term, so that earlier entries can commit through it (§5.4.2) and
     // the leader learns the commit index before serving reads.
     this.state.append({ term: this.state.currentTerm, command: null });
     this.state.sync();
-    this.broadcastAppend();
+    this.replication.broadcast();
     TIMERS.set(this.env, 'heartbeat', this.config.heartbeatIntervalUs);
     this.advanceCommit();
   }
@@ -390,9 +381,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.sessions.redirectAll(newLeader);
     for (const read of this.reads.drain()) this.env.reply(read.client, read.reqId, { kind: 'redirect', leader: newLeader });
     this.unapplied.clear();
-    this.nextIndex.clear();
-    this.matchIndex.clear();
-    this.replicating.clear();
+    this.replication.clear();
     this.ackedReadSeq.clear();
   }
 
@@ -455,9 +444,11 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private stepLeader(from: NodeId, msg: RaftMessage): void {
     switch (msg.type) {
       case 'AppendEntriesReply':
-        return this.handleAppendReply(from, msg);
+        this.ackReadRound(from, msg.readSeq);
+        return this.replication.onAppendReply(from, msg);
       case 'InstallSnapshotReply':
-        return this.handleSnapshotReply(from, msg);
+        this.ackReadRound(from, msg.readSeq);
+        return this.replication.onSnapshotReply(from, msg);
       case 'RequestVote':
         // Thesis §9.6: a live leader refuses every pre-vote; a real vote goes by the usual rules.
         if (msg.preVote) return this.refusePreVote(from);
@@ -614,90 +605,19 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     for (const [key, index] of this.unapplied) if (index >= fromIndex) this.unapplied.delete(key);
   }
 
-  // ---------------------------------------------------------------- AppendEntries, leader side
-
-  /** Heartbeat everyone (§5.2): new entries where nothing is in flight, else just the commit index. */
-  private broadcastAppend(): void {
-    for (const peer of this.env.peers) this.heartbeatTo(peer);
-  }
-
-  /**
-   * A follower with entries in flight gets an empty AppendEntries anchored at what it has
-   * acknowledged: it confirms leadership and the commit index without sending the same entries
-   * twice, and a follower that is catching up keeps getting one batch per answer.
-   */
-  private heartbeatTo(peer: NodeId): void {
-    const match = this.matchIndex.get(peer) ?? 0;
-    const next = this.nextIndex.get(peer) ?? this.state.lastIndex + 1;
-    if (!this.replicating.has(peer) || next <= match + 1 || match < this.state.snapshotIndex) {
-      this.sendAppend(peer);
-      return;
-    }
-    this.env.send(peer, {
-      type: 'AppendEntries',
-      term: this.state.currentTerm,
-      leader: this.env.id,
-      prevLogIndex: match,
-      prevLogTerm: this.state.termAt(match),
-      entries: [],
-      leaderCommit: this.commitIndex,
-      readSeq: this.readSeq,
-    });
-  }
-
-  private sendAppend(peer: NodeId): void {
-    const next = this.nextIndex.get(peer) ?? this.state.lastIndex + 1;
-    if (next <= this.state.snapshotIndex) {
-      // §7: the entries it needs are compacted; send the snapshot (resent until answered).
-      this.replicating.delete(peer);
-      this.env.send(peer, snapshotMessage(this.state, this.state.currentTerm, this.env.id, this.readSeq));
-      return;
-    }
-    const prevLogIndex = next - 1;
-    assert(prevLogIndex >= this.state.snapshotIndex, 'AppendEntries anchored inside the snapshot');
-    const last = Math.min(this.state.lastIndex, prevLogIndex + this.config.maxBatch);
-    const msg: AppendEntries = {
-      type: 'AppendEntries',
-      term: this.state.currentTerm,
-      leader: this.env.id,
-      prevLogIndex,
-      prevLogTerm: this.state.termAt(prevLogIndex),
-      entries: last >= next ? this.state.slice(next, last) : [],
-      leaderCommit: this.commitIndex,
-      readSeq: this.readSeq,
-    };
-    this.env.send(peer, msg);
-    const inFlight = prevLogIndex - (this.matchIndex.get(peer) ?? 0);
-    if (last >= next && this.replicating.has(peer) && inFlight < LIMITS.maxInFlightEntries) this.nextIndex.set(peer, last + 1);
-  }
+  // ---------------------------------------------------------------- leader side (replication.ts)
 
   private tickLeader(timer: RaftTimer): void {
     switch (timer) {
       case 'heartbeat':
-        return this.heartbeat();
+        this.replication.heartbeat();
+        return TIMERS.set(this.env, 'heartbeat', this.config.heartbeatIntervalUs);
       case 'election':
       case 'vote-retry':
         return; // a leader cancels both when it takes office
       default:
         return assertNever(timer);
     }
-  }
-
-  private heartbeat(): void {
-    for (const peer of this.env.peers) {
-      const match = this.matchIndex.get(peer) ?? 0;
-      const inFlight = this.replicating.has(peer) && (this.nextIndex.get(peer) ?? 0) > match + 1;
-      const stalled = inFlight && match === this.matchAtHeartbeat.get(peer);
-      this.matchAtHeartbeat.set(peer, match);
-      if (stalled) {
-        // Nothing acknowledged for a whole interval with entries in flight: assume they were
-        // lost and probe again from the last acknowledged entry.
-        this.replicating.delete(peer);
-        this.nextIndex.set(peer, match + 1);
-      }
-      this.heartbeatTo(peer);
-    }
-    TIMERS.set(this.env, 'heartbeat', this.config.heartbeatIntervalUs);
   }
 
   /** A follower answered a heartbeat round (ReadIndex, thesis §6.4). */
@@ -708,60 +628,9 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     }
   }
 
-  private handleSnapshotReply(from: NodeId, msg: InstallSnapshotReply): void {
-    this.ackReadRound(from, msg.readSeq);
-    if (msg.lastIncludedIndex <= (this.matchIndex.get(from) ?? 0)) return;
-    this.matchIndex.set(from, msg.lastIncludedIndex);
-    const next = Math.max(this.nextIndex.get(from) ?? 1, msg.lastIncludedIndex + 1);
-    this.nextIndex.set(from, next);
-    this.advanceCommit();
-    if (next <= this.state.lastIndex) this.sendAppend(from);
-  }
-
-  private handleAppendReply(from: NodeId, msg: AppendEntriesReply): void {
-    this.ackReadRound(from, msg.readSeq);
-    if (msg.success) {
-      const match = this.matchIndex.get(from) ?? 0;
-      if (msg.matchIndex <= match) return; // duplicate or reordered acknowledgement
-      this.matchIndex.set(from, msg.matchIndex);
-      this.replicating.add(from);
-      const next = Math.max(this.nextIndex.get(from) ?? 1, msg.matchIndex + 1);
-      this.nextIndex.set(from, next);
-      this.advanceCommit();
-      // A follower still behind gets its next batch as each answer returns.
-      if (next <= this.state.lastIndex) this.sendAppend(from);
-      return;
-    }
-    // Stale: the follower has since acknowledged more, or we already backed off past this probe.
-    if (msg.rejectedPrev <= (this.matchIndex.get(from) ?? 0) || msg.rejectedPrev >= (this.nextIndex.get(from) ?? 1)) return;
-    this.replicating.delete(from);
-    this.nextIndex.set(from, this.backOff(from, msg));
-    this.sendAppend(from);
-  }
-
-  /** §5.3's optimisation: skip the follower's whole conflicting term, or to its log's end. */
-  private backOff(peer: NodeId, msg: AppendEntriesReply): number {
-    let next = msg.conflictIndex;
-    if (msg.conflictTerm > 0) {
-      const last = this.lastIndexOfTerm(msg.conflictTerm, msg.rejectedPrev);
-      if (last > 0) next = last + 1;
-    }
-    const match = this.matchIndex.get(peer) ?? 0;
-    // Always strictly below the rejected probe, never below what the follower acknowledged.
-    return Math.max(match + 1, Math.min(next, msg.rejectedPrev));
-  }
-
-  /** Last index ≤ `upTo` holding `term` in the leader's log, 0 if it has none. */
-  private lastIndexOfTerm(term: number, upTo: number): number {
-    let index = Math.min(upTo, this.state.lastIndex);
-    // Below the snapshot the terms are gone: the snapshot's last term ends the search.
-    while (index > this.state.snapshotIndex && this.state.termAt(index) > term) index--;
-    return index > 0 && this.state.termAt(index) === term ? index : 0;
-  }
-
   /** §5.3–5.4.2: commit the highest index a majority stores, if it is of the current term. */
   private advanceCommit(): void {
-    const candidate = this.quorumValue(this.matchIndex, this.state.lastIndex);
+    const candidate = this.quorumValue(this.replication.matchIndex, this.state.lastIndex);
     if (candidate <= this.commitIndex) return;
     // Figure 8: a majority storing an entry of an older term does not make it safe.
     if (!this.config.bugs.commitPreviousTerm && this.state.termAt(candidate) !== this.state.currentTerm) return;
@@ -829,7 +698,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.sessions.wait(command.client, command.reqId);
     this.state.sync();
     // Followers caught up (or pipelined up to here) get the entry now; the others as answers return.
-    for (const peer of this.env.peers) if (this.nextIndex.get(peer) === index) this.sendAppend(peer);
+    this.replication.appended(index);
     this.advanceCommit();
   }
 
@@ -850,7 +719,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.readSeq++;
     this.reads.assign(this.readSeq, this.commitIndex);
     if (this.quorum === 1) this.serveReads();
-    else this.broadcastAppend();
+    else this.replication.broadcast();
   }
 
   private serveReads(): void {
