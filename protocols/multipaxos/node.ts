@@ -2,9 +2,14 @@
  * One Multi-Paxos server: proposer, acceptor and learner in one (Paxos Made Simple §2.5, §3).
  * The algorithm is explained in index.ts; this file is the node's event handlers.
  *
- * Roles: a `follower` accepts and learns; a `candidate` runs phase 1 for a fresh ballot; a `leader`
- * (a phase 1 quorum, a majority by default, promised its ballot) runs phase 2 slot by slot. Any higher ballot seen, in a Prepare,
- * an Accept, a Heartbeat or a Nack, sends a candidate or leader back to following.
+ * Every node is an acceptor and a learner whatever its role: Prepare, Accept, Heartbeat, Decide and
+ * catch-up messages are handled the same way by all. What differs is the proposer, and that is a
+ * role handler (etcd-raft's `step` per role): a `follower` only follows (stable leader: redirects
+ * clients; `leader: none`: campaigns for its own clients); a `candidate` runs phase 1 for a fresh
+ * ballot and counts Promises; a `leader` (a phase 1 quorum, a majority by default, promised its
+ * ballot) runs phase 2 slot by slot and counts Accepteds. A role change swaps the handler, so no
+ * handler asks which role it is in. Any higher ballot seen, in a Prepare, an Accept, a Heartbeat
+ * or a Nack, sends a candidate or leader back to following.
  */
 import { assertNever } from '../api.js';
 import type { ClientId, Command, KvOp, NodeEnv, NodeId, ProtocolNode } from '../api.js';
@@ -12,6 +17,7 @@ import { sameCommand } from '../kv.js';
 import { Acceptor } from './acceptor.js';
 import { BALLOT_ZERO, compareBallots, formatBallot, maxBallot, sameBallot, sameValue, valueKey } from './ballot.js';
 import { Learner } from './learner.js';
+import { OpenProposals } from './proposals.js';
 import { planRecovery, type RecoveryPlan } from './recovery.js';
 import type {
   Ballot,
@@ -25,6 +31,8 @@ import type {
 
 type Env = NodeEnv<MultiPaxosMessage>;
 type Msg<T extends MultiPaxosMessage['type']> = Extract<MultiPaxosMessage, { type: T }>;
+/** The messages only a proposer acts on: what a role handler's `step` receives. */
+type ProposerMessage = Msg<'promise' | 'nack' | 'accepted'>;
 
 export const BUG_DISJOINT_QUORUMS = 'multipaxos.flexible-quorums-disjoint';
 export const BUG_AMNESIA = 'multipaxos.acceptor-amnesia';
@@ -37,11 +45,9 @@ const QUEUE_MAX = 256;
 /** Chosen slots per catch-up reply. */
 const CATCHUP_BATCH = 64;
 
-interface Proposal {
-  readonly value: SlotValue;
-  /** Acceptors that accepted it at the leader's ballot. */
-  readonly acks: NodeId[];
-}
+const TIMERS = ['election', 'duel', 'resend', 'heartbeat'] as const;
+type Timer = (typeof TIMERS)[number];
+const isTimer = (name: string): name is Timer => (TIMERS as readonly string[]).includes(name);
 
 interface Campaign {
   readonly ballot: Ballot;
@@ -50,18 +56,29 @@ interface Campaign {
   readonly promises: Map<NodeId, readonly PromisedSlot[]>;
 }
 
+/** What the proposer does in one role: its messages, its timers, a client's request. */
+interface RoleHandler {
+  readonly role: Role;
+  step(from: NodeId, msg: ProposerMessage): void;
+  timer(name: Timer): void;
+  request(command: Command): void;
+}
+
 export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxosView> {
   private readonly env: Env;
   private readonly options: MultiPaxosOptions;
   /** Flexible Paxos: q1 promises to lead, q2 accepts to choose (both a majority by default). */
   private readonly phase1Quorum: number;
-  private readonly phase2Quorum: number;
   private readonly staleTally: boolean;
   private readonly skipRecovery: boolean;
   private readonly acceptor: Acceptor;
   private readonly learner: Learner;
 
-  private role: Role = 'follower';
+  private readonly follower: RoleHandler;
+  private readonly candidate: RoleHandler;
+  private readonly leader: RoleHandler;
+  private current: RoleHandler;
+  /** The ballot of our phase 1 (candidate only). */
   private campaign: Campaign | null = null;
   /** The ballot this node leads with (leader only). */
   private leaderBallot: Ballot | null = null;
@@ -70,7 +87,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private leaderHint: NodeId | null = null;
   /** The highest ballot seen in any message: a new ballot must exceed it. */
   private highestSeen: Ballot = BALLOT_ZERO;
-  private readonly proposals = new Map<number, Proposal>();
+  private readonly proposals: OpenProposals;
   private nextSlot = 0;
   private queue: Command[] = [];
   /** Client → the request id this node will answer once it is applied. */
@@ -83,11 +100,60 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.env = env;
     this.options = options;
     this.phase1Quorum = options.phase1Quorum;
-    this.phase2Quorum = options.phase2Quorum;
     this.staleTally = bugs.has(BUG_STALE_PROMISE);
     this.skipRecovery = bugs.has(BUG_SKIP_PHASE1);
     this.acceptor = new Acceptor(env.storage, !bugs.has(BUG_AMNESIA));
     this.learner = new Learner(env.storage);
+    this.proposals = new OpenProposals(options.phase2Quorum);
+    this.follower = {
+      role: 'follower',
+      step: (from, msg) => {
+        if (msg.type === 'nack') this.onNack(from, msg, null);
+      },
+      timer: (name) => {
+        // No heartbeat from a live leader for a whole (randomised) timeout: try a higher ballot.
+        // `duel` (leader: none): a preempted proposer with commands to place tries again.
+        if (name === 'election' || (name === 'duel' && this.queue.length > 0)) this.startCampaign();
+      },
+      request: (command) => {
+        if (this.options.leader === 'stable') {
+          const hint = this.leaderHint === this.env.id ? null : this.leaderHint;
+          this.env.reply(command.client, command.reqId, { kind: 'redirect', leader: hint });
+          return;
+        }
+        if (this.enqueue(command)) this.startCampaign(); // leader: none — propose on our own
+      },
+    };
+    this.candidate = {
+      role: 'candidate',
+      step: (from, msg) => {
+        const campaign = this.campaign as Campaign;
+        if (msg.type === 'promise') this.onPromise(from, msg, campaign);
+        else if (msg.type === 'nack') this.onNack(from, msg, campaign.ballot);
+      },
+      timer: (name) => {
+        // Our own campaign did not gather a quorum in time: try a higher ballot.
+        if (name === 'election') this.startCampaign();
+        else if (name === 'resend') this.resendPrepare(this.campaign as Campaign);
+      },
+      request: (command) => void this.enqueue(command),
+    };
+    this.leader = {
+      role: 'leader',
+      step: (from, msg) => {
+        if (msg.type === 'accepted') this.onAccepted(from, msg);
+        else if (msg.type === 'nack') this.onNack(from, msg, this.leaderBallot);
+      },
+      timer: (name) => {
+        if (name !== 'heartbeat') return;
+        this.sendHeartbeats();
+        this.resendAccepts();
+      },
+      request: (command) => {
+        if (this.enqueue(command)) this.proposeQueued();
+      },
+    };
+    this.current = this.follower;
   }
 
   // ---- host entry points ------------------------------------------------------------------
@@ -100,18 +166,13 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.armElection();
   }
 
+  /** Acceptor and learner messages are the same in every role; the proposer's go to the role. */
   onMessage(from: NodeId, msg: MultiPaxosMessage): void {
     switch (msg.type) {
       case 'prepare':
         return this.onPrepare(from, msg);
-      case 'promise':
-        return this.onPromise(from, msg);
-      case 'nack':
-        return this.onNack(from, msg);
       case 'accept':
         return this.onAccept(from, msg);
-      case 'accepted':
-        return this.onAccepted(from, msg);
       case 'decide':
         return this.learn(msg.slot, msg.value);
       case 'heartbeat':
@@ -120,28 +181,20 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
         return this.onCatchup(from, msg);
       case 'catchup-reply':
         return this.onCatchupReply(from, msg);
+      case 'nack':
+        this.highestSeen = maxBallot(this.highestSeen, msg.promised);
+        return this.current.step(from, msg);
+      case 'promise':
+      case 'accepted':
+        return this.current.step(from, msg);
       default:
         return assertNever(msg);
     }
   }
 
   onTimer(name: string): void {
-    switch (name) {
-      case 'election':
-        // No heartbeat from a live leader for a whole (randomised) timeout, or our own campaign
-        // did not gather a majority in time: try a higher ballot.
-        if (this.role !== 'leader') this.startCampaign();
-        return;
-      case 'duel':
-        if (this.role === 'follower' && this.queue.length > 0) this.startCampaign();
-        return;
-      case 'resend':
-        return this.resendPrepare();
-      case 'heartbeat':
-        return this.onHeartbeatTimer();
-      default:
-        throw new Error(`multipaxos: unknown timer ${name}`);
-    }
+    if (!isTimer(name)) throw new Error(`multipaxos: unknown timer ${name}`);
+    this.current.timer(name);
   }
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
@@ -150,27 +203,17 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       this.env.reply(client, reqId, { kind: 'result', result: cached });
       return;
     }
-    const command: Command = Object.freeze({ client, reqId, op });
-    if (this.role === 'follower' && this.options.leader === 'stable') {
-      const hint = this.leaderHint === this.env.id ? null : this.leaderHint;
-      this.env.reply(client, reqId, { kind: 'redirect', leader: hint });
-      return;
-    }
-    this.waiters.set(client, reqId);
-    if (this.isPending(command)) return;
-    if (this.queue.length >= QUEUE_MAX) return; // the client retries
-    this.queue.push(command);
-    if (this.role === 'leader') this.proposeQueued();
-    else if (this.role === 'follower') this.startCampaign(); // leader: none — propose on our own
+    this.current.request(Object.freeze({ client, reqId, op }));
   }
 
   inspect(): MultiPaxosView {
     const promised = this.acceptor.promised;
-    const own = this.role === 'leader' ? this.leaderBallot : this.campaign?.ballot ?? null;
+    const own = this.ownBallot();
     return {
-      role: this.role,
+      role: this.current.role,
       term: (own ?? promised).round,
-      leader: this.role === 'leader' ? this.env.id : this.role === 'candidate' ? null : this.leaderHint,
+      // A leader's hint is itself, a candidate's is null (both set when the role began).
+      leader: this.leaderHint,
       commitIndex: this.learner.prefix,
       appliedIndex: this.applied,
       logLength: Math.max(this.learner.length, this.acceptor.length),
@@ -178,8 +221,25 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       ballot: own,
       openSlots: this.proposals.size,
       queued: this.queue.length,
-      counted: this.role === 'leader' ? this.counted : null,
+      counted: this.counted,
     };
+  }
+
+  /** The ballot we lead or campaign with: each is set only in its role. */
+  private ownBallot(): Ballot | null {
+    return this.leaderBallot ?? this.campaign?.ballot ?? null;
+  }
+
+  /**
+   * Take a client's command to propose (ours to answer once applied). False when it is already
+   * queued or in a slot, or the queue is full (the client retries).
+   */
+  private enqueue(command: Command): boolean {
+    this.waiters.set(command.client, command.reqId);
+    if (this.isPending(command)) return false;
+    if (this.queue.length >= QUEUE_MAX) return false;
+    this.queue.push(command);
+    return true;
   }
 
   // ---- phase 1: proposer side ----------------------------------------------------------------
@@ -198,7 +258,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.highestSeen = ballot;
     const promises = this.staleTally ? this.staleTallyPromises : new Map<NodeId, readonly PromisedSlot[]>();
     this.campaign = { ballot, fromSlot: this.learner.prefix, promises };
-    this.setRole('candidate');
+    this.current = this.candidate;
     this.leaderHint = null;
     this.env.note(`phase 1: prepare ballot ${formatBallot(ballot)} from slot ${this.learner.prefix}`);
     this.env.moment({ kind: 'era-change', term: round });
@@ -209,9 +269,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.onPrepare(this.env.id, prepare);
   }
 
-  private resendPrepare(): void {
-    const campaign = this.campaign;
-    if (this.role !== 'candidate' || campaign === null) return;
+  private resendPrepare(campaign: Campaign): void {
     const prepare: MultiPaxosMessage = { type: 'prepare', ballot: campaign.ballot, fromSlot: campaign.fromSlot };
     for (const peer of this.env.peers) {
       if (!campaign.promises.has(peer)) this.env.send(peer, prepare);
@@ -219,9 +277,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.env.setTimer('resend', this.options.resendIntervalUs);
   }
 
-  private onPromise(from: NodeId, msg: Msg<'promise'>): void {
-    const campaign = this.campaign;
-    if (this.role !== 'candidate' || campaign === null) return;
+  private onPromise(from: NodeId, msg: Msg<'promise'>, campaign: Campaign): void {
     // Correct: only promises for this very ballot count. The stale-promise bug also counts one
     // made to an earlier ballot of ours, by an acceptor that may have accepted since.
     if (!sameBallot(msg.ballot, campaign.ballot) && !this.staleTally) return;
@@ -230,9 +286,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     if (campaign.promises.size >= this.phase1Quorum) this.becomeLeader(campaign);
   }
 
-  private onNack(from: NodeId, msg: Msg<'nack'>): void {
-    this.highestSeen = maxBallot(this.highestSeen, msg.promised);
-    const own = this.role === 'leader' ? this.leaderBallot : this.campaign?.ballot ?? null;
+  /** A higher ballot was promised: abandon ours (`own`, null when following) if the Nack is about it. */
+  private onNack(from: NodeId, msg: Msg<'nack'>, own: Ballot | null): void {
     if (own === null || !sameBallot(own, msg.ballot)) return;
     if (compareBallots(msg.promised, own) <= 0) return;
     this.env.note(`${from} promised ${formatBallot(msg.promised)}: abandon ballot ${formatBallot(own)}`);
@@ -246,7 +301,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.leaderBallot = campaign.ballot;
     this.counted = campaign.promises;
     this.leaderHint = this.env.id;
-    this.setRole('leader');
+    this.current = this.leader;
     this.env.cancelTimer('resend');
     this.env.cancelTimer('election');
     this.env.cancelTimer('duel');
@@ -285,10 +340,10 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   // ---- phase 2: leader side --------------------------------------------------------------------
 
   private proposeQueued(): void {
-    while (this.role === 'leader' && this.queue.length > 0 && this.nextSlot - this.learner.prefix < this.options.window) {
+    while (this.current === this.leader && this.queue.length > 0 && this.nextSlot - this.learner.prefix < this.options.window) {
       const command = this.queue.shift() as Command;
       // Already executed, or already in a slot (a re-proposal found it in phase 1).
-      if (this.env.machine.cached(command.client, command.reqId) !== undefined || this.inFlight(command)) continue;
+      if (this.env.machine.cached(command.client, command.reqId) !== undefined || this.proposals.holds(command)) continue;
       while (this.learner.get(this.nextSlot) !== undefined) this.nextSlot++;
       this.propose(this.nextSlot, Object.freeze({ kind: 'command', command }));
       this.nextSlot++;
@@ -298,39 +353,28 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   /** Phase 2a for one slot: vote locally (persisted first), then ask every other acceptor. */
   private propose(slot: number, value: SlotValue): void {
     const ballot = this.leaderBallot;
-    if (this.role !== 'leader' || ballot === null) throw new Error(`multipaxos: ${this.env.id} proposes without leading`);
+    if (ballot === null) throw new Error(`multipaxos: ${this.env.id} proposes without leading`);
     if (this.proposals.has(slot) || this.learner.get(slot) !== undefined) throw new Error(`multipaxos: slot ${slot} proposed twice`);
-    const proposal: Proposal = { value, acks: [] };
-    this.proposals.set(slot, proposal);
+    this.proposals.open(slot, value);
     const selfAccepted = this.acceptor.accept(ballot, slot, value);
-    if (selfAccepted) proposal.acks.push(this.env.id);
+    if (selfAccepted) this.proposals.ack(slot, this.env.id);
     const accept: MultiPaxosMessage = { type: 'accept', ballot, slot, value, leaderAccepted: selfAccepted };
     for (const peer of this.env.peers) this.env.send(peer, accept);
     this.checkChosen(slot);
   }
 
   private onAccepted(from: NodeId, msg: Msg<'accepted'>): void {
-    if (this.role !== 'leader' || !sameBallot(msg.ballot, this.leaderBallot as Ballot)) return;
-    const proposal = this.proposals.get(msg.slot);
-    if (proposal === undefined || proposal.acks.includes(from)) return;
-    proposal.acks.push(from);
-    this.checkChosen(msg.slot);
+    if (!sameBallot(msg.ballot, this.leaderBallot as Ballot)) return;
+    if (this.proposals.ack(msg.slot, from)) this.checkChosen(msg.slot);
   }
 
   /** Chosen = accepted by a phase 2 quorum (a majority by default) at one ballot (PMS §2.2); tell every learner. */
   private checkChosen(slot: number): void {
-    const proposal = this.proposals.get(slot);
-    if (proposal === undefined || proposal.acks.length < this.phase2Quorum) return;
-    this.proposals.delete(slot);
+    const proposal = this.proposals.takeChosen(slot);
+    if (proposal === undefined) return;
     const decide: MultiPaxosMessage = { type: 'decide', slot, value: proposal.value };
     for (const peer of this.env.peers) this.env.send(peer, decide);
     this.learn(slot, proposal.value);
-  }
-
-  private onHeartbeatTimer(): void {
-    if (this.role !== 'leader') return;
-    this.sendHeartbeats();
-    this.resendAccepts();
   }
 
   private sendHeartbeats(): void {
@@ -347,7 +391,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private resendAccepts(): void {
     const ballot = this.leaderBallot as Ballot;
     let budget = 2 * this.options.window;
-    for (const [slot, proposal] of this.proposals) {
+    for (const [slot, proposal] of this.proposals.entries()) {
       if (budget-- <= 0) break;
       const accept: MultiPaxosMessage = { type: 'accept', ballot, slot, value: proposal.value, leaderAccepted: proposal.acks.includes(this.env.id) };
       for (const peer of this.env.peers) if (!proposal.acks.includes(peer)) this.env.send(peer, accept);
@@ -364,8 +408,9 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       return;
     }
     if (from !== this.env.id) this.yieldTo(msg.ballot);
-    const promise: MultiPaxosMessage = { type: 'promise', ballot: msg.ballot, fromSlot: msg.fromSlot, slots: outcome.slots };
-    if (from === this.env.id) this.onPromise(from, promise);
+    const promise: Msg<'promise'> = { type: 'promise', ballot: msg.ballot, fromSlot: msg.fromSlot, slots: outcome.slots };
+    // Our own acceptor's Promise goes straight to our proposer (a candidate: we just campaigned).
+    if (from === this.env.id) this.current.step(from, promise);
     else this.env.send(from, promise);
     this.env.moment({ kind: 'vote', for: msg.ballot.node, term: msg.ballot.round });
   }
@@ -397,7 +442,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
    * campaign or leadership, follow it. Either way it is a sign of a live proposer.
    */
   private yieldTo(ballot: Ballot): void {
-    const own = this.role === 'leader' ? this.leaderBallot : this.campaign?.ballot ?? null;
+    const own = this.ownBallot();
     if (own !== null && compareBallots(ballot, own) <= 0) return;
     if (own !== null) {
       this.env.note(`ballot ${formatBallot(ballot)} preempts our ballot ${formatBallot(own)}`);
@@ -423,9 +468,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
 
   private learn(slot: number, value: SlotValue): void {
     if (!this.learner.learn(slot, value)) return;
-    const proposal = this.proposals.get(slot);
+    const proposal = this.proposals.close(slot);
     if (proposal !== undefined) {
-      this.proposals.delete(slot);
       // Only under a bug can a slot we proposed in choose someone else's value; requeue ours.
       if (!sameValue(proposal.value, value) && proposal.value.kind === 'command') this.queue.unshift(proposal.value.command);
     }
@@ -450,31 +494,20 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
 
   private isPending(command: Command): boolean {
     for (const queued of this.queue) if (sameCommand(queued, command)) return true;
-    return this.inFlight(command);
-  }
-
-  private inFlight(command: Command): boolean {
-    for (const proposal of this.proposals.values()) {
-      if (proposal.value.kind === 'command' && sameCommand(proposal.value.command, command)) return true;
-    }
-    return false;
+    return this.proposals.holds(command);
   }
 
   // ---- roles and timers ------------------------------------------------------------------------
 
   private stepDown(hint: NodeId | null): void {
-    this.setRole('follower');
+    this.current = this.follower;
     this.campaign = null;
     this.leaderBallot = null;
     this.counted = null;
     this.leaderHint = hint;
-    if (this.options.leader === 'none') {
-      // Our own clients' commands that were in flight: we will propose them again ourselves.
-      const abandoned: Command[] = [];
-      for (const proposal of this.proposals.values()) if (proposal.value.kind === 'command') abandoned.push(proposal.value.command);
-      this.queue = [...abandoned, ...this.queue].slice(0, QUEUE_MAX);
-    }
-    this.proposals.clear();
+    // Our own clients' commands that were in flight: with leader: none we propose them again ourselves.
+    const abandoned = this.proposals.drain();
+    if (this.options.leader === 'none') this.queue = [...abandoned, ...this.queue].slice(0, QUEUE_MAX);
     this.env.cancelTimer('resend');
     this.env.cancelTimer('heartbeat');
     if (this.options.leader === 'stable') {
@@ -488,10 +521,6 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     } else if (this.queue.length > 0) {
       this.env.setTimer('duel', this.options.duelRetryUs);
     }
-  }
-
-  private setRole(role: Role): void {
-    this.role = role;
   }
 
   /** Stable leader only: campaign after a randomised timeout in [T, 2T) (the back-off of PMS §2.4). */
