@@ -26,11 +26,10 @@
  * Votes are read from Accepted messages and from the `leaderAccepted` flag of Accept messages
  * (a leader votes locally, without a message). Applied-prefix agreement is checked by the host.
  */
-import { majority } from '../api.js';
-import type { InvariantDefinition } from '../api.js';
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
+import { defineInvariants } from '../kit/index.js';
 import { compareBallots, formatBallot, sameBallot, valueKey } from './ballot.js';
-import { phase2QuorumSize } from './quorums.js';
+import { readConfig } from './options.js';
 import type { Ballot, MultiPaxosMessage, MultiPaxosView, PromisedSlot, SlotValue } from './types.js';
 
 interface Tally {
@@ -91,7 +90,7 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private pending: PendingAccept[] = [];
 
   constructor(ctx: MonitorContext) {
-    this.quorum = phase2QuorumSize(ctx.nodes.length, ctx.options);
+    this.quorum = readConfig(ctx.nodes.length, ctx.options).phase2Quorum;
   }
 
   afterStep(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
@@ -101,11 +100,11 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private checkPromised(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
     const before = this.promised.get(node);
     if (before !== undefined && compareBallots(view.promised, before) < 0) {
-      return {
-        name: 'promise-monotonic',
-        detail: `${node} had promised ballot ${formatBallot(before)} and now promises only ${formatBallot(view.promised)}`,
-        nodes: [node],
-      };
+      return INV.finding(
+        'promise-monotonic',
+        `${node} had promised ballot ${formatBallot(before)} and now promises only ${formatBallot(view.promised)}`,
+        [node],
+      );
     }
     this.promised.set(node, view.promised);
     return null;
@@ -144,11 +143,11 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private checkP1a(acceptor: NodeId, ballot: Ballot, slot: number): InvariantFinding | null {
     for (const floor of [this.promised.get(acceptor), this.promiseSent.get(acceptor)]) {
       if (floor === undefined || compareBallots(ballot, floor) >= 0) continue;
-      return {
-        name: 'p1a',
-        detail: `${acceptor} votes in slot ${slot} at ballot ${formatBallot(ballot)} after promising ${formatBallot(floor)}`,
-        nodes: [acceptor],
-      };
+      return INV.finding(
+        'p1a',
+        `${acceptor} votes in slot ${slot} at ballot ${formatBallot(ballot)} after promising ${formatBallot(floor)}`,
+        [acceptor],
+      );
     }
     return null;
   }
@@ -171,11 +170,11 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     for (const [acceptor, slots] of view.counted) {
       const own = acceptor === node && sameBallot(view.promised, ballot);
       if (!own && promisers?.has(acceptor) !== true) {
-        return {
-          name: 'promise-current-ballot',
-          detail: `${node} leads ballot ${formatBallot(ballot)} counting a Promise from ${acceptor}, which never promised it that ballot`,
-          nodes: [node, acceptor],
-        };
+        return INV.finding(
+          'promise-current-ballot',
+          `${node} leads ballot ${formatBallot(ballot)} counting a Promise from ${acceptor}, which never promised it that ballot`,
+          [node, acceptor],
+        );
       }
       for (const entry of slots) addMandate(mandates, entry, acceptor);
     }
@@ -205,13 +204,12 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     const mandate = leadership.mandates.get(slot);
     if (mandate === undefined || mandate.value === value || valueKey(mandate.value) === valueKey(value)) return null;
     const vote = mandate.ballot === null ? 'reported it chosen' : `voted for it at ballot ${formatBallot(mandate.ballot)}`;
-    return {
-      name: 'p2c',
-      detail:
-        `${from} proposes ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, but the promises it counted ` +
+    return INV.finding(
+      'p2c',
+      `${from} proposes ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, but the promises it counted ` +
         `name ${valueKey(mandate.value)} there (${mandate.reporter} ${vote})`,
-      nodes: [from, mandate.reporter],
-    };
+      [from, mandate.reporter],
+    );
   }
 
   /** The proposal itself: P2ᵇ and ballot uniqueness. */
@@ -219,21 +217,20 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     const choice = this.chosen.get(slot);
     if (choice !== undefined && compareBallots(ballot, choice.ballot) > 0 && !sameAs(choice, value)) {
       const key = valueKey(value);
-      return {
-        name: 'p2b',
-        detail:
-          `slot ${slot} chose ${choice.value} at ballot ${formatBallot(choice.ballot)}, ` +
+      return INV.finding(
+        'p2b',
+        `slot ${slot} chose ${choice.value} at ballot ${formatBallot(choice.ballot)}, ` +
           `but ${from} proposes ${key} there at the higher ballot ${formatBallot(ballot)}`,
-        nodes: [from, ...choice.acceptors],
-      };
+        [from, ...choice.acceptors],
+      );
     }
     const tally = findTally(this.tallies.get(slot), ballot);
     if (tally !== undefined && !sameAs(tally, value)) {
-      return {
-        name: 'unique-ballot',
-        detail: `two proposals at ballot ${formatBallot(ballot)} in slot ${slot}: ${tally.value} and ${valueKey(value)} (from ${from})`,
-        nodes: [from],
-      };
+      return INV.finding(
+        'unique-ballot',
+        `two proposals at ballot ${formatBallot(ballot)} in slot ${slot}: ${tally.value} and ${valueKey(value)} (from ${from})`,
+        [from],
+      );
     }
     return null;
   }
@@ -250,11 +247,11 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
       bySlot.push(tally);
     }
     if (!sameAs(tally, value)) {
-      return {
-        name: 'unique-ballot',
-        detail: `${acceptor} accepted ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, where others accepted ${tally.value}`,
-        nodes: [acceptor],
-      };
+      return INV.finding(
+        'unique-ballot',
+        `${acceptor} accepted ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, where others accepted ${tally.value}`,
+        [acceptor],
+      );
     }
     if (tally.acceptors.includes(acceptor)) return null;
     tally.acceptors.push(acceptor);
@@ -269,13 +266,12 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
       return null;
     }
     if (earlier.value === tally.value) return null;
-    return {
-      name: 'one-value-per-slot',
-      detail:
-        `slot ${slot} chose ${earlier.value} at ballot ${formatBallot(earlier.ballot)} (accepted by ${earlier.acceptors.join(', ')}) ` +
+    return INV.finding(
+      'one-value-per-slot',
+      `slot ${slot} chose ${earlier.value} at ballot ${formatBallot(earlier.ballot)} (accepted by ${earlier.acceptors.join(', ')}) ` +
         `and ${tally.value} at ballot ${formatBallot(tally.ballot)} (accepted by ${tally.acceptors.join(', ')})`,
-      nodes: [...new Set([...earlier.acceptors, ...tally.acceptors])].sort(),
-    };
+      [...new Set([...earlier.acceptors, ...tally.acceptors])].sort(),
+    );
   }
 }
 
@@ -300,7 +296,7 @@ function findTally(tallies: readonly Tally[] | undefined, ballot: Ballot): Tally
 }
 
 /** What this monitor checks, for `consensim list` and docs/multipaxos.md. */
-export const MULTIPAXOS_INVARIANTS: readonly InvariantDefinition[] = [
+const INV = defineInvariants([
   { name: "one-value-per-slot", description: "No slot chooses two values (chosen = accepted by a majority at one ballot).", source: "Paxos Made Simple §2.1-2.2" },
   { name: "p2b", description: "Once v is chosen in a slot at ballot b, every Accept there at a higher ballot carries v.", source: "Paxos Made Simple §2.2, P2b" },
   { name: "unique-ballot", description: "Two Accepts for one slot at one ballot carry the same value.", source: "Paxos Made Simple §2.5" },
@@ -308,4 +304,6 @@ export const MULTIPAXOS_INVARIANTS: readonly InvariantDefinition[] = [
   { name: "p2c", description: "A leader's Accept in a slot carries the value of the highest-numbered vote its counted Promises reported there; any value only where none reported one.", source: "Paxos Made Simple §2.2, P2c" },
   { name: "promise-current-ballot", description: "Every Promise a leader counted was made to the ballot it leads with.", source: "Paxos Made Simple §2.2, phase 2(a)" },
   { name: "p1a", description: "An acceptor never votes at a ballot below one it has promised.", source: "Paxos Made Simple §2.2, P1a" },
-];
+] as const);
+
+export const MULTIPAXOS_INVARIANTS = INV.list;

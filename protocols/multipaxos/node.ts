@@ -12,17 +12,18 @@
  * or a Nack, sends a candidate or leader back to following.
  */
 import { assertNever } from '../api.js';
+import { assert, ClientSessions, defineTimers, type RoleHandler } from '../kit/index.js';
 import type { ClientId, Command, KvOp, NodeEnv, NodeId, ProtocolNode } from '../api.js';
 import { sameCommand } from '../kv.js';
 import { Acceptor } from './acceptor.js';
 import { BALLOT_ZERO, compareBallots, formatBallot, maxBallot, sameBallot, sameValue, valueKey } from './ballot.js';
 import { Learner } from './learner.js';
+import type { MultiPaxosConfig } from './options.js';
 import { OpenProposals } from './proposals.js';
 import { planRecovery, type RecoveryPlan } from './recovery.js';
 import type {
   Ballot,
   MultiPaxosMessage,
-  MultiPaxosOptions,
   MultiPaxosView,
   PromisedSlot,
   Role,
@@ -45,9 +46,8 @@ const QUEUE_MAX = 256;
 /** Chosen slots per catch-up reply. */
 const CATCHUP_BATCH = 64;
 
-const TIMERS = ['election', 'duel', 'resend', 'heartbeat'] as const;
-type Timer = (typeof TIMERS)[number];
-const isTimer = (name: string): name is Timer => (TIMERS as readonly string[]).includes(name);
+const TIMERS = defineTimers(['election', 'duel', 'resend', 'heartbeat']);
+type Timer = (typeof TIMERS.names)[number];
 
 interface Campaign {
   readonly ballot: Ballot;
@@ -57,16 +57,11 @@ interface Campaign {
 }
 
 /** What the proposer does in one role: its messages, its timers, a client's request. */
-interface RoleHandler {
-  readonly role: Role;
-  step(from: NodeId, msg: ProposerMessage): void;
-  timer(name: Timer): void;
-  request(command: Command): void;
-}
+type ProposerRole = RoleHandler<ProposerMessage, Timer> & { readonly role: Role };
 
 export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxosView> {
   private readonly env: Env;
-  private readonly options: MultiPaxosOptions;
+  private readonly options: MultiPaxosConfig;
   /** Flexible Paxos: q1 promises to lead, q2 accepts to choose (both a majority by default). */
   private readonly phase1Quorum: number;
   private readonly staleTally: boolean;
@@ -74,10 +69,10 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private readonly acceptor: Acceptor;
   private readonly learner: Learner;
 
-  private readonly follower: RoleHandler;
-  private readonly candidate: RoleHandler;
-  private readonly leader: RoleHandler;
-  private current: RoleHandler;
+  private readonly follower: ProposerRole;
+  private readonly candidate: ProposerRole;
+  private readonly leader: ProposerRole;
+  private current: ProposerRole;
   /** The ballot of our phase 1 (candidate only). */
   private campaign: Campaign | null = null;
   /** The ballot this node leads with (leader only). */
@@ -90,13 +85,13 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private readonly proposals: OpenProposals;
   private nextSlot = 0;
   private queue: Command[] = [];
-  /** Client → the request id this node will answer once it is applied. */
-  private readonly waiters = new Map<ClientId, number>();
+  /** The clients this node will answer once their command is applied. */
+  private readonly sessions: ClientSessions;
   private applied = 0;
   /** Promises kept across campaigns (the stale-promise bug only). */
   private staleTallyPromises = new Map<NodeId, readonly PromisedSlot[]>();
 
-  constructor(env: Env, options: MultiPaxosOptions, bugs: ReadonlySet<string>) {
+  constructor(env: Env, options: MultiPaxosConfig, bugs: ReadonlySet<string>) {
     this.env = env;
     this.options = options;
     this.phase1Quorum = options.phase1Quorum;
@@ -105,6 +100,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.acceptor = new Acceptor(env.storage, !bugs.has(BUG_AMNESIA));
     this.learner = new Learner(env.storage);
     this.proposals = new OpenProposals(options.phase2Quorum);
+    this.sessions = new ClientSessions(env);
     this.follower = {
       role: 'follower',
       step: (from, msg) => {
@@ -115,13 +111,13 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
         // `duel` (leader: none): a preempted proposer with commands to place tries again.
         if (name === 'election' || (name === 'duel' && this.queue.length > 0)) this.startCampaign();
       },
-      request: (command) => {
+      request: (client, reqId, op) => {
         if (this.options.leader === 'stable') {
           const hint = this.leaderHint === this.env.id ? null : this.leaderHint;
-          this.env.reply(command.client, command.reqId, { kind: 'redirect', leader: hint });
+          this.env.reply(client, reqId, { kind: 'redirect', leader: hint });
           return;
         }
-        if (this.enqueue(command)) this.startCampaign(); // leader: none — propose on our own
+        if (this.enqueue(client, reqId, op)) this.startCampaign(); // leader: none — propose on our own
       },
     };
     this.candidate = {
@@ -136,7 +132,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
         if (name === 'election') this.startCampaign();
         else if (name === 'resend') this.resendPrepare(this.campaign as Campaign);
       },
-      request: (command) => void this.enqueue(command),
+      request: (client, reqId, op) => void this.enqueue(client, reqId, op),
     };
     this.leader = {
       role: 'leader',
@@ -149,8 +145,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
         this.sendHeartbeats();
         this.resendAccepts();
       },
-      request: (command) => {
-        if (this.enqueue(command)) this.proposeQueued();
+      request: (client, reqId, op) => {
+        if (this.enqueue(client, reqId, op)) this.proposeQueued();
       },
     };
     this.current = this.follower;
@@ -193,17 +189,13 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   }
 
   onTimer(name: string): void {
-    if (!isTimer(name)) throw new Error(`multipaxos: unknown timer ${name}`);
+    if (!TIMERS.is(name)) throw new Error(`multipaxos: unknown timer ${name}`);
     this.current.timer(name);
   }
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
-    const cached = this.env.machine.cached(client, reqId);
-    if (cached !== undefined) {
-      this.env.reply(client, reqId, { kind: 'result', result: cached });
-      return;
-    }
-    this.current.request(Object.freeze({ client, reqId, op }));
+    if (this.sessions.answerIfExecuted(client, reqId)) return;
+    this.current.request(client, reqId, op);
   }
 
   inspect(): MultiPaxosView {
@@ -234,9 +226,9 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
    * Take a client's command to propose (ours to answer once applied). False when it is already
    * queued or in a slot, or the queue is full (the client retries).
    */
-  private enqueue(command: Command): boolean {
-    this.waiters.set(command.client, command.reqId);
-    if (this.isPending(command)) return false;
+  private enqueue(client: ClientId, reqId: number, op: KvOp): boolean {
+    const command: Command = Object.freeze({ client, reqId, op });
+    if (!this.sessions.wait(client, reqId) || this.isPending(command)) return false;
     if (this.queue.length >= QUEUE_MAX) return false;
     this.queue.push(command);
     return true;
@@ -264,7 +256,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.env.moment({ kind: 'era-change', term: round });
     const prepare: MultiPaxosMessage = { type: 'prepare', ballot, fromSlot: this.learner.prefix };
     for (const peer of this.env.peers) this.env.send(peer, prepare);
-    this.env.setTimer('resend', this.options.resendIntervalUs);
+    TIMERS.set(this.env, 'resend', this.options.resendInterval);
     this.armElection();
     this.onPrepare(this.env.id, prepare);
   }
@@ -274,7 +266,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     for (const peer of this.env.peers) {
       if (!campaign.promises.has(peer)) this.env.send(peer, prepare);
     }
-    this.env.setTimer('resend', this.options.resendIntervalUs);
+    TIMERS.set(this.env, 'resend', this.options.resendInterval);
   }
 
   private onPromise(from: NodeId, msg: Msg<'promise'>, campaign: Campaign): void {
@@ -302,9 +294,9 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.counted = campaign.promises;
     this.leaderHint = this.env.id;
     this.current = this.leader;
-    this.env.cancelTimer('resend');
-    this.env.cancelTimer('election');
-    this.env.cancelTimer('duel');
+    TIMERS.cancel(this.env, 'resend');
+    TIMERS.cancel(this.env, 'election');
+    TIMERS.cancel(this.env, 'duel');
     const voters = [...campaign.promises.keys()].join(', ');
     const plan = this.recoveryPlan(campaign);
     this.env.note(
@@ -353,8 +345,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   /** Phase 2a for one slot: vote locally (persisted first), then ask every other acceptor. */
   private propose(slot: number, value: SlotValue): void {
     const ballot = this.leaderBallot;
-    if (ballot === null) throw new Error(`multipaxos: ${this.env.id} proposes without leading`);
-    if (this.proposals.has(slot) || this.learner.get(slot) !== undefined) throw new Error(`multipaxos: slot ${slot} proposed twice`);
+    assert(ballot !== null, () => `${this.env.id} proposes in slot ${slot} without leading`);
+    assert(!this.proposals.has(slot) && this.learner.get(slot) === undefined, () => `slot ${slot} proposed twice`);
     this.proposals.open(slot, value);
     const selfAccepted = this.acceptor.accept(ballot, slot, value);
     if (selfAccepted) this.proposals.ack(slot, this.env.id);
@@ -384,7 +376,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       chosenPrefix: this.learner.prefix,
     };
     for (const peer of this.env.peers) this.env.send(peer, heartbeat);
-    this.env.setTimer('heartbeat', this.options.heartbeatIntervalUs);
+    TIMERS.set(this.env, 'heartbeat', this.options.heartbeatInterval);
   }
 
   /** Accepts or Accepteds may have been lost: ask again whoever has not answered (bounded). */
@@ -483,12 +475,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       const value = this.learner.get(this.applied) as SlotValue;
       this.applied++;
       if (value.kind === 'noop') continue;
-      const { client, reqId } = value.command;
-      const result = this.env.machine.apply(value.command);
-      if (this.waiters.get(client) === reqId) {
-        this.waiters.delete(client);
-        this.env.reply(client, reqId, { kind: 'result', result });
-      }
+      this.sessions.applyAndAnswer(value.command);
     }
   }
 
@@ -508,25 +495,25 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     // Our own clients' commands that were in flight: with leader: none we propose them again ourselves.
     const abandoned = this.proposals.drain();
     if (this.options.leader === 'none') this.queue = [...abandoned, ...this.queue].slice(0, QUEUE_MAX);
-    this.env.cancelTimer('resend');
-    this.env.cancelTimer('heartbeat');
+    TIMERS.cancel(this.env, 'resend');
+    TIMERS.cancel(this.env, 'heartbeat');
     if (this.options.leader === 'stable') {
       // Queued requests were never proposed: send their clients to the new leader.
       for (const command of this.queue) {
-        this.waiters.delete(command.client);
+        this.sessions.forget(command.client);
         this.env.reply(command.client, command.reqId, { kind: 'redirect', leader: hint });
       }
       this.queue = [];
       this.armElection();
     } else if (this.queue.length > 0) {
-      this.env.setTimer('duel', this.options.duelRetryUs);
+      TIMERS.set(this.env, 'duel', this.options.duelRetry);
     }
   }
 
   /** Stable leader only: campaign after a randomised timeout in [T, 2T) (the back-off of PMS §2.4). */
   private armElection(): void {
     if (this.options.leader !== 'stable') return;
-    const timeout = this.options.electionTimeoutUs;
-    this.env.setTimer('election', timeout + Math.floor(this.env.random() * timeout));
+    const timeout = this.options.electionTimeout;
+    TIMERS.set(this.env, 'election', timeout + Math.floor(this.env.random() * timeout));
   }
 }

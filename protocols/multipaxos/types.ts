@@ -1,6 +1,6 @@
 /**
  * Multi-Paxos vocabulary: ballots, log values, messages (named as in Paxos Made Simple), the view
- * the host and the monitor read, and the options after validation.
+ * the host and the monitor read.
  */
 import type { Command, NodeId, NodeView } from '../api.js';
 
@@ -87,22 +87,4 @@ export interface MultiPaxosView extends NodeView {
    * read it at once). The monitor checks P2ᶜ and the promises' ballot against it.
    */
   readonly counted: ReadonlyMap<NodeId, readonly PromisedSlot[]> | null;
-}
-
-export interface MultiPaxosOptions {
-  /** `stable`: one leader elected by ballot; `none`: every node proposes on its own (dueling). */
-  readonly leader: 'stable' | 'none';
-  /** Followers wait this long without a heartbeat, plus a random extra of up to as much, before campaigning. */
-  readonly electionTimeoutUs: number;
-  readonly heartbeatIntervalUs: number;
-  /** Unanswered Prepare/Accept messages are sent again after this long. */
-  readonly resendIntervalUs: number;
-  /** `leader: none` only: a preempted proposer retries after exactly this long (no jitter). */
-  readonly duelRetryUs: number;
-  /** How many slots a leader may have proposed beyond the chosen prefix (PMS §3's α). */
-  readonly window: number;
-  /** Promises a ballot needs to lead (phase 1 quorum, Flexible Paxos's Q1). */
-  readonly phase1Quorum: number;
-  /** Accepts that choose a value (phase 2 quorum, Flexible Paxos's Q2). */
-  readonly phase2Quorum: number;
 }

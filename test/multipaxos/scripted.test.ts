@@ -6,10 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientId, ClientReply, NodeEnv, NodeId } from '../../protocols/api.js';
 import { KvMachine } from '../../protocols/kv.js';
-import { multipaxos } from '../../protocols/multipaxos/index.js';
 import { MultiPaxosNode } from '../../protocols/multipaxos/node.js';
+import { readConfig } from '../../protocols/multipaxos/options.js';
 import type { MultiPaxosMessage, MultiPaxosView } from '../../protocols/multipaxos/types.js';
-import { defaultProtocolOptions } from '../../sim/scenario/options.js';
 import { MemoryStore } from '../../sim/world/storage.js';
 
 interface Sent {
@@ -61,7 +60,7 @@ class Cluster {
       note: (text) => void this.notes.push(`${id}: ${text}`),
       moment: () => {},
     };
-    const node = new MultiPaxosNode(env, readOptions(this.ids.length), this.bugs);
+    const node = new MultiPaxosNode(env, readConfig(this.ids.length, {}), this.bugs);
     this.nodes.set(id, node);
     node.start();
     return node;
@@ -102,20 +101,6 @@ class Cluster {
     this.inFlight = this.inFlight.filter((m) => m.to !== id);
     (this.stores.get(id) as MemoryStore).crash();
   }
-}
-
-function readOptions(n: number): ConstructorParameters<typeof MultiPaxosNode>[1] {
-  const o = defaultProtocolOptions(multipaxos);
-  return {
-    leader: o['leader'] as 'stable' | 'none',
-    electionTimeoutUs: o['electionTimeout'] as number,
-    heartbeatIntervalUs: o['heartbeatInterval'] as number,
-    resendIntervalUs: o['resendInterval'] as number,
-    duelRetryUs: o['duelRetry'] as number,
-    window: o['window'] as number,
-    phase1Quorum: Math.floor(n / 2) + 1,
-    phase2Quorum: Math.floor(n / 2) + 1,
-  };
 }
 
 const ofType = (type: MultiPaxosMessage['type']) => (m: Sent) => m.msg.type === type;
