@@ -25,6 +25,14 @@
  *
  * Votes are read from Accepted messages and from the `leaderAccepted` flag of Accept messages
  * (a leader votes locally, without a message). Applied-prefix agreement is checked by the host.
+ *
+ * Bounded records. The per-slot records (votes per ballot, the value chosen) are kept only for
+ * slots at or above the lowest snapshot point of all nodes (their views show it): below it every
+ * node, restarted or not, knows the slot chosen from a durable snapshot, so no node proposes there
+ * again and there is nothing left to check (a late Accepted for such a slot is ignored). As a
+ * backstop against a node that never snapshots (down for good), at most `SLOT_WINDOW` slots below
+ * the highest one seen are kept. Promise records keep only each proposer's highest ballot: a node
+ * can lead no ballot of its own but its latest.
  */
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
 import { defineInvariants } from '../kit/index.js';
@@ -82,8 +90,14 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private readonly promised = new Map<NodeId, Ballot>();
   /** acceptor → the highest ballot it sent a Promise for (P1ᵃ's floor, with `promised`). */
   private readonly promiseSent = new Map<NodeId, Ballot>();
-  /** `proposer|ballot` → acceptors that promised that ballot to that proposer. */
-  private readonly promisers = new Map<string, Set<NodeId>>();
+  /** proposer → its highest ballot sent a Promise, and the acceptors that promised it that ballot. */
+  private readonly promisers = new Map<NodeId, { readonly ballot: Ballot; readonly acceptors: Set<NodeId> }>();
+  /** node → the snapshot point its last view showed. */
+  private readonly snapshotSlots = new Map<NodeId, number>();
+  private readonly nodes: readonly NodeId[];
+  /** Per-slot records below this slot are forgotten (see the top of this file). */
+  private slotFloor = 0;
+  private highestSlot = 0;
   /** node → the leadership its last view showed, with the P2ᶜ mandates of its counted promises. */
   private readonly leading = new Map<NodeId, Leadership>();
   /** Accepts sent by a node whose leadership the monitor has not seen yet (the step that made it leader). */
@@ -91,10 +105,32 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
 
   constructor(ctx: MonitorContext) {
     this.quorum = readConfig(ctx.nodes.length, ctx.options).phase2Quorum;
+    this.nodes = ctx.nodes;
   }
 
   afterStep(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
+    this.noteSnapshot(node, view.compaction.snapshotSlot);
     return this.checkPromised(node, view) ?? this.checkLeadership(node, view) ?? this.drainPending(node);
+  }
+
+  /** How many per-slot and per-proposer records the monitor holds (what its bound is about). */
+  sizes(): { readonly slots: number; readonly chosen: number; readonly proposers: number; readonly pending: number } {
+    return { slots: this.tallies.size, chosen: this.chosen.size, proposers: this.promisers.size, pending: this.pending.length };
+  }
+
+  private noteSnapshot(node: NodeId, slot: number): void {
+    if (this.snapshotSlots.get(node) === slot) return;
+    this.snapshotSlots.set(node, slot);
+    let lowest = Infinity;
+    for (const id of this.nodes) lowest = Math.min(lowest, this.snapshotSlots.get(id) ?? 0);
+    this.forgetBelow(lowest);
+  }
+
+  private forgetBelow(slot: number): void {
+    if (slot <= this.slotFloor) return;
+    this.slotFloor = slot;
+    for (const key of this.tallies.keys()) if (key < slot) this.tallies.delete(key);
+    for (const key of this.chosen.keys()) if (key < slot) this.chosen.delete(key);
   }
 
   private checkPromised(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
@@ -128,13 +164,12 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   // ---- the proof's local steps -----------------------------------------------------------------
 
   private promisedTo(acceptor: NodeId, proposer: NodeId, ballot: Ballot): void {
-    const key = `${proposer}|${formatBallot(ballot)}`;
-    let set = this.promisers.get(key);
-    if (set === undefined) {
-      set = new Set();
-      this.promisers.set(key, set);
+    const known = this.promisers.get(proposer);
+    if (known === undefined || compareBallots(ballot, known.ballot) > 0) {
+      this.promisers.set(proposer, { ballot, acceptors: new Set([acceptor]) });
+    } else if (sameBallot(ballot, known.ballot)) {
+      known.acceptors.add(acceptor);
     }
-    set.add(acceptor);
     const floor = this.promiseSent.get(acceptor);
     if (floor === undefined || compareBallots(ballot, floor) > 0) this.promiseSent.set(acceptor, ballot);
   }
@@ -165,7 +200,8 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     }
     const known = this.leading.get(node);
     if (known !== undefined && sameBallot(known.ballot, ballot)) return null;
-    const promisers = this.promisers.get(`${node}|${formatBallot(ballot)}`);
+    const latest = this.promisers.get(node);
+    const promisers = latest !== undefined && sameBallot(latest.ballot, ballot) ? latest.acceptors : undefined;
     const mandates = new Map<number, Mandate>();
     for (const [acceptor, slots] of view.counted) {
       const own = acceptor === node && sameBallot(view.promised, ballot);
@@ -236,6 +272,12 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   }
 
   private vote(acceptor: NodeId, ballot: Ballot, slot: number, value: SlotValue): InvariantFinding | null {
+    if (slot < this.slotFloor) return null;
+    if (slot > this.highestSlot) {
+      this.highestSlot = slot;
+      // In batches of a quarter window, so that pruning costs O(1) per slot.
+      if (slot - this.slotFloor > SLOT_WINDOW + SLOT_WINDOW / 4) this.forgetBelow(slot - SLOT_WINDOW);
+    }
     let bySlot = this.tallies.get(slot);
     if (bySlot === undefined) {
       bySlot = [];
@@ -274,6 +316,9 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     );
   }
 }
+
+/** Slots of per-slot records kept below the highest slot voted in (up to a quarter more; a backstop: see the top). */
+const SLOT_WINDOW = 65_536;
 
 /** Accepts waiting for their sender's step to end: one step's worth of proposals (the window, twice). */
 const PENDING_MAX = 4096;

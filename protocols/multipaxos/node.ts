@@ -21,6 +21,7 @@ import { Learner } from './learner.js';
 import type { MultiPaxosConfig } from './options.js';
 import { OpenProposals } from './proposals.js';
 import { planRecovery, type RecoveryPlan } from './recovery.js';
+import { Snapshots } from './snapshots.js';
 import type {
   Ballot,
   MultiPaxosMessage,
@@ -28,6 +29,7 @@ import type {
   PromisedSlot,
   Role,
   SlotValue,
+  SnapshotRecord,
 } from './types.js';
 
 type Env = NodeEnv<MultiPaxosMessage>;
@@ -68,6 +70,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private readonly skipRecovery: boolean;
   private readonly acceptor: Acceptor;
   private readonly learner: Learner;
+  private readonly snapshots: Snapshots;
 
   private readonly follower: ProposerRole;
   private readonly candidate: ProposerRole;
@@ -99,6 +102,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.skipRecovery = bugs.has(BUG_SKIP_PHASE1);
     this.acceptor = new Acceptor(env.storage, !bugs.has(BUG_AMNESIA));
     this.learner = new Learner(env.storage);
+    this.snapshots = new Snapshots(env.storage, env.machine, this.learner, this.acceptor, options.snapshotEvery);
     this.proposals = new OpenProposals(options.phase2Quorum);
     this.sessions = new ClientSessions(env);
     this.follower = {
@@ -156,9 +160,13 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
 
   start(): void {
     this.highestSeen = this.acceptor.promised;
-    // A fresh machine: re-apply every chosen slot this node still remembers, in slot order.
+    // A fresh machine: restore the snapshot, then re-apply every chosen slot this node still
+    // remembers after it, in slot order.
+    const restored = this.snapshots.restore();
+    this.applied = restored;
     this.applyChosen();
-    if (this.applied > 0) this.env.note(`restart: re-applied ${this.applied} chosen slots from the durable log`);
+    if (restored > 0) this.env.note(`restart: restored the snapshot of slots [0, ${restored}), re-applied ${this.applied - restored} chosen slots`);
+    else if (this.applied > 0) this.env.note(`restart: re-applied ${this.applied} chosen slots from the durable log`);
     this.armElection();
   }
 
@@ -214,6 +222,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       openSlots: this.proposals.size,
       queued: this.queue.length,
       counted: this.counted,
+      compaction: { snapshotSlot: this.snapshots.slot, chosenHeld: this.learner.held, votesHeld: this.acceptor.held },
     };
   }
 
@@ -273,6 +282,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     // Correct: only promises for this very ballot count. The stale-promise bug also counts one
     // made to an earlier ballot of ours, by an acceptor that may have accepted since.
     if (!sameBallot(msg.ballot, campaign.ballot) && !this.staleTally) return;
+    // The acceptor compacted slots we do not know: take its snapshot before counting its report.
+    if (msg.snapshot !== undefined) this.installSnapshot(msg.snapshot);
     for (const entry of msg.slots) if (entry.kind === 'chosen') this.learn(entry.slot, entry.value);
     campaign.promises.set(from, msg.slots);
     if (campaign.promises.size >= this.phase1Quorum) this.becomeLeader(campaign);
@@ -310,7 +321,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       if (proposal.from !== null) {
         this.env.note(`slot ${proposal.slot}: re-propose ${valueKey(proposal.value)} accepted at ${formatBallot(proposal.from)}`);
       }
-      if (this.learner.get(proposal.slot) === undefined) this.propose(proposal.slot, proposal.value);
+      if (!this.learner.isKnown(proposal.slot)) this.propose(proposal.slot, proposal.value);
     }
     this.sendHeartbeats();
     this.proposeQueued();
@@ -322,7 +333,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       return { learned: [], proposals: [], nextSlot: this.learner.prefix };
     }
     return planRecovery(
-      campaign.fromSlot,
+      // Slots below our snapshot point are chosen (a snapshot installed during phase 1).
+      Math.max(campaign.fromSlot, this.learner.start),
       [...campaign.promises.values()],
       (slot) => this.learner.get(slot),
       this.learner.length,
@@ -336,7 +348,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       const command = this.queue.shift() as Command;
       // Already executed, or already in a slot (a re-proposal found it in phase 1).
       if (this.env.machine.cached(command.client, command.reqId) !== undefined || this.proposals.holds(command)) continue;
-      while (this.learner.get(this.nextSlot) !== undefined) this.nextSlot++;
+      while (this.learner.isKnown(this.nextSlot)) this.nextSlot++;
       this.propose(this.nextSlot, Object.freeze({ kind: 'command', command }));
       this.nextSlot++;
     }
@@ -346,7 +358,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private propose(slot: number, value: SlotValue): void {
     const ballot = this.leaderBallot;
     assert(ballot !== null, () => `${this.env.id} proposes in slot ${slot} without leading`);
-    assert(!this.proposals.has(slot) && this.learner.get(slot) === undefined, () => `slot ${slot} proposed twice`);
+    assert(!this.proposals.has(slot) && !this.learner.isKnown(slot), () => `slot ${slot} proposed twice`);
     this.proposals.open(slot, value);
     const selfAccepted = this.acceptor.accept(ballot, slot, value);
     if (selfAccepted) this.proposals.ack(slot, this.env.id);
@@ -400,7 +412,9 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       return;
     }
     if (from !== this.env.id) this.yieldTo(msg.ballot);
-    const promise: Msg<'promise'> = { type: 'promise', ballot: msg.ballot, fromSlot: msg.fromSlot, slots: outcome.slots };
+    let promise: Msg<'promise'> = { type: 'promise', ballot: msg.ballot, fromSlot: msg.fromSlot, slots: outcome.slots };
+    const snapshot = this.snapshotFor(msg.fromSlot);
+    if (snapshot !== null) promise = { ...promise, snapshot };
     // Our own acceptor's Promise goes straight to our proposer (a candidate: we just campaigned).
     if (from === this.env.id) this.current.step(from, promise);
     else this.env.send(from, promise);
@@ -448,11 +462,14 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   // ---- learning and applying -------------------------------------------------------------------
 
   private onCatchup(from: NodeId, msg: Msg<'catchup'>): void {
-    const slots = this.learner.contiguousFrom(msg.fromSlot, CATCHUP_BATCH);
-    if (slots.length > 0) this.env.send(from, { type: 'catchup-reply', slots });
+    const snapshot = this.snapshotFor(msg.fromSlot);
+    const slots = this.learner.contiguousFrom(Math.max(msg.fromSlot, this.learner.start), CATCHUP_BATCH);
+    if (snapshot !== null) this.env.send(from, { type: 'catchup-reply', slots, snapshot });
+    else if (slots.length > 0) this.env.send(from, { type: 'catchup-reply', slots });
   }
 
   private onCatchupReply(from: NodeId, msg: Msg<'catchup-reply'>): void {
+    if (msg.snapshot !== undefined) this.installSnapshot(msg.snapshot);
     for (const entry of msg.slots) this.learn(entry.slot, entry.value);
     // A full batch means the sender may know more: ask for the next one without waiting.
     if (msg.slots.length >= CATCHUP_BATCH) this.env.send(from, { type: 'catchup', fromSlot: this.learner.prefix });
@@ -460,22 +477,53 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
 
   private learn(slot: number, value: SlotValue): void {
     if (!this.learner.learn(slot, value)) return;
-    const proposal = this.proposals.close(slot);
-    if (proposal !== undefined) {
-      // Only under a bug can a slot we proposed in choose someone else's value; requeue ours.
-      if (!sameValue(proposal.value, value) && proposal.value.kind === 'command') this.queue.unshift(proposal.value.command);
-    }
+    this.closeProposal(slot, value);
     this.applyChosen();
     this.proposeQueued();
   }
 
   /** Execute the chosen prefix in slot order, skipping no-ops, and answer waiting clients. */
   private applyChosen(): void {
+    const from = this.applied;
     while (this.applied < this.learner.prefix) {
       const value = this.learner.get(this.applied) as SlotValue;
       this.applied++;
       if (value.kind === 'noop') continue;
       this.sessions.applyAndAnswer(value.command);
+    }
+    if (this.applied > from && this.snapshots.takeIfDue(this.applied)) {
+      this.env.note(`snapshot of slots [0, ${this.applied}): chosen values and votes below slot ${this.applied} compacted`);
+    }
+  }
+
+  /** Our snapshot, for a peer that asks from `fromSlot`, when it covers slots we no longer hold. */
+  private snapshotFor(fromSlot: number): SnapshotRecord | null {
+    return fromSlot < this.learner.start ? this.snapshots.record : null;
+  }
+
+  /**
+   * A peer's snapshot: when it covers more than we applied, it becomes our state, and the slots
+   * below it are chosen (an open proposal there is dropped; its command, if not executed, is
+   * queued again).
+   */
+  private installSnapshot(record: SnapshotRecord): void {
+    if (record.slot <= this.applied) return;
+    this.snapshots.install(record, this.applied);
+    this.env.note(`installed a peer's snapshot of slots [0, ${record.slot}) over ${this.applied} applied slots`);
+    this.applied = record.slot;
+    for (const [slot] of [...this.proposals.entries()]) if (slot < record.slot) this.closeProposal(slot, null);
+    this.applyChosen();
+    this.proposeQueued();
+  }
+
+  /** `slot` is chosen (`value`, or null when only a snapshot says so): our proposal there is over. */
+  private closeProposal(slot: number, value: SlotValue | null): void {
+    const proposal = this.proposals.close(slot);
+    if (proposal === undefined || proposal.value.kind !== 'command') return;
+    // Only under a bug can a slot we proposed in choose someone else's value; requeue ours.
+    const command = proposal.value.command;
+    if (value === null ? this.env.machine.cached(command.client, command.reqId) === undefined : !sameValue(proposal.value, value)) {
+      this.queue.unshift(command);
     }
   }
 

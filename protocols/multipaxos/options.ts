@@ -47,6 +47,14 @@ export const OPTIONS = {
     max: 64,
     description: 'phase 2 quorum (Flexible Paxos): accepts that choose a value; 0 = a majority',
   },
+  snapshotEvery: {
+    type: 'integer',
+    default: 4096,
+    min: 1,
+    max: 1_000_000,
+    description:
+      'applied slots between two snapshots: each snapshot compacts the chosen log and the votes below it (a peer that needs them gets the snapshot)',
+  },
 } as const satisfies OptionSchema;
 
 /** The options as a node reads them, with both quorum sizes resolved for the cluster. */

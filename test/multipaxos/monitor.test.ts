@@ -28,7 +28,7 @@ function accept(ballot: Ballot, slot: number, value: SlotValue, leaderAccepted: 
 }
 
 function view(promised: Ballot): MultiPaxosView {
-  return { role: 'follower', term: promised.round, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0, promised, ballot: null, openSlots: 0, queued: 0, counted: null };
+  return { role: 'follower', term: promised.round, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0, promised, ballot: null, openSlots: 0, queued: 0, counted: null, compaction: { snapshotSlot: 0, chosenHeld: 0, votesHeld: 0 } };
 }
 
 describe('one value per slot (PMS §2.1 safety, chosen as in §2.2)', () => {
