@@ -41,7 +41,8 @@
  * Non-leaders redirect clients to the leader they know.
  */
 import type { ClientPolicy, ProtocolDefinition, ScenarioProblem, ScenarioShape } from '../api.js';
-import { BUG_AMNESIA, BUG_DISJOINT_QUORUMS, BUG_SKIP_PHASE1, BUG_STALE_PROMISE, MultiPaxosNode } from './node.js';
+import { BUG_AMNESIA, BUG_DISJOINT_QUORUMS, BUG_SKIP_PHASE1, BUG_STALE_PROMISE } from './bugs.js';
+import { MultiPaxosNode } from './node.js';
 import { MultiPaxosMonitor, MULTIPAXOS_INVARIANTS } from './monitor.js';
 import { OPTIONS, readConfig } from './options.js';
 import type { MultiPaxosMessage, MultiPaxosView } from './types.js';

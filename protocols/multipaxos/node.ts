@@ -14,39 +14,23 @@
 import { assertNever } from '../api.js';
 import { assert, ClientSessions, defineTimers, type RoleHandler } from '../kit/index.js';
 import type { ClientId, Command, KvOp, NodeEnv, NodeId, ProtocolNode } from '../api.js';
-import { sameCommand } from '../kv.js';
 import { Acceptor } from './acceptor.js';
+import { BUG_AMNESIA, BUG_SKIP_PHASE1, BUG_STALE_PROMISE } from './bugs.js';
 import { BALLOT_ZERO, compareBallots, formatBallot, maxBallot, sameBallot, sameValue, valueKey } from './ballot.js';
 import { Learner } from './learner.js';
 import type { MultiPaxosConfig } from './options.js';
 import { OpenProposals } from './proposals.js';
 import { planRecovery, type RecoveryPlan } from './recovery.js';
-import { Snapshots } from './snapshots.js';
-import type {
-  Ballot,
-  MultiPaxosMessage,
-  MultiPaxosView,
-  PromisedSlot,
-  Role,
-  SlotValue,
-  SnapshotRecord,
-} from './types.js';
+import { CATCHUP_BATCH, Replica } from './replica.js';
+import { RequestQueue } from './requests.js';
+import type { Ballot, MultiPaxosMessage, MultiPaxosView, PromisedSlot, Role, SlotValue, SnapshotRecord } from './types.js';
 
 type Env = NodeEnv<MultiPaxosMessage>;
 type Msg<T extends MultiPaxosMessage['type']> = Extract<MultiPaxosMessage, { type: T }>;
 /** The messages only a proposer acts on: what a role handler's `step` receives. */
 type ProposerMessage = Msg<'promise' | 'nack' | 'accepted'>;
 
-export const BUG_DISJOINT_QUORUMS = 'multipaxos.flexible-quorums-disjoint';
-export const BUG_AMNESIA = 'multipaxos.acceptor-amnesia';
-export const BUG_STALE_PROMISE = 'multipaxos.stale-promise';
-export const BUG_SKIP_PHASE1 = 'multipaxos.skip-phase1-recovery';
-
 const ROUND_KEY = 'paxos.round';
-/** Client requests a node holds while it has no free slot or no leadership yet. */
-const QUEUE_MAX = 256;
-/** Chosen slots per catch-up reply. */
-const CATCHUP_BATCH = 64;
 
 const TIMERS = defineTimers(['election', 'duel', 'resend', 'heartbeat']);
 type Timer = (typeof TIMERS.names)[number];
@@ -64,13 +48,12 @@ type ProposerRole = RoleHandler<ProposerMessage, Timer> & { readonly role: Role 
 export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxosView> {
   private readonly env: Env;
   private readonly options: MultiPaxosConfig;
-  /** Flexible Paxos: q1 promises to lead, q2 accepts to choose (both a majority by default). */
-  private readonly phase1Quorum: number;
   private readonly staleTally: boolean;
   private readonly skipRecovery: boolean;
   private readonly acceptor: Acceptor;
   private readonly learner: Learner;
-  private readonly snapshots: Snapshots;
+  /** Learning, applying, snapshots and catch-up: the same in every role. */
+  private readonly replica: Replica;
 
   private readonly follower: ProposerRole;
   private readonly candidate: ProposerRole;
@@ -87,24 +70,24 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   private highestSeen: Ballot = BALLOT_ZERO;
   private readonly proposals: OpenProposals;
   private nextSlot = 0;
-  private queue: Command[] = [];
+  /** Commands taken on and not yet proposed. */
+  private readonly queue: RequestQueue;
   /** The clients this node will answer once their command is applied. */
   private readonly sessions: ClientSessions;
-  private applied = 0;
   /** Promises kept across campaigns (the stale-promise bug only). */
   private staleTallyPromises = new Map<NodeId, readonly PromisedSlot[]>();
 
   constructor(env: Env, options: MultiPaxosConfig, bugs: ReadonlySet<string>) {
     this.env = env;
     this.options = options;
-    this.phase1Quorum = options.phase1Quorum;
     this.staleTally = bugs.has(BUG_STALE_PROMISE);
     this.skipRecovery = bugs.has(BUG_SKIP_PHASE1);
     this.acceptor = new Acceptor(env.storage, !bugs.has(BUG_AMNESIA));
     this.learner = new Learner(env.storage);
-    this.snapshots = new Snapshots(env.storage, env.machine, this.learner, this.acceptor, options.snapshotEvery);
     this.proposals = new OpenProposals(options.phase2Quorum);
     this.sessions = new ClientSessions(env);
+    this.queue = new RequestQueue(this.sessions);
+    this.replica = new Replica(env, this.learner, this.acceptor, this.sessions, options.snapshotEvery);
     this.follower = {
       role: 'follower',
       step: (from, msg) => {
@@ -113,7 +96,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       timer: (name) => {
         // No heartbeat from a live leader for a whole (randomised) timeout: try a higher ballot.
         // `duel` (leader: none): a preempted proposer with commands to place tries again.
-        if (name === 'election' || (name === 'duel' && this.queue.length > 0)) this.startCampaign();
+        if (name === 'election' || (name === 'duel' && this.queue.size > 0)) this.startCampaign();
       },
       request: (client, reqId, op) => {
         if (this.options.leader === 'stable') {
@@ -160,13 +143,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
 
   start(): void {
     this.highestSeen = this.acceptor.promised;
-    // A fresh machine: restore the snapshot, then re-apply every chosen slot this node still
-    // remembers after it, in slot order.
-    const restored = this.snapshots.restore();
-    this.applied = restored;
-    this.applyChosen();
-    if (restored > 0) this.env.note(`restart: restored the snapshot of slots [0, ${restored}), re-applied ${this.applied - restored} chosen slots`);
-    else if (this.applied > 0) this.env.note(`restart: re-applied ${this.applied} chosen slots from the durable log`);
+    this.replica.start();
     this.armElection();
   }
 
@@ -215,14 +192,14 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       // A leader's hint is itself, a candidate's is null (both set when the role began).
       leader: this.leaderHint,
       commitIndex: this.learner.prefix,
-      appliedIndex: this.applied,
+      appliedIndex: this.replica.applied,
       logLength: Math.max(this.learner.length, this.acceptor.length),
       promised,
       ballot: own,
       openSlots: this.proposals.size,
-      queued: this.queue.length,
+      queued: this.queue.size,
       counted: this.counted,
-      compaction: { snapshotSlot: this.snapshots.slot, chosenHeld: this.learner.held, votesHeld: this.acceptor.held },
+      compaction: this.replica.compaction(),
     };
   }
 
@@ -231,16 +208,9 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     return this.leaderBallot ?? this.campaign?.ballot ?? null;
   }
 
-  /**
-   * Take a client's command to propose (ours to answer once applied). False when it is already
-   * queued or in a slot, or the queue is full (the client retries).
-   */
+  /** Take a client's command to propose; false when it is already pending or nothing is free. */
   private enqueue(client: ClientId, reqId: number, op: KvOp): boolean {
-    const command: Command = Object.freeze({ client, reqId, op });
-    if (!this.sessions.wait(client, reqId) || this.isPending(command)) return false;
-    if (this.queue.length >= QUEUE_MAX) return false;
-    this.queue.push(command);
-    return true;
+    return this.queue.take(client, reqId, op, (command) => this.proposals.holds(command));
   }
 
   // ---- phase 1: proposer side ----------------------------------------------------------------
@@ -272,9 +242,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
 
   private resendPrepare(campaign: Campaign): void {
     const prepare: MultiPaxosMessage = { type: 'prepare', ballot: campaign.ballot, fromSlot: campaign.fromSlot };
-    for (const peer of this.env.peers) {
-      if (!campaign.promises.has(peer)) this.env.send(peer, prepare);
-    }
+    for (const peer of this.env.peers) if (!campaign.promises.has(peer)) this.env.send(peer, prepare);
     TIMERS.set(this.env, 'resend', this.options.resendInterval);
   }
 
@@ -286,7 +254,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     if (msg.snapshot !== undefined) this.installSnapshot(msg.snapshot);
     for (const entry of msg.slots) if (entry.kind === 'chosen') this.learn(entry.slot, entry.value);
     campaign.promises.set(from, msg.slots);
-    if (campaign.promises.size >= this.phase1Quorum) this.becomeLeader(campaign);
+    if (campaign.promises.size >= this.options.phase1Quorum) this.becomeLeader(campaign);
   }
 
   /** A higher ballot was promised: abandon ours (`own`, null when following) if the Nack is about it. */
@@ -332,20 +300,16 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
       // The bug: treat every open slot as free, as if no acceptor had voted in it.
       return { learned: [], proposals: [], nextSlot: this.learner.prefix };
     }
-    return planRecovery(
-      // Slots below our snapshot point are chosen (a snapshot installed during phase 1).
-      Math.max(campaign.fromSlot, this.learner.start),
-      [...campaign.promises.values()],
-      (slot) => this.learner.get(slot),
-      this.learner.length,
-    );
+    // Slots below our snapshot point are chosen (a snapshot may have been installed during phase 1).
+    const fromSlot = Math.max(campaign.fromSlot, this.learner.start);
+    return planRecovery(fromSlot, [...campaign.promises.values()], (slot) => this.learner.get(slot), this.learner.length);
   }
 
   // ---- phase 2: leader side --------------------------------------------------------------------
 
   private proposeQueued(): void {
-    while (this.current === this.leader && this.queue.length > 0 && this.nextSlot - this.learner.prefix < this.options.window) {
-      const command = this.queue.shift() as Command;
+    while (this.current === this.leader && this.queue.size > 0 && this.nextSlot - this.learner.prefix < this.options.window) {
+      const command = this.queue.next() as Command;
       // Already executed, or already in a slot (a re-proposal found it in phase 1).
       if (this.env.machine.cached(command.client, command.reqId) !== undefined || this.proposals.holds(command)) continue;
       while (this.learner.isKnown(this.nextSlot)) this.nextSlot++;
@@ -413,7 +377,7 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     }
     if (from !== this.env.id) this.yieldTo(msg.ballot);
     let promise: Msg<'promise'> = { type: 'promise', ballot: msg.ballot, fromSlot: msg.fromSlot, slots: outcome.slots };
-    const snapshot = this.snapshotFor(msg.fromSlot);
+    const snapshot = this.replica.snapshotFor(msg.fromSlot);
     if (snapshot !== null) promise = { ...promise, snapshot };
     // Our own acceptor's Promise goes straight to our proposer (a candidate: we just campaigned).
     if (from === this.env.id) this.current.step(from, promise);
@@ -462,10 +426,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   // ---- learning and applying -------------------------------------------------------------------
 
   private onCatchup(from: NodeId, msg: Msg<'catchup'>): void {
-    const snapshot = this.snapshotFor(msg.fromSlot);
-    const slots = this.learner.contiguousFrom(Math.max(msg.fromSlot, this.learner.start), CATCHUP_BATCH);
-    if (snapshot !== null) this.env.send(from, { type: 'catchup-reply', slots, snapshot });
-    else if (slots.length > 0) this.env.send(from, { type: 'catchup-reply', slots });
+    const reply = this.replica.catchupReply(msg.fromSlot);
+    if (reply !== null) this.env.send(from, reply);
   }
 
   private onCatchupReply(from: NodeId, msg: Msg<'catchup-reply'>): void {
@@ -476,43 +438,15 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
   }
 
   private learn(slot: number, value: SlotValue): void {
-    if (!this.learner.learn(slot, value)) return;
+    if (!this.replica.learn(slot, value)) return;
     this.closeProposal(slot, value);
-    this.applyChosen();
     this.proposeQueued();
   }
 
-  /** Execute the chosen prefix in slot order, skipping no-ops, and answer waiting clients. */
-  private applyChosen(): void {
-    const from = this.applied;
-    while (this.applied < this.learner.prefix) {
-      const value = this.learner.get(this.applied) as SlotValue;
-      this.applied++;
-      if (value.kind === 'noop') continue;
-      this.sessions.applyAndAnswer(value.command);
-    }
-    if (this.applied > from && this.snapshots.takeIfDue(this.applied)) {
-      this.env.note(`snapshot of slots [0, ${this.applied}): chosen values and votes below slot ${this.applied} compacted`);
-    }
-  }
-
-  /** Our snapshot, for a peer that asks from `fromSlot`, when it covers slots we no longer hold. */
-  private snapshotFor(fromSlot: number): SnapshotRecord | null {
-    return fromSlot < this.learner.start ? this.snapshots.record : null;
-  }
-
-  /**
-   * A peer's snapshot: when it covers more than we applied, it becomes our state, and the slots
-   * below it are chosen (an open proposal there is dropped; its command, if not executed, is
-   * queued again).
-   */
+  /** A peer's snapshot past our state: an open proposal below it is over (requeued if not executed). */
   private installSnapshot(record: SnapshotRecord): void {
-    if (record.slot <= this.applied) return;
-    this.snapshots.install(record, this.applied);
-    this.env.note(`installed a peer's snapshot of slots [0, ${record.slot}) over ${this.applied} applied slots`);
-    this.applied = record.slot;
+    if (!this.replica.install(record)) return;
     for (const [slot] of [...this.proposals.entries()]) if (slot < record.slot) this.closeProposal(slot, null);
-    this.applyChosen();
     this.proposeQueued();
   }
 
@@ -523,13 +457,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     // Only under a bug can a slot we proposed in choose someone else's value; requeue ours.
     const command = proposal.value.command;
     if (value === null ? this.env.machine.cached(command.client, command.reqId) === undefined : !sameValue(proposal.value, value)) {
-      this.queue.unshift(command);
+      this.queue.putBack([command]);
     }
-  }
-
-  private isPending(command: Command): boolean {
-    for (const queued of this.queue) if (sameCommand(queued, command)) return true;
-    return this.proposals.holds(command);
   }
 
   // ---- roles and timers ------------------------------------------------------------------------
@@ -542,18 +471,14 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     this.leaderHint = hint;
     // Our own clients' commands that were in flight: with leader: none we propose them again ourselves.
     const abandoned = this.proposals.drain();
-    if (this.options.leader === 'none') this.queue = [...abandoned, ...this.queue].slice(0, QUEUE_MAX);
+    if (this.options.leader === 'none') this.queue.putBack(abandoned);
     TIMERS.cancel(this.env, 'resend');
     TIMERS.cancel(this.env, 'heartbeat');
     if (this.options.leader === 'stable') {
       // Queued requests were never proposed: send their clients to the new leader.
-      for (const command of this.queue) {
-        this.sessions.forget(command.client);
-        this.env.reply(command.client, command.reqId, { kind: 'redirect', leader: hint });
-      }
-      this.queue = [];
+      this.queue.redirectAll(hint, (client, reqId, leader) => this.env.reply(client, reqId, { kind: 'redirect', leader }));
       this.armElection();
-    } else if (this.queue.length > 0) {
+    } else if (this.queue.size > 0) {
       TIMERS.set(this.env, 'duel', this.options.duelRetry);
     }
   }
