@@ -9,6 +9,7 @@
  * known chosen, but their values are gone.
  */
 import type { DurableLog, DurableStore } from '../api.js';
+import { assert } from '../kit/index.js';
 import { assertSlot } from './ballot.js';
 import type { SlotValue } from './types.js';
 
@@ -80,13 +81,16 @@ export class Learner {
    * persisted snapshot): from now on they are known chosen without a value.
    */
   compactTo(slot: number): void {
+    assert(slot >= this.log.start, () => `compaction to slot ${slot} below the start ${this.log.start}`);
     while (this.log.length < slot) this.log.append(null);
     this.log.compact(slot);
     if (this.chosenPrefix < slot) this.chosenPrefix = slot;
     this.advance();
   }
 
+  /** Grow the known-chosen prefix (the commit index), which never falls below the compacted start. */
   private advance(): void {
     while (this.chosenPrefix < this.log.length && this.log.get(this.chosenPrefix) != null) this.chosenPrefix++;
+    assert(this.chosenPrefix >= this.log.start, () => `chosen prefix ${this.chosenPrefix} below the compacted start ${this.log.start}`);
   }
 }

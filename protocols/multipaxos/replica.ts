@@ -5,7 +5,7 @@
  * node learns, applies, snapshots and answers catch-up requests the same way.
  */
 import type { NodeEnv } from '../api.js';
-import type { ClientSessions } from '../kit/index.js';
+import { assert, type ClientSessions } from '../kit/index.js';
 import type { Acceptor } from './acceptor.js';
 import type { Learner } from './learner.js';
 import { Snapshots } from './snapshots.js';
@@ -87,12 +87,14 @@ export class Replica {
   /** Execute the chosen prefix in slot order, skipping no-ops, answer waiting clients, snapshot when due. */
   private apply(): void {
     const from = this.appliedSlots;
+    assert(from <= this.learner.prefix, () => `${from} slots applied but only ${this.learner.prefix} known chosen`);
     while (this.appliedSlots < this.learner.prefix) {
       const value = this.learner.get(this.appliedSlots) as SlotValue;
       this.appliedSlots++;
       if (value.kind === 'noop') continue;
       this.sessions.applyAndAnswer(value.command);
     }
+    assert(this.appliedSlots === this.learner.prefix, () => `applied ${this.appliedSlots} of ${this.learner.prefix} chosen slots`);
     if (this.appliedSlots > from && this.snapshots.takeIfDue(this.appliedSlots)) {
       this.env.note(`snapshot of slots [0, ${this.appliedSlots}): chosen values and votes below slot ${this.appliedSlots} compacted`);
     }
