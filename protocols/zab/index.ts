@@ -36,14 +36,8 @@
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
 import type { ZabMessage } from './messages.js';
 import { ZabMonitor, ZAB_INVARIANTS } from './monitor.js';
-import {
-  BUG_ACK_BEFORE_DURABLE,
-  BUG_EPOCH_BEFORE_HISTORY,
-  BUG_FORGET_ACCEPTED_EPOCH,
-  ZabNode,
-  type ZabConfig,
-  type ZabView,
-} from './node.js';
+import { ZabNode, type ZabView } from './node.js';
+import { BUG_ACK_BEFORE_DURABLE, BUG_EPOCH_BEFORE_HISTORY, BUG_FORGET_ACCEPTED_EPOCH, type ZabConfig } from './server.js';
 import { zabNarrator } from './narrator.js';
 
 function duration(options: ProtocolOptions, name: string): number {

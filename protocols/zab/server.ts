@@ -1,0 +1,199 @@
+/**
+ * What every role of one Zab server shares, whatever phase it is in: the durable state (the
+ * paper's history h_f, f.p = acceptedEpoch and f.a = currentEpoch), the commit and delivery of
+ * the history, the election vote it answers LOOKING peers with, and the client requests waiting
+ * here. The role handlers (election.ts's phase 0, leader.ts, follower.ts) act on it; none of them
+ * keeps a copy of any of it.
+ */
+import type { ClientId, Command, DurableLog, KvOp, NodeEnv, NodeId } from '../api.js';
+import { assertNever, majority } from '../api.js';
+import type { ServerState, SyncPlan, Vote, VoteMessage, ZabMessage } from './messages.js';
+import { cancelTimer, setTimer, type ZabTimer } from './roles.js';
+import { commonPrefix } from './sync.js';
+import { formatZxid, lastZxidOf, sameZxid, type Txn, type Zxid } from './zxid.js';
+
+export const ACCEPTED_EPOCH_KEY = 'zab.acceptedEpoch';
+export const CURRENT_EPOCH_KEY = 'zab.currentEpoch';
+export const HISTORY_LOG = 'zab.history';
+
+export const BUG_FORGET_ACCEPTED_EPOCH = 'zab.forget-accepted-epoch';
+export const BUG_ACK_BEFORE_DURABLE = 'zab.ack-before-durable';
+export const BUG_EPOCH_BEFORE_HISTORY = 'zab.epoch-before-history';
+
+/** Validated options, durations in microseconds. */
+export interface ZabConfig {
+  readonly tickMicros: number;
+  readonly leaderTimeoutMicros: number;
+  readonly initLimitMicros: number;
+  readonly electionTimeoutMicros: number;
+  readonly finalizeWaitMicros: number;
+  readonly reorderWindowMicros: number;
+  readonly reads: 'broadcast' | 'local';
+}
+
+interface PendingRequest {
+  readonly reqId: number;
+  readonly op: KvOp;
+}
+
+export class ZabServer {
+  readonly env: NodeEnv<ZabMessage>;
+  readonly config: ZabConfig;
+  readonly bugs: ReadonlySet<string>;
+  readonly quorum: number;
+
+  history!: DurableLog<Txn>;
+  acceptedEpoch = 0;
+  currentEpoch = 0;
+  commitIndex = 0;
+  appliedIndex = 0;
+
+  /** FLE's round and this server's vote: a LOOKING peer is answered with them in every role. */
+  round = 0;
+  vote!: Vote;
+
+  /** Client requests this server accepted and has not answered, one per client (the latest). */
+  readonly pending = new Map<ClientId, PendingRequest>();
+
+  /** How many times a sync removed transactions here, and what the last one removed (for the monitor). */
+  truncations = 0;
+  truncatedFrom = 0;
+  removed: readonly Txn[] = [];
+
+  constructor(env: NodeEnv<ZabMessage>, config: ZabConfig, bugs: ReadonlySet<string>) {
+    this.env = env;
+    this.config = config;
+    this.bugs = bugs;
+    this.quorum = majority(env.nodes.length);
+  }
+
+  /** Read the durable state back (at boot and after a restart). */
+  load(): void {
+    this.history = this.env.storage.log<Txn>(HISTORY_LOG);
+    this.acceptedEpoch = this.env.storage.read<number>(ACCEPTED_EPOCH_KEY) ?? 0;
+    this.currentEpoch = this.env.storage.read<number>(CURRENT_EPOCH_KEY) ?? 0;
+  }
+
+  lastZxid(): Zxid {
+    return lastZxidOf(this.history.entries());
+  }
+
+  selfVote(): Vote {
+    return { leader: this.env.id, epoch: this.currentEpoch, zxid: this.lastZxid() };
+  }
+
+  sendVote(to: NodeId, state: ServerState): void {
+    this.env.send(to, { type: 'VOTE', round: this.round, vote: this.vote, state });
+  }
+
+  /** A server that is not LOOKING tells a LOOKING one whom it follows (or that it leads). */
+  answerVote(from: NodeId, msg: VoteMessage, state: ServerState): void {
+    if (msg.state === 'looking') this.sendVote(from, state);
+  }
+
+  writeAcceptedEpoch(epoch: number): void {
+    this.acceptedEpoch = epoch;
+    this.env.storage.write(ACCEPTED_EPOCH_KEY, epoch);
+  }
+
+  writeCurrentEpoch(epoch: number): void {
+    this.currentEpoch = epoch;
+    this.env.storage.write(CURRENT_EPOCH_KEY, epoch);
+  }
+
+  // ------------------------------------------------------------------ synchronization (phase 2)
+
+  applySyncPlan(plan: SyncPlan): void {
+    switch (plan.mode) {
+      case 'DIFF':
+        if (plan.from !== this.history.length) {
+          throw new Error(`zab ${this.env.id}: DIFF from ${plan.from} but history has ${this.history.length}`);
+        }
+        for (const txn of plan.txns) this.history.append(txn);
+        return;
+      case 'TRUNC': {
+        const kept = this.history.get(plan.length - 1);
+        if (kept === undefined || !sameZxid(kept.zxid, plan.anchor)) {
+          throw new Error(`zab ${this.env.id}: TRUNC to ${plan.length} expects ${formatZxid(plan.anchor)} there`);
+        }
+        return this.replaceSuffix(plan.length, plan.txns);
+      }
+      case 'SNAP': {
+        const keep = commonPrefix(this.history.entries(), plan.txns);
+        return this.replaceSuffix(keep, plan.txns.slice(keep));
+      }
+      default:
+        return assertNever(plan);
+    }
+  }
+
+  /** Keep the first `keep` transactions, then append `tail`; remember what was removed (for the monitor). */
+  private replaceSuffix(keep: number, tail: readonly Txn[]): void {
+    if (keep < this.history.length) {
+      this.truncations++;
+      this.truncatedFrom = keep;
+      this.removed = this.history.entries().slice(keep);
+      this.env.note(`removed ${this.removed.length} transaction(s) from index ${keep}`);
+      this.history.truncate(keep);
+      this.commitIndex = Math.min(this.commitIndex, keep);
+      this.appliedIndex = Math.min(this.appliedIndex, keep);
+    }
+    for (const txn of tail) this.history.append(txn);
+  }
+
+  // ------------------------------------------------------------------ commit and delivery
+
+  /** A follower learns a commit point (never beyond what it holds). */
+  advanceCommit(commit: number): void {
+    const bounded = Math.min(commit, this.history.length);
+    if (bounded <= this.commitIndex) return;
+    this.commitIndex = bounded;
+    this.applyCommitted();
+  }
+
+  /** Deliver committed transactions in order; answer the clients waiting here. */
+  applyCommitted(onApply?: (cmd: Command) => void): void {
+    while (this.appliedIndex < this.commitIndex) {
+      const txn = this.history.get(this.appliedIndex) as Txn;
+      const result = this.env.machine.apply(txn.cmd);
+      this.appliedIndex++;
+      const { client, reqId } = txn.cmd;
+      if (onApply !== undefined) onApply(txn.cmd);
+      const waiting = this.pending.get(client);
+      if (waiting !== undefined && waiting.reqId === reqId) {
+        this.pending.delete(client);
+        this.env.reply(client, reqId, { kind: 'result', result });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ clients
+
+  /** Keep a client's request until it can be proposed; false for one older than what we hold. */
+  hold(client: ClientId, reqId: number, op: KvOp): boolean {
+    const known = this.pending.get(client);
+    if (known !== undefined && known.reqId > reqId) return false;
+    this.pending.set(client, { reqId, op });
+    return true;
+  }
+
+  /** Answer a waiting client whose request already executed here. */
+  answer(client: ClientId, reqId: number): void {
+    const cached = this.env.machine.cached(client, reqId);
+    const waiting = this.pending.get(client);
+    if (cached === undefined || waiting === undefined || waiting.reqId !== reqId) return;
+    this.pending.delete(client);
+    this.env.reply(client, reqId, { kind: 'result', result: cached });
+  }
+
+  /** A gap that opens on a session starts its reorder window; one that closes cancels it. */
+  trackGap(timer: ZabTimer, hadGap: boolean, hasGap: boolean): void {
+    if (!hadGap && hasGap) setTimer(this.env, timer, this.config.reorderWindowMicros);
+    else if (hadGap && !hasGap) cancelTimer(this.env, timer);
+  }
+
+  /** `reads: local` sends reads here instead of through the broadcast. */
+  isLocalRead(op: KvOp): boolean {
+    return op.f === 'read' && this.config.reads === 'local';
+  }
+}
