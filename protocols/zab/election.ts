@@ -14,7 +14,7 @@
 import type { ClientId, KvOp, NodeId } from '../api.js';
 import { assertNever } from '../api.js';
 import type { Vote, VoteMessage, ZabMessage } from './messages.js';
-import { cancelTimer, isPeerGapTimer, setTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
+import { isPeerGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
 import type { ZabServer } from './server.js';
 import { compareZxid } from './zxid.js';
 
@@ -148,8 +148,8 @@ export class Looking implements ZabRole {
   leave(): void {}
 
   private armElectionTimer(): void {
-    const base = this.server.config.electionTimeoutMicros;
-    setTimer(this.server.env, 'election', base + Math.floor(this.server.env.random() * base));
+    const base = this.server.config.electionTimeout;
+    this.server.setTimer('election', base + Math.floor(this.server.env.random() * base));
   }
 
   private broadcastVote(): void {
@@ -205,12 +205,12 @@ export class Looking implements ZabRole {
   }
 
   private checkQuorum(): void {
-    if (supportFor(this.server.vote, this.votes) >= this.server.quorum) setTimer(this.server.env, 'finalize', this.server.config.finalizeWaitMicros);
+    if (supportFor(this.server.vote, this.votes) >= this.server.quorum) this.server.setTimer('finalize', this.server.config.finalizeWait);
   }
 
   private decide(leader: NodeId): void {
-    cancelTimer(this.server.env, 'election');
-    cancelTimer(this.server.env, 'finalize');
+    this.server.cancelTimer('election');
+    this.server.cancelTimer('finalize');
     if (leader === this.server.env.id) this.roles.lead();
     else this.roles.follow(leader);
   }

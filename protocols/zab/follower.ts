@@ -15,8 +15,9 @@
  */
 import type { ClientId, KvOp, NodeId } from '../api.js';
 import { assertNever } from '../api.js';
+import { assert } from '../kit/index.js';
 import type { Body, FollowerMessage, LeaderMessage, ZabMessage } from './messages.js';
-import { cancelTimer, isPeerGapTimer, setTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
+import { isPeerGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
 import { BUG_ACK_BEFORE_DURABLE, BUG_EPOCH_BEFORE_HISTORY, BUG_FORGET_ACCEPTED_EPOCH, type ZabServer } from './server.js';
 import { Session, stamp } from './session.js';
 import { compareZxid, formatZxid, lastZxidOf, sameZxid } from './zxid.js';
@@ -54,9 +55,9 @@ export function startFollowing(server: ZabServer, roles: RoleSwitch, leader: Nod
   state.phase = discovery;
   roles.enter(discovery);
   discovery.sendToLeader({ type: 'CEPOCH', acceptedEpoch: server.acceptedEpoch });
-  setTimer(server.env, 'init', server.config.initLimitMicros);
-  setTimer(server.env, 'silence', server.config.leaderTimeoutMicros);
-  setTimer(server.env, 'connect', server.config.tickMicros);
+  server.setTimer('init', server.config.initLimit);
+  server.setTimer('silence', server.config.leaderTimeout);
+  server.setTimer('connect', server.config.tickTime);
 }
 
 abstract class FollowerRole implements ZabRole {
@@ -174,7 +175,7 @@ abstract class FollowerRole implements ZabRole {
     const hadGap = state.session.hasGap;
     const outcome = state.session.receive(msg);
     if (outcome.kind === 'broken') return this.roles.look(`session broken: ${outcome.why}`);
-    setTimer(this.server.env, 'silence', this.server.config.leaderTimeoutMicros);
+    this.server.setTimer('silence', this.server.config.leaderTimeout);
     this.server.trackGap('gap', hadGap, state.session.hasGap);
     if (outcome.kind !== 'deliver') return;
     this.deliver(outcome.messages);
@@ -192,9 +193,10 @@ abstract class FollowerRole implements ZabRole {
   /** After NEWLEADER's history is durable: check it is the leader's, and enter synchronization. */
   protected finishSync(msg: NewLeader): void {
     const history = this.server.history.entries();
-    if (history.length !== msg.length || !sameZxid(lastZxidOf(history), msg.lastZxid)) {
-      throw new Error(`zab ${this.server.env.id}: after ${msg.sync.mode} history ends at ${history.length}/${formatZxid(lastZxidOf(history))}, leader said ${msg.length}/${formatZxid(msg.lastZxid)}`);
-    }
+    assert(
+      history.length === msg.length && sameZxid(lastZxidOf(history), msg.lastZxid),
+      () => `after ${msg.sync.mode} the history ends at ${history.length}/${formatZxid(lastZxidOf(history))}, the leader said ${msg.length}/${formatZxid(msg.lastZxid)}`,
+    );
     this.moveTo(new FollowerSync(this.server, this.roles, this.state));
   }
 }
@@ -228,7 +230,7 @@ class FollowerDiscovery extends FollowerRole {
     if (state.session.delivered > 0) return;
     state.session = newSession(this.server, state.leader);
     this.sendToLeader({ type: 'CEPOCH', acceptedEpoch: this.server.acceptedEpoch });
-    setTimer(this.server.env, 'connect', this.server.config.tickMicros);
+    this.server.setTimer('connect', this.server.config.tickTime);
   }
 
   /** Step f.1.1: promise e' by making acceptedEpoch durable, then ACK-E with our history's summary. */
@@ -282,7 +284,7 @@ class FollowerDiscovery extends FollowerRole {
   private deferFlush(msg: NewLeader): void {
     this.moveTo(new FollowerFlushing(this.server, this.roles, this.state, msg));
     this.server.env.note(`NEWLEADER ${msg.epoch}: transactions queued for a lazy flush`);
-    setTimer(this.server.env, 'flush', this.server.config.tickMicros * FLUSH_TICKS);
+    this.server.setTimer('flush', this.server.config.tickTime * FLUSH_TICKS);
   }
 }
 
@@ -361,9 +363,9 @@ class FollowerSync extends SyncedFollower {
   protected onCommitLeader(commit: number): void {
     const server = this.server;
     this.moveTo(new FollowerBroadcast(server, this.roles, this.state));
-    cancelTimer(server.env, 'init');
+    server.cancelTimer('init');
     server.advanceCommit(commit);
-    for (const [client, request] of server.pending) {
+    for (const [client, request] of server.waiting()) {
       this.sendToLeader({ type: 'REQUEST', client, reqId: request.reqId, op: request.op });
     }
   }

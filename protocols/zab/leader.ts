@@ -13,22 +13,14 @@
  */
 import type { ClientId, KvOp, NodeId } from '../api.js';
 import { assertNever } from '../api.js';
+import { assert, kthLargest, VoteTally } from '../kit/index.js';
 import { moreRecent } from './election.js';
 import type { Body, FollowerMessage, LeaderMessage, ZabMessage } from './messages.js';
-import {
-  cancelTimer,
-  isPeerGapTimer,
-  peerGapTimer,
-  peerOfGapTimer,
-  setTimer,
-  type RoleSwitch,
-  type ZabRole,
-  type ZabTimer,
-} from './roles.js';
+import { isPeerGapTimer, peerGapTimer, peerOfGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
 import type { ZabServer } from './server.js';
 import { Session, stamp } from './session.js';
 import { planSync } from './sync.js';
-import { formatZxid, lastZxidOf, makeTxn, ZERO_ZXID, type Zxid } from './zxid.js';
+import { compareZxid, formatZxid, lastZxidOf, makeTxn, ZERO_ZXID, type Zxid } from './zxid.js';
 
 /** Where a follower's session with this leader stands. */
 type LinkStage = 'cepoch' | 'newepoch' | 'acked-epoch' | 'newleader' | 'synced' | 'active';
@@ -49,8 +41,8 @@ interface LeaderState {
   /** acceptedEpoch of each CEPOCH sender (this node included): the new epoch exceeds them all. */
   readonly promised: Map<NodeId, number>;
   /** Quorum Q of the paper: ACK-E counted, then ACK-LD counted (this node included). */
-  readonly ackedEpoch: Set<NodeId>;
-  readonly ackedLeader: Set<NodeId>;
+  readonly ackedEpoch: VoteTally;
+  readonly ackedLeader: VoteTally;
   /** Durable history length each follower acknowledged in this epoch (ACK-LD or ACK). */
   readonly acked: Map<NodeId, number>;
   readonly lastHeard: Map<NodeId, number>;
@@ -69,20 +61,22 @@ export function startLeading(server: ZabServer, roles: RoleSwitch): void {
     epoch: null,
     links: new Map(),
     promised: new Map([[id, server.acceptedEpoch]]),
-    ackedEpoch: new Set([id]),
-    ackedLeader: new Set([id]),
+    ackedEpoch: new VoteTally(server.quorum),
+    ackedLeader: new VoteTally(server.quorum),
     acked: new Map(),
     lastHeard: new Map(),
     proposals: new Map(),
     counter: 0,
     phase: null,
   };
+  state.ackedEpoch.add(id);
+  state.ackedLeader.add(id);
   const discovery = new LeaderDiscovery(server, roles, state);
   state.phase = discovery;
   roles.enter(discovery);
   server.env.note(`prospective leader, round ${server.round}`);
-  setTimer(server.env, 'init', server.config.initLimitMicros);
-  setTimer(server.env, 'tick', server.config.tickMicros);
+  server.setTimer('init', server.config.initLimit);
+  server.setTimer('tick', server.config.tickTime);
   discovery.maybeChooseEpoch();
 }
 
@@ -170,7 +164,7 @@ abstract class LeaderRole implements ZabRole {
   leave(): void {
     for (const [peer, link] of this.state.links) {
       this.server.env.send(peer, { type: 'RESET', sid: link.session.sid });
-      cancelTimer(this.server.env, peerGapTimer(peer));
+      this.server.cancelTimer(peerGapTimer(peer));
     }
     this.state.phase = null;
   }
@@ -283,9 +277,7 @@ abstract class LeaderRole implements ZabRole {
 
   private recordAck(from: NodeId, length: number): void {
     const history = this.server.history;
-    if (length > history.length) {
-      throw new Error(`zab ${this.server.env.id}: ${from} acknowledged ${length} transactions, history has ${history.length}`);
-    }
+    assert(length <= history.length, () => `${from} acknowledged ${length} transactions, the history has ${history.length}`);
     this.state.acked.set(from, Math.max(this.state.acked.get(from) ?? 0, length));
   }
 
@@ -293,8 +285,7 @@ abstract class LeaderRole implements ZabRole {
   protected quorumAcked(): number {
     const lengths = [this.server.history.length];
     for (const peer of this.server.env.peers) lengths.push(this.state.acked.get(peer) ?? 0);
-    lengths.sort((a, b) => b - a);
-    return lengths[this.server.quorum - 1] ?? 0;
+    return kthLargest(lengths, this.server.quorum) ?? 0;
   }
 
   /** Step l.2.1: NEWLEADER(e') with the plan that makes the follower's history ours. */
@@ -316,7 +307,7 @@ abstract class LeaderRole implements ZabRole {
     const link = this.state.links.get(peer);
     if (link === undefined) return;
     this.state.links.delete(peer);
-    cancelTimer(this.server.env, peerGapTimer(peer));
+    this.server.cancelTimer(peerGapTimer(peer));
     this.server.env.send(peer, { type: 'RESET', sid: link.session.sid });
     this.server.env.note(`dropped ${peer}'s session: ${why}`);
   }
@@ -325,13 +316,13 @@ abstract class LeaderRole implements ZabRole {
   private onTick(): void {
     const state = this.state;
     const now = this.server.env.now();
-    const timeout = this.server.config.leaderTimeoutMicros;
+    const timeout = this.server.config.leaderTimeout;
     for (const [peer, link] of [...state.links]) {
       if (now - (state.lastHeard.get(peer) ?? now) > timeout) this.dropLink(peer, 'silent');
       else this.sendToFollower(link, { type: 'PING', commit: this.server.commitIndex });
     }
     if (!this.afterHeartbeat(now)) return;
-    setTimer(this.server.env, 'tick', this.server.config.tickMicros);
+    this.server.setTimer('tick', this.server.config.tickTime);
   }
 }
 
@@ -377,7 +368,7 @@ class LeaderDiscovery extends LeaderRole {
   }
 
   private maybeStartSync(): void {
-    if (this.state.epoch === null || this.state.ackedEpoch.size < this.server.quorum) return;
+    if (this.state.epoch === null || !this.state.ackedEpoch.reached) return;
     const next = new LeaderSync(this.server, this.roles, this.state);
     this.state.phase = next;
     this.roles.enter(next);
@@ -395,7 +386,7 @@ class LeaderSync extends LeaderRole {
     const epoch = state.epoch as number;
     this.server.writeCurrentEpoch(epoch);
     this.server.env.storage.sync();
-    this.server.env.note(`synchronizing epoch ${epoch} with ${[...state.ackedEpoch].join(',')}`);
+    this.server.env.note(`synchronizing epoch ${epoch} with ${state.ackedEpoch.voters().join(',')}`);
     for (const link of state.links.values()) if (link.stage === 'acked-epoch') this.sendNewLeader(link);
     this.maybeEstablish();
   }
@@ -407,7 +398,7 @@ class LeaderSync extends LeaderRole {
   }
 
   private maybeEstablish(): void {
-    if (this.state.ackedLeader.size < this.server.quorum) return;
+    if (!this.state.ackedLeader.reached) return;
     const next = new LeaderBroadcast(this.server, this.roles, this.state);
     this.state.phase = next;
     this.roles.enter(next);
@@ -423,8 +414,8 @@ class LeaderBroadcast extends LeaderRole {
   begin(): void {
     const server = this.server;
     const state = this.state;
-    cancelTimer(server.env, 'init');
-    server.env.note(`established epoch ${state.epoch} with ${[...state.ackedLeader].join(',')}`);
+    server.cancelTimer('init');
+    server.env.note(`established epoch ${state.epoch} with ${state.ackedLeader.voters().join(',')}`);
     server.commitIndex = Math.max(server.commitIndex, this.quorumAcked());
     for (const link of state.links.values()) {
       if (link.stage !== 'synced') continue;
@@ -432,7 +423,7 @@ class LeaderBroadcast extends LeaderRole {
       link.stage = 'active';
     }
     this.applyCommitted();
-    for (const [client, request] of server.pending) this.submit(client, request.reqId, request.op);
+    for (const [client, request] of server.waiting()) this.submit(client, request.reqId, request.op);
   }
 
   override request(client: ClientId, reqId: number, op: KvOp): void {
@@ -461,7 +452,7 @@ class LeaderBroadcast extends LeaderRole {
 
   /** Step down without a live quorum (itself included) heard within leaderTimeout. */
   protected override afterHeartbeat(now: number): boolean {
-    const timeout = this.server.config.leaderTimeoutMicros;
+    const timeout = this.server.config.leaderTimeout;
     let alive = 1;
     for (const peer of this.server.env.peers) {
       const heard = this.state.lastHeard.get(peer);
@@ -477,11 +468,12 @@ class LeaderBroadcast extends LeaderRole {
     const server = this.server;
     const state = this.state;
     const cached = server.env.machine.cached(client, reqId);
-    if (cached !== undefined) return server.answer(client, reqId);
+    if (cached !== undefined) return server.answerWaiting(client, reqId);
     const proposed = state.proposals.get(client);
     if (proposed !== undefined && proposed >= reqId) return;
     state.counter++;
     const txn = makeTxn(state.epoch as number, state.counter, { client, reqId, op });
+    assert(compareZxid(txn.zxid, server.lastZxid()) > 0, () => `proposes ${formatZxid(txn.zxid)} after ${formatZxid(server.lastZxid())}`);
     const index = server.history.length;
     server.history.append(txn);
     server.env.storage.sync();

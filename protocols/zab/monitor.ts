@@ -19,7 +19,7 @@
  * The applied-prefix agreement of the machines is checked by the host for every protocol.
  */
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
-import type { InvariantDefinition } from '../api.js';
+import { defineInvariants } from '../kit/index.js';
 import type { ZabMessage } from './messages.js';
 import type { ZabView } from './node.js';
 import { COUNTER_SPAN, compareZxid, formatZxid, type Txn, zxidNumber } from './zxid.js';
@@ -30,9 +30,18 @@ interface NodeProgress {
   truncations: number;
 }
 
-function finding(name: string, detail: string, nodes: readonly NodeId[]): InvariantFinding {
-  return { name, detail, nodes };
-}
+/** What this monitor checks, for `consensim list` and docs/zab.md. */
+export const INVARIANTS = defineInvariants([
+  { name: "zab.leadership", description: "At most one server establishes each epoch (reaches synchronization, or proposes in it).", source: "Junqueira, Reed, Serafini 2011; ZooKeeper TLA+ spec" },
+  { name: "zab.prefix-consistency", description: "The i-th committed transaction is the same on every server.", source: "Junqueira, Reed, Serafini 2011 (agreement, total order)" },
+  { name: "zab.primary-order", description: "Committed zxids increase along the delivered sequence, and each leader's proposals increase.", source: "Junqueira, Reed, Serafini 2011 (local and global primary order)" },
+  { name: "zab.epochs", description: "acceptedEpoch ≥ currentEpoch on every server.", source: "Junqueira, Reed, Serafini 2011 (f.p and f.a)" },
+  { name: "zab.committed-truncated", description: "No committed transaction is removed from a history by TRUNC or SNAP.", source: "ZOOKEEPER-4643" },
+  { name: "zab.epoch-promise", description: "A follower promises (a counted ACK-E) each epoch at most once, to one leader, and never below an epoch it promised.", source: "Junqueira, Reed, Serafini 2011, Phase 1 (NEWEPOCH(e′) accepted only if e′ > f.p)" },
+  { name: "zab.initial-history", description: "A leader establishing an epoch holds every transaction committed so far in its initial history.", source: "Junqueira, Reed, Serafini 2011, Phases 1-2 (initial history)" },
+] as const);
+
+export const ZAB_INVARIANTS = INVARIANTS.list;
 
 export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
   /** zxid number of the i-th transaction anyone committed, and who committed it first. */
@@ -57,7 +66,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
 
   afterStep(node: NodeId, view: ZabView): InvariantFinding | null {
     if (view.acceptedEpoch < view.currentEpoch) {
-      return finding('zab.epochs', `${node} has acceptedEpoch ${view.acceptedEpoch} < currentEpoch ${view.currentEpoch}`, [node]);
+      return INVARIANTS.finding('zab.epochs', `${node} has acceptedEpoch ${view.acceptedEpoch} < currentEpoch ${view.currentEpoch}`, [node]);
     }
     const progress = this.progress.get(node) as NodeProgress;
     return this.checkLeadership(node, view) ?? this.checkTruncation(node, view, progress) ?? this.checkDelivered(node, view, progress);
@@ -70,11 +79,11 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
     const owner = this.leaderOfEpoch.get(epoch);
     if (owner === undefined) this.leaderOfEpoch.set(epoch, from);
     else if (owner !== from) {
-      return finding('zab.leadership', `${from} proposed ${formatZxid(msg.txn.zxid)} but epoch ${epoch} belongs to ${owner}`, [from]);
+      return INVARIANTS.finding('zab.leadership', `${from} proposed ${formatZxid(msg.txn.zxid)} but epoch ${epoch} belongs to ${owner}`, [from]);
     }
     const last = this.lastProposed.get(epoch) ?? 0;
     if (counter < last) {
-      return finding('zab.primary-order', `${from} proposed ${formatZxid(msg.txn.zxid)} after ${epoch}.${last}`, [from]);
+      return INVARIANTS.finding('zab.primary-order', `${from} proposed ${formatZxid(msg.txn.zxid)} after ${epoch}.${last}`, [from]);
     }
     this.lastProposed.set(epoch, counter);
     return null;
@@ -88,7 +97,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
       return this.promise(node, view.epoch, node) ?? this.checkInitialHistory(node, view);
     }
     if (owner === node) return null;
-    return finding('zab.leadership', `${node} and ${owner} both established epoch ${view.epoch}`, [node, owner]);
+    return INVARIANTS.finding('zab.leadership', `${node} and ${owner} both established epoch ${view.epoch}`, [node, owner]);
   }
 
   /** A counted ACK-E (or a leader's own epoch): once per epoch, to one leader, epochs rising. */
@@ -100,7 +109,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
     }
     if (epoch === earlier.epoch && leader === earlier.leader) return null;
     const what = epoch === earlier.epoch ? `epoch ${epoch} to ${leader}` : `the lower epoch ${epoch} to ${leader}`;
-    return finding('zab.epoch-promise', `${follower} promised epoch ${earlier.epoch} to ${earlier.leader}, then ${what}`, [follower, earlier.leader, leader]);
+    return INVARIANTS.finding('zab.epoch-promise', `${follower} promised epoch ${earlier.epoch} to ${earlier.leader}, then ${what}`, [follower, earlier.leader, leader]);
   }
 
   /**
@@ -119,7 +128,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
       if ((this.delivered[i] as number) >= limit || (this.deliveredInEpoch[i] ?? 0) >= epoch) break;
       const txn = view.history[i];
       if (txn !== undefined && zxidNumber(txn.zxid) === this.delivered[i]) continue;
-      return finding(
+      return INVARIANTS.finding(
         'zab.initial-history',
         `${node} establishes epoch ${view.epoch ?? '?'} with ${txn === undefined ? 'no transaction' : formatZxid(txn.zxid)} at index ${i}, ` +
           `where ${this.deliveredBy[i] ?? '?'} committed another`,
@@ -136,7 +145,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
       const index = view.truncatedFrom + k;
       const txn = view.removed[k] as Txn;
       if (this.delivered[index] === zxidNumber(txn.zxid)) {
-        return finding(
+        return INVARIANTS.finding(
           'zab.committed-truncated',
           `${node} removed committed transaction ${formatZxid(txn.zxid)} at index ${index} (committed by ${this.deliveredBy[index]})`,
           [node],
@@ -157,7 +166,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
         this.deliveredBy.push(node);
         this.deliveredInEpoch.push(view.term);
       } else if (known !== number) {
-        return finding(
+        return INVARIANTS.finding(
           'zab.prefix-consistency',
           `${node} committed ${formatZxid(txn.zxid)} at index ${i}, ${this.deliveredBy[i]} committed another transaction there`,
           [node, this.deliveredBy[i] as NodeId],
@@ -165,7 +174,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
       }
       const previous = view.history[i - 1];
       if (previous !== undefined && compareZxid(previous.zxid, txn.zxid) >= 0) {
-        return finding('zab.primary-order', `${node} delivers ${formatZxid(txn.zxid)} after ${formatZxid(previous.zxid)}`, [node]);
+        return INVARIANTS.finding('zab.primary-order', `${node} delivers ${formatZxid(txn.zxid)} after ${formatZxid(previous.zxid)}`, [node]);
       }
     }
     progress.checked = view.commitIndex;
@@ -173,13 +182,3 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
   }
 }
 
-/** What this monitor checks, for `consensim list` and docs/zab.md. */
-export const ZAB_INVARIANTS: readonly InvariantDefinition[] = [
-  { name: "zab.leadership", description: "At most one server establishes each epoch (reaches synchronization, or proposes in it).", source: "Junqueira, Reed, Serafini 2011; ZooKeeper TLA+ spec" },
-  { name: "zab.prefix-consistency", description: "The i-th committed transaction is the same on every server.", source: "Junqueira, Reed, Serafini 2011 (agreement, total order)" },
-  { name: "zab.primary-order", description: "Committed zxids increase along the delivered sequence, and each leader's proposals increase.", source: "Junqueira, Reed, Serafini 2011 (local and global primary order)" },
-  { name: "zab.epochs", description: "acceptedEpoch ≥ currentEpoch on every server.", source: "Junqueira, Reed, Serafini 2011 (f.p and f.a)" },
-  { name: "zab.committed-truncated", description: "No committed transaction is removed from a history by TRUNC or SNAP.", source: "ZOOKEEPER-4643" },
-  { name: "zab.epoch-promise", description: "A follower promises (a counted ACK-E) each epoch at most once, to one leader, and never below an epoch it promised.", source: "Junqueira, Reed, Serafini 2011, Phase 1 (NEWEPOCH(e′) accepted only if e′ > f.p)" },
-  { name: "zab.initial-history", description: "A leader establishing an epoch holds every transaction committed so far in its initial history.", source: "Junqueira, Reed, Serafini 2011, Phases 1-2 (initial history)" },
-];

@@ -16,12 +16,15 @@ import { Looking } from './election.js';
 import { startFollowing } from './follower.js';
 import { startLeading } from './leader.js';
 import type { ServerState, ZabMessage } from './messages.js';
-import { cancelTimer, isZabTimer, type FixedTimer, type Phase, type RoleSwitch, type ZabRole } from './roles.js';
-import { ZabServer, type ZabConfig } from './server.js';
+import { assert } from '../kit/index.js';
+import type { ZabConfig } from './config.js';
+import type { FixedTimer, Phase, RoleSwitch, ZabRole } from './roles.js';
+import { ZabServer } from './server.js';
 import type { Txn } from './zxid.js';
 
 export type { Phase } from './roles.js';
-export { ACCEPTED_EPOCH_KEY, CURRENT_EPOCH_KEY, HISTORY_LOG, type ZabConfig } from './server.js';
+export { ACCEPTED_EPOCH_KEY, CURRENT_EPOCH_KEY, HISTORY_LOG } from './server.js';
+export type { ZabConfig } from './config.js';
 
 export interface ZabView {
   readonly role: ServerState;
@@ -67,16 +70,12 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView>, RoleSwitch {
   }
 
   onTimer(name: string): void {
-    if (!isZabTimer(name)) throw new Error(`zab: unknown timer ${name}`);
+    assert(this.server.timers.is(name), () => `unknown timer ${name}`);
     this.current.timer(name);
   }
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
-    const cached = this.server.env.machine.cached(client, reqId);
-    if (cached !== undefined) {
-      this.server.env.reply(client, reqId, { kind: 'result', result: cached });
-      return;
-    }
+    if (this.server.answerIfExecuted(client, reqId)) return;
     this.current.request(client, reqId, op);
   }
 
@@ -105,7 +104,7 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView>, RoleSwitch {
 
   look(reason: string): void {
     this.current.leave();
-    for (const name of ROLE_TIMERS) cancelTimer(this.server.env, name);
+    for (const name of ROLE_TIMERS) this.server.cancelTimer(name);
     this.server.env.note(`LOOKING (${reason})`);
     this.server.env.moment({ kind: 'era-change', term: this.server.acceptedEpoch + 1 });
     const looking = new Looking(this.server, this);

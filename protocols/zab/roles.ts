@@ -8,22 +8,22 @@
  * Timer names are a closed union: setting or handling a name that is not declared here does not
  * compile, and a timer the host reports that is not one of them is a programming error.
  */
-import type { ClientId, KvOp, NodeEnv, NodeId } from '../api.js';
+import type { NodeId } from '../api.js';
+import { defineTimers, type RoleHandler, type Timers } from '../kit/index.js';
 import type { ServerState, ZabMessage } from './messages.js';
 
 /** The phase a server is in, as `inspect()` reports it. */
 export type Phase = 'election' | 'discovery' | 'synchronization' | 'broadcast';
 
 /** Every timer of a Zab server; `gap:<peer>` is a leader's reorder window on one follower's session. */
-const TIMER_NAMES = ['election', 'finalize', 'tick', 'init', 'connect', 'flush', 'silence', 'gap'] as const;
-export type FixedTimer = (typeof TIMER_NAMES)[number];
+const FIXED_TIMERS = ['election', 'finalize', 'tick', 'init', 'connect', 'flush', 'silence', 'gap'] as const;
+export type FixedTimer = (typeof FIXED_TIMERS)[number];
 export type PeerGapTimer = `gap:${NodeId}`;
 export type ZabTimer = FixedTimer | PeerGapTimer;
 
-const FIXED: ReadonlySet<string> = new Set(TIMER_NAMES);
-
-export function isZabTimer(name: string): name is ZabTimer {
-  return FIXED.has(name) || /^gap:n[1-9][0-9]*$/.test(name);
+/** The timers of a server in a cluster with these peers: the fixed ones and one reorder window per peer. */
+export function zabTimers(peers: readonly NodeId[]): Timers<ZabTimer> {
+  return defineTimers<ZabTimer>([...FIXED_TIMERS, ...peers.map(peerGapTimer)]);
 }
 
 export function isPeerGapTimer(name: ZabTimer): name is PeerGapTimer {
@@ -36,22 +36,6 @@ export function peerGapTimer(peer: NodeId): PeerGapTimer {
 
 export function peerOfGapTimer(name: PeerGapTimer): NodeId {
   return name.slice(4) as NodeId;
-}
-
-export function setTimer(env: NodeEnv<ZabMessage>, name: ZabTimer, afterMicros: number): void {
-  env.setTimer(name, afterMicros);
-}
-
-export function cancelTimer(env: NodeEnv<ZabMessage>, name: ZabTimer): void {
-  env.cancelTimer(name);
-}
-
-/** What one state does with a message, a timer and a client request (the kit's RoleHandler shape). */
-export interface RoleHandler<M, T extends string> {
-  readonly role: string;
-  step(from: NodeId, msg: M): void;
-  timer(name: T): void;
-  request(client: ClientId, reqId: number, op: KvOp): void;
 }
 
 /** A Zab state: the handler, what `inspect()` reports of it, and what leaving it takes. */

@@ -6,9 +6,11 @@
  * keeps a copy of any of it.
  */
 import type { ClientId, Command, DurableLog, KvOp, NodeEnv, NodeId } from '../api.js';
-import { assertNever, majority } from '../api.js';
+import { assertNever } from '../api.js';
+import { assert, ClientSessions, majority, type Timers } from '../kit/index.js';
+import type { ZabConfig } from './config.js';
 import type { ServerState, SyncPlan, Vote, VoteMessage, ZabMessage } from './messages.js';
-import { cancelTimer, setTimer, type ZabTimer } from './roles.js';
+import { zabTimers, type ZabTimer } from './roles.js';
 import { commonPrefix } from './sync.js';
 import { formatZxid, lastZxidOf, sameZxid, type Txn, type Zxid } from './zxid.js';
 
@@ -20,18 +22,8 @@ export const BUG_FORGET_ACCEPTED_EPOCH = 'zab.forget-accepted-epoch';
 export const BUG_ACK_BEFORE_DURABLE = 'zab.ack-before-durable';
 export const BUG_EPOCH_BEFORE_HISTORY = 'zab.epoch-before-history';
 
-/** Validated options, durations in microseconds. */
-export interface ZabConfig {
-  readonly tickMicros: number;
-  readonly leaderTimeoutMicros: number;
-  readonly initLimitMicros: number;
-  readonly electionTimeoutMicros: number;
-  readonly finalizeWaitMicros: number;
-  readonly reorderWindowMicros: number;
-  readonly reads: 'broadcast' | 'local';
-}
-
-interface PendingRequest {
+/** A client request waiting here, kept so that it can be proposed or forwarded once a leader is established. */
+interface HeldRequest {
   readonly reqId: number;
   readonly op: KvOp;
 }
@@ -41,6 +33,7 @@ export class ZabServer {
   readonly config: ZabConfig;
   readonly bugs: ReadonlySet<string>;
   readonly quorum: number;
+  readonly timers: Timers<ZabTimer>;
 
   history!: DurableLog<Txn>;
   acceptedEpoch = 0;
@@ -52,8 +45,10 @@ export class ZabServer {
   round = 0;
   vote!: Vote;
 
-  /** Client requests this server accepted and has not answered, one per client (the latest). */
-  readonly pending = new Map<ClientId, PendingRequest>();
+  /** Who waits here for which answer (the kit's client sessions: one request per client, the latest). */
+  private readonly sessions: ClientSessions;
+  /** The same clients' requests in the same order, with their operations (see HeldRequest). */
+  private readonly held = new Map<ClientId, HeldRequest>();
 
   /** How many times a sync removed transactions here, and what the last one removed (for the monitor). */
   truncations = 0;
@@ -65,6 +60,16 @@ export class ZabServer {
     this.config = config;
     this.bugs = bugs;
     this.quorum = majority(env.nodes.length);
+    this.timers = zabTimers(env.peers);
+    this.sessions = new ClientSessions(env);
+  }
+
+  setTimer(name: ZabTimer, afterMicros: number): void {
+    this.timers.set(this.env, name, afterMicros);
+  }
+
+  cancelTimer(name: ZabTimer): void {
+    this.timers.cancel(this.env, name);
   }
 
   /** Read the durable state back (at boot and after a restart). */
@@ -106,16 +111,12 @@ export class ZabServer {
   applySyncPlan(plan: SyncPlan): void {
     switch (plan.mode) {
       case 'DIFF':
-        if (plan.from !== this.history.length) {
-          throw new Error(`zab ${this.env.id}: DIFF from ${plan.from} but history has ${this.history.length}`);
-        }
+        assert(plan.from === this.history.length, () => `DIFF from ${plan.from} but the history has ${this.history.length}`);
         for (const txn of plan.txns) this.history.append(txn);
         return;
       case 'TRUNC': {
         const kept = this.history.get(plan.length - 1);
-        if (kept === undefined || !sameZxid(kept.zxid, plan.anchor)) {
-          throw new Error(`zab ${this.env.id}: TRUNC to ${plan.length} expects ${formatZxid(plan.anchor)} there`);
-        }
+        assert(kept !== undefined && sameZxid(kept.zxid, plan.anchor), () => `TRUNC to ${plan.length} expects ${formatZxid(plan.anchor)} there`);
         return this.replaceSuffix(plan.length, plan.txns);
       }
       case 'SNAP': {
@@ -130,6 +131,8 @@ export class ZabServer {
   /** Keep the first `keep` transactions, then append `tail`; remember what was removed (for the monitor). */
   private replaceSuffix(keep: number, tail: readonly Txn[]): void {
     if (keep < this.history.length) {
+      // The leader's history holds everything committed (initial history): nothing we delivered goes.
+      assert(keep >= this.commitIndex, () => `a sync removes index ${keep}, below the commit point ${this.commitIndex}`);
       this.truncations++;
       this.truncatedFrom = keep;
       this.removed = this.history.entries().slice(keep);
@@ -153,43 +156,51 @@ export class ZabServer {
 
   /** Deliver committed transactions in order; answer the clients waiting here. */
   applyCommitted(onApply?: (cmd: Command) => void): void {
+    assert(this.commitIndex <= this.history.length, () => `commit point ${this.commitIndex} beyond the history's ${this.history.length}`);
     while (this.appliedIndex < this.commitIndex) {
-      const txn = this.history.get(this.appliedIndex) as Txn;
-      const result = this.env.machine.apply(txn.cmd);
+      const txn = this.history.get(this.appliedIndex);
+      assert(txn !== undefined, () => `${this.env.id} delivers index ${this.appliedIndex}, which it does not hold`);
+      const { cmd } = txn;
+      const result = this.env.machine.apply(cmd);
       this.appliedIndex++;
-      const { client, reqId } = txn.cmd;
-      if (onApply !== undefined) onApply(txn.cmd);
-      const waiting = this.pending.get(client);
-      if (waiting !== undefined && waiting.reqId === reqId) {
-        this.pending.delete(client);
-        this.env.reply(client, reqId, { kind: 'result', result });
-      }
+      if (onApply !== undefined) onApply(cmd);
+      if (this.held.get(cmd.client)?.reqId === cmd.reqId) this.held.delete(cmd.client);
+      this.sessions.applied(cmd, result);
     }
   }
 
   // ------------------------------------------------------------------ clients
 
-  /** Keep a client's request until it can be proposed; false for one older than what we hold. */
-  hold(client: ClientId, reqId: number, op: KvOp): boolean {
-    const known = this.pending.get(client);
-    if (known !== undefined && known.reqId > reqId) return false;
-    this.pending.set(client, { reqId, op });
+  /** A request that already executed here is answered from the machine's session table. */
+  answerIfExecuted(client: ClientId, reqId: number): boolean {
+    if (!this.sessions.answerIfExecuted(client, reqId)) return false;
+    this.held.delete(client);
     return true;
   }
 
-  /** Answer a waiting client whose request already executed here. */
-  answer(client: ClientId, reqId: number): void {
-    const cached = this.env.machine.cached(client, reqId);
-    const waiting = this.pending.get(client);
-    if (cached === undefined || waiting === undefined || waiting.reqId !== reqId) return;
-    this.pending.delete(client);
-    this.env.reply(client, reqId, { kind: 'result', result: cached });
+  /** Keep a client's request until it can be proposed; false for one older than what we hold. */
+  hold(client: ClientId, reqId: number, op: KvOp): boolean {
+    const known = this.held.get(client);
+    if (known !== undefined && known.reqId > reqId) return false;
+    if (!this.sessions.wait(client, reqId)) return false;
+    this.held.set(client, { reqId, op });
+    return true;
+  }
+
+  /** Answer a client waiting here for exactly this request, if it already executed. */
+  answerWaiting(client: ClientId, reqId: number): void {
+    if (this.sessions.isWaiting(client, reqId)) this.answerIfExecuted(client, reqId);
+  }
+
+  /** The requests waiting here, oldest client first (to propose or forward once a leader is established). */
+  waiting(): IterableIterator<[ClientId, HeldRequest]> {
+    return this.held.entries();
   }
 
   /** A gap that opens on a session starts its reorder window; one that closes cancels it. */
   trackGap(timer: ZabTimer, hadGap: boolean, hasGap: boolean): void {
-    if (!hadGap && hasGap) setTimer(this.env, timer, this.config.reorderWindowMicros);
-    else if (hadGap && !hasGap) cancelTimer(this.env, timer);
+    if (!hadGap && hasGap) this.setTimer(timer, this.config.reorderWindow);
+    else if (hadGap && !hasGap) this.cancelTimer(timer);
   }
 
   /** `reads: local` sends reads here instead of through the broadcast. */
