@@ -21,6 +21,13 @@ export const OPTIONS = {
     default: '60ms',
     description: 'how long a session waits for a missing message before calling the connection broken',
   },
+  snapshotEvery: {
+    type: 'integer',
+    default: 1024,
+    min: 1,
+    max: 1_000_000,
+    description: 'delivered transactions between machine snapshots; the history below the latest snapshot is compacted',
+  },
   reads: {
     type: 'enum',
     values: ['broadcast', 'local'],

@@ -20,7 +20,7 @@ import type { Body, FollowerMessage, LeaderMessage, ZabMessage } from './message
 import { isPeerGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
 import { BUG_ACK_BEFORE_DURABLE, BUG_EPOCH_BEFORE_HISTORY, BUG_FORGET_ACCEPTED_EPOCH, type ZabServer } from './server.js';
 import { Session, stamp } from './session.js';
-import { compareZxid, formatZxid, lastZxidOf, sameZxid } from './zxid.js';
+import { compareZxid, formatZxid, sameZxid } from './zxid.js';
 
 /** Buggy variants: the lazy flush of synced transactions runs this many heartbeats later. */
 const FLUSH_TICKS = 4;
@@ -192,10 +192,10 @@ abstract class FollowerRole implements ZabRole {
 
   /** After NEWLEADER's history is durable: check it is the leader's, and enter synchronization. */
   protected finishSync(msg: NewLeader): void {
-    const history = this.server.history.entries();
+    const history = this.server.history;
     assert(
-      history.length === msg.length && sameZxid(lastZxidOf(history), msg.lastZxid),
-      () => `after ${msg.sync.mode} the history ends at ${history.length}/${formatZxid(lastZxidOf(history))}, the leader said ${msg.length}/${formatZxid(msg.lastZxid)}`,
+      history.length === msg.length && sameZxid(history.lastZxid(), msg.lastZxid),
+      () => `after ${msg.sync.mode} the history ends at ${history.length}/${formatZxid(history.lastZxid())}, the leader said ${msg.length}/${formatZxid(msg.lastZxid)}`,
     );
     this.moveTo(new FollowerSync(this.server, this.roles, this.state));
   }

@@ -20,7 +20,7 @@ import { isPeerGapTimer, peerGapTimer, peerOfGapTimer, type RoleSwitch, type Zab
 import type { ZabServer } from './server.js';
 import { Session, stamp } from './session.js';
 import { planSync } from './sync.js';
-import { compareZxid, formatZxid, lastZxidOf, makeTxn, ZERO_ZXID, type Zxid } from './zxid.js';
+import { compareZxid, formatZxid, makeTxn, ZERO_ZXID, type Zxid } from './zxid.js';
 
 /** Where a follower's session with this leader stands. */
 type LinkStage = 'cepoch' | 'newepoch' | 'acked-epoch' | 'newleader' | 'synced' | 'active';
@@ -290,16 +290,11 @@ abstract class LeaderRole implements ZabRole {
 
   /** Step l.2.1: NEWLEADER(e') with the plan that makes the follower's history ours. */
   protected sendNewLeader(link: FollowerLink): void {
-    const history = this.server.history.entries();
-    const sync = planSync(history, link.lastZxid);
-    this.server.env.note(`${sync.mode} to ${link.session.peer} (its last ${formatZxid(link.lastZxid)}, ours ${formatZxid(lastZxidOf(history))})`);
-    this.sendToFollower(link, {
-      type: 'NEWLEADER',
-      epoch: this.state.epoch as number,
-      sync,
-      length: history.length,
-      lastZxid: lastZxidOf(history),
-    });
+    const history = this.server.history;
+    const sync = planSync({ held: history.entries(), compacted: history.compacted, snapshot: history.latest }, link.lastZxid);
+    const last = history.lastZxid();
+    this.server.env.note(`${sync.mode} to ${link.session.peer} (its last ${formatZxid(link.lastZxid)}, ours ${formatZxid(last)})`);
+    this.sendToFollower(link, { type: 'NEWLEADER', epoch: this.state.epoch as number, sync, length: history.length, lastZxid: last });
     link.stage = 'newleader';
   }
 

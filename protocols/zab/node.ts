@@ -20,10 +20,12 @@ import { assert } from '../kit/index.js';
 import type { ZabConfig } from './config.js';
 import type { FixedTimer, Phase, RoleSwitch, ZabRole } from './roles.js';
 import { ZabServer } from './server.js';
+import type { HistoryPoint } from './snapshot.js';
 import type { Txn } from './zxid.js';
 
 export type { Phase } from './roles.js';
-export { ACCEPTED_EPOCH_KEY, CURRENT_EPOCH_KEY, HISTORY_LOG } from './server.js';
+export { ACCEPTED_EPOCH_KEY, CURRENT_EPOCH_KEY } from './server.js';
+export { HISTORY_LOG, SNAPSHOT_KEY } from './snapshot.js';
 export type { ZabConfig } from './config.js';
 
 export interface ZabView {
@@ -38,8 +40,10 @@ export interface ZabView {
   readonly epoch: number | null;
   readonly acceptedEpoch: number;
   readonly currentEpoch: number;
-  /** The live history (read-only; valid until the node's next step). */
+  /** The transactions still held, [logLength - history.length, logLength) (read-only; valid until the node's next step). */
   readonly history: readonly Txn[];
+  /** Where the held history starts: the transactions below `compacted.index` live in a snapshot, the last of them `compacted.zxid`. */
+  readonly compacted: HistoryPoint;
   /** How many times a sync removed transactions here, and what the last one removed. */
   readonly truncations: number;
   readonly truncatedFrom: number;
@@ -66,15 +70,18 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView>, RoleSwitch {
   }
 
   onMessage(from: NodeId, msg: ZabMessage): void {
+    this.server.beginStep();
     this.current.step(from, msg);
   }
 
   onTimer(name: string): void {
     assert(this.server.timers.is(name), () => `unknown timer ${name}`);
+    this.server.beginStep();
     this.current.timer(name);
   }
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
+    this.server.beginStep();
     if (this.server.answerIfExecuted(client, reqId)) return;
     this.current.request(client, reqId, op);
   }
@@ -94,6 +101,7 @@ export class ZabNode implements ProtocolNode<ZabMessage, ZabView>, RoleSwitch {
       acceptedEpoch: server.acceptedEpoch,
       currentEpoch: server.currentEpoch,
       history: server.history.entries(),
+      compacted: server.history.compacted,
       truncations: server.truncations,
       truncatedFrom: server.truncatedFrom,
       removed: server.removed,

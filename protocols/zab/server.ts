@@ -5,18 +5,18 @@
  * here. The role handlers (election.ts's phase 0, leader.ts, follower.ts) act on it; none of them
  * keeps a copy of any of it.
  */
-import type { ClientId, Command, DurableLog, KvOp, NodeEnv, NodeId } from '../api.js';
+import type { ClientId, Command, KvOp, NodeEnv, NodeId } from '../api.js';
 import { assertNever } from '../api.js';
 import { assert, ClientSessions, majority, type Timers } from '../kit/index.js';
 import type { ZabConfig } from './config.js';
 import type { ServerState, SyncPlan, Vote, VoteMessage, ZabMessage } from './messages.js';
 import { zabTimers, type ZabTimer } from './roles.js';
 import { commonPrefix } from './sync.js';
-import { formatZxid, lastZxidOf, sameZxid, type Txn, type Zxid } from './zxid.js';
+import { History, ORIGIN, type HistoryPoint, type ZabSnapshot } from './snapshot.js';
+import { formatZxid, sameZxid, type Txn, type Zxid } from './zxid.js';
 
 export const ACCEPTED_EPOCH_KEY = 'zab.acceptedEpoch';
 export const CURRENT_EPOCH_KEY = 'zab.currentEpoch';
-export const HISTORY_LOG = 'zab.history';
 
 export const BUG_FORGET_ACCEPTED_EPOCH = 'zab.forget-accepted-epoch';
 export const BUG_ACK_BEFORE_DURABLE = 'zab.ack-before-durable';
@@ -35,7 +35,7 @@ export class ZabServer {
   readonly quorum: number;
   readonly timers: Timers<ZabTimer>;
 
-  history!: DurableLog<Txn>;
+  history!: History;
   acceptedEpoch = 0;
   currentEpoch = 0;
   commitIndex = 0;
@@ -72,15 +72,23 @@ export class ZabServer {
     this.timers.cancel(this.env, name);
   }
 
-  /** Read the durable state back (at boot and after a restart). */
+  /** Read the durable state back (at boot and after a restart): the snapshot is committed, the log after it is replayed once a leader says so. */
   load(): void {
-    this.history = this.env.storage.log<Txn>(HISTORY_LOG);
+    this.history = new History(this.env.storage);
     this.acceptedEpoch = this.env.storage.read<number>(ACCEPTED_EPOCH_KEY) ?? 0;
     this.currentEpoch = this.env.storage.read<number>(CURRENT_EPOCH_KEY) ?? 0;
+    const restored = this.history.restore(this.env.machine);
+    this.commitIndex = restored;
+    this.appliedIndex = restored;
+  }
+
+  /** Before each step: forget what the latest snapshot covers (the previous step's view still showed it). */
+  beginStep(): void {
+    this.history.compact();
   }
 
   lastZxid(): Zxid {
-    return lastZxidOf(this.history.entries());
+    return this.history.lastZxid();
   }
 
   selfVote(): Vote {
@@ -115,17 +123,45 @@ export class ZabServer {
         for (const txn of plan.txns) this.history.append(txn);
         return;
       case 'TRUNC': {
-        const kept = this.history.get(plan.length - 1);
-        assert(kept !== undefined && sameZxid(kept.zxid, plan.anchor), () => `TRUNC to ${plan.length} expects ${formatZxid(plan.anchor)} there`);
+        const kept = this.history.zxidAt(plan.length - 1);
+        assert(kept !== undefined && sameZxid(kept, plan.anchor), () => `TRUNC to ${plan.length} expects ${formatZxid(plan.anchor)} there`);
         return this.replaceSuffix(plan.length, plan.txns);
       }
-      case 'SNAP': {
-        const keep = commonPrefix(this.history.entries(), plan.txns);
-        return this.replaceSuffix(keep, plan.txns.slice(keep));
-      }
+      case 'SNAP':
+        // Without a snapshot the leader never compacted: its history from index 0.
+        return this.applySnap(plan.snapshot ?? ORIGIN, plan.txns);
       default:
         return assertNever(plan);
     }
+  }
+
+  /**
+   * SNAP: the leader's history is its snapshot (`from` = its index; none: from 0), then `txns`.
+   * Whatever we hold that matches it stays; a snapshot covering more than we can match replaces
+   * our machine and history (the monitor is told of no removal there: what the snapshot covers
+   * cannot be compared, and the host checks a restored machine against what was applied).
+   */
+  private applySnap(from: ZabSnapshot | HistoryPoint, txns: readonly Txn[]): void {
+    const history = this.history;
+    const start = history.start;
+    const fromIndex = from.index;
+    if (fromIndex <= start) {
+      // Our own snapshot covers at least as much: match the rest from our start.
+      const keep = start + commonPrefix(history.entries(), txns.slice(start - fromIndex));
+      return this.replaceSuffix(keep, txns.slice(keep - fromIndex));
+    }
+    const point = history.zxidAt(fromIndex - 1);
+    if (point !== undefined && sameZxid(point, from.zxid)) {
+      const keep = fromIndex + commonPrefix(history.entries().slice(fromIndex - start), txns);
+      return this.replaceSuffix(keep, txns.slice(keep - fromIndex));
+    }
+    assert('machine' in from, () => `SNAP from ${fromIndex} without a snapshot`);
+    assert(this.commitIndex <= fromIndex, () => `a snapshot at ${fromIndex} would undo commits up to ${this.commitIndex}`);
+    this.env.note(`installed a snapshot of ${fromIndex} transaction(s) (last ${formatZxid(from.zxid)})`);
+    history.install(from, this.env.machine);
+    this.commitIndex = fromIndex;
+    this.appliedIndex = fromIndex;
+    for (const txn of txns) history.append(txn);
   }
 
   /** Keep the first `keep` transactions, then append `tail`; remember what was removed (for the monitor). */
@@ -135,7 +171,7 @@ export class ZabServer {
       assert(keep >= this.commitIndex, () => `a sync removes index ${keep}, below the commit point ${this.commitIndex}`);
       this.truncations++;
       this.truncatedFrom = keep;
-      this.removed = this.history.entries().slice(keep);
+      this.removed = this.history.entries().slice(keep - this.history.start);
       this.env.note(`removed ${this.removed.length} transaction(s) from index ${keep}`);
       this.history.truncate(keep);
       this.commitIndex = Math.min(this.commitIndex, keep);
@@ -167,6 +203,7 @@ export class ZabServer {
       if (this.held.get(cmd.client)?.reqId === cmd.reqId) this.held.delete(cmd.client);
       this.sessions.applied(cmd, result);
     }
+    this.history.maybeSnapshot(this.appliedIndex, this.config.snapshotEvery, this.env.machine);
   }
 
   // ------------------------------------------------------------------ clients

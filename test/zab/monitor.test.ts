@@ -8,6 +8,7 @@ import type { NodeId } from '../../protocols/api.js';
 import type { LeaderMessage } from '../../protocols/zab/messages.js';
 import { ZabMonitor } from '../../protocols/zab/monitor.js';
 import type { ZabView } from '../../protocols/zab/node.js';
+import { ORIGIN } from '../../protocols/zab/snapshot.js';
 import { makeTxn, type Txn } from '../../protocols/zab/zxid.js';
 
 const NODES: readonly NodeId[] = ['n1', 'n2', 'n3'];
@@ -37,6 +38,7 @@ function view(over: Partial<ZabView>): ZabView {
     truncations: 0,
     truncatedFrom: 0,
     removed: [],
+    compacted: ORIGIN,
     ...over,
   };
 }

@@ -5,8 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { betterVote, moreRecent } from '../../protocols/zab/election.js';
 import { Session, MAX_HELD_MESSAGES } from '../../protocols/zab/session.js';
+import { ORIGIN } from '../../protocols/zab/snapshot.js';
 import { commonPrefix, planSync } from '../../protocols/zab/sync.js';
 import { compareZxid, indexOfZxid, makeTxn, type Txn } from '../../protocols/zab/zxid.js';
+
+/** A leader history that was never compacted. */
+function whole(held: readonly Txn[]) {
+  return { held, compacted: ORIGIN, snapshot: null };
+}
 
 function history(...zxids: [number, number][]): Txn[] {
   return zxids.map(([e, c], i) => makeTxn(e, c, { client: 'c1', reqId: i + 1, op: { f: 'write', key: 'k', value: i } }));
@@ -42,15 +48,15 @@ describe('phase 2: synchronization plans', () => {
   const leader = history([1, 1], [1, 2], [1, 3], [2, 1], [2, 2]);
 
   it('DIFF when the follower holds a prefix of our history', () => {
-    const plan = planSync(leader, { epoch: 1, counter: 3 });
+    const plan = planSync(whole(leader), { epoch: 1, counter: 3 });
     expect(plan.mode).toBe('DIFF');
     if (plan.mode === 'DIFF') expect([plan.from, plan.txns.length]).toEqual([3, 2]);
-    const empty = planSync(leader, { epoch: 0, counter: 0 });
+    const empty = planSync(whole(leader), { epoch: 0, counter: 0 });
     expect(empty.mode === 'DIFF' && empty.txns.length).toBe(5);
   });
 
   it('TRUNC then DIFF when the follower has an orphan tail of an epoch we also hold', () => {
-    const plan = planSync(leader, { epoch: 1, counter: 7 });
+    const plan = planSync(whole(leader), { epoch: 1, counter: 7 });
     expect(plan.mode).toBe('TRUNC');
     if (plan.mode === 'TRUNC') {
       expect(plan.length).toBe(3);
@@ -60,8 +66,8 @@ describe('phase 2: synchronization plans', () => {
   });
 
   it('SNAP when the follower ends in an epoch we know nothing of', () => {
-    expect(planSync(history([1, 1], [3, 1]), { epoch: 2, counter: 4 }).mode).toBe('SNAP');
-    expect(planSync([], { epoch: 1, counter: 1 }).mode).toBe('SNAP');
+    expect(planSync(whole(history([1, 1], [3, 1])), { epoch: 2, counter: 4 }).mode).toBe('SNAP');
+    expect(planSync(whole([]), { epoch: 1, counter: 1 }).mode).toBe('SNAP');
   });
 
   it('common prefix compares zxids', () => {
