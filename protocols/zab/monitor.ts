@@ -19,7 +19,7 @@
  * The applied-prefix agreement of the machines is checked by the host for every protocol.
  *
  * Bounded memory: the monitor remembers the committed sequence only over a window of the latest
- * positions (`8 × snapshotEvery + 4096`), and the owner and last proposal of the latest 4096
+ * positions (`8 × snapshotEvery + 1024`), and the owner and last proposal of the latest 4096
  * epochs. Every server commits positions close to the top of the sequence: its history below a
  * snapshot is covered by that snapshot (whose last zxid is still compared; equal zxids at one
  * position mean equal prefixes), and a server further behind is sent a snapshot instead of the
@@ -68,7 +68,7 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
 
   constructor(context: MonitorContext) {
     for (const node of context.nodes) this.progress.set(node, { checked: 0, truncations: 0 });
-    this.delivered = new CommittedWindow(8 * zabConfig(context.options).snapshotEvery + 4096);
+    this.delivered = new CommittedWindow(8 * zabConfig(context.options).snapshotEvery + 1024);
   }
 
   onCrash(node: NodeId): void {
