@@ -192,8 +192,8 @@ export class ZabMonitor implements InvariantMonitor<ZabMessage, ZabView> {
   private checkDelivered(node: NodeId, view: ZabView, progress: NodeProgress): InvariantFinding | null {
     if (progress.checked > view.commitIndex) progress.checked = view.commitIndex;
     const delivered = this.delivered;
-    for (let i = progress.checked; i < view.commitIndex; i++) {
-      // Below the compaction point a snapshot stands for the transactions (compared when committed).
+    // Below the compaction point a snapshot stands for the transactions (compared when committed).
+    for (let i = Math.max(progress.checked, view.compacted.index - 1); i < view.commitIndex; i++) {
       const zxid = zxidAt(view, i);
       if (zxid === undefined) continue;
       const number = zxidNumber(zxid);
