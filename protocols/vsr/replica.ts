@@ -1,6 +1,12 @@
 /**
- * One VR replica (see index.ts for the algorithm and the paper sections). Handlers are grouped by
- * sub-protocol: normal operation (§4.1), view change (§4.2), recovery (§4.3), state transfer (§5.2).
+ * One VR replica (see index.ts for the algorithm and the paper sections).
+ *
+ * The replica's status picks one handler object (etcd-raft's `step` per role): a primary and a
+ * backup of a view they hold the log of, a backup that learned of a view without its log (state
+ * transfer, §5.2), a replica changing views (§4.2) and a recovering one (§4.3). The view rules
+ * common to every status but recovering (drop older views, follow news of a later one) run once in
+ * `observeView` before the handler's `step`; a status change swaps the handler, so no handler asks
+ * which status it is in.
  */
 import {
   assertNever,
@@ -62,12 +68,22 @@ export interface VsrView extends NodeView {
  */
 export const JOINED_MARKER = 'vsr:joined';
 
-const TIMER_HEARTBEAT = 'heartbeat';
-const TIMER_PRIMARY_SILENCE = 'primary-silence';
-const TIMER_VIEW_CHANGE = 'view-change';
-const TIMER_VIEW_CHANGE_RESEND = 'view-change-resend';
-const TIMER_RECOVERY = 'recovery';
-const TIMER_STATE_TRANSFER = 'state-transfer';
+/** Every timer a replica sets; `onTimer` refuses any other name. */
+export const VSR_TIMERS = ['heartbeat', 'primary-silence', 'view-change', 'view-change-resend', 'recovery', 'state-transfer'] as const;
+export type VsrTimer = (typeof VSR_TIMERS)[number];
+
+function isVsrTimer(name: string): name is VsrTimer {
+  return (VSR_TIMERS as readonly string[]).includes(name);
+}
+
+/** What a status does with a message that passed the view rules, with its timers and requests. */
+interface StatusHandler {
+  readonly role: VsrRole;
+  readonly status: VsrStatus;
+  step(from: NodeId, msg: VsrMessage): void;
+  timer(name: VsrTimer): void;
+  request(client: ClientId, reqId: number, op: KvOp): void;
+}
 
 /** Nonces are integers below 2^48, drawn from the node's own random stream (unique per restart). */
 const NONCE_RANGE = 2 ** 48;
@@ -79,9 +95,9 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   /** Replies needed from distinct replicas: f + 1 when n = 2f + 1. */
   private readonly quorum: number;
 
-  // VR state (paper Fig. 2): view-number, status, op-number (= log.length), log, commit-number.
+  // VR state (paper Fig. 2): view-number, status (the handler), op-number (= log.length), log, commit-number.
   private view = 0;
-  private status: VsrStatus = 'normal';
+  private current: StatusHandler;
   private lastNormalView = 0;
   private log: Command[] = [];
   private commitNumber = 0;
@@ -108,11 +124,68 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private nonce: number | null = null;
   private recoveryResponses = new Map<NodeId, RecoveryResponse>();
 
+  /** Normal in a view whose log it holds: the primary, or a backup. */
+  private readonly primaryRole: StatusHandler;
+  private readonly backupRole: StatusHandler;
+  /** Normal in a view it has not got the log of yet: asks the primary for it (§5.2). */
+  private readonly transferRole: StatusHandler;
+  private readonly viewChangeRole: StatusHandler;
+  private readonly recoveringRole: StatusHandler;
+
   constructor(ctx: CreateContext<VsrMessage>) {
     this.env = ctx.env;
     this.settings = vsrSettings(ctx.options);
     this.bugs = ctx.bugs;
     this.quorum = majority(ctx.env.nodes.length);
+    const unavailable = (client: ClientId, reqId: number): void => this.env.reply(client, reqId, { kind: 'redirect', leader: null });
+    this.primaryRole = {
+      role: 'primary',
+      status: 'normal',
+      step: (from, msg) => this.stepPrimary(from, msg),
+      timer: (name) => {
+        if (name === 'heartbeat') this.onHeartbeatTimer();
+      },
+      request: (client, reqId, op) => this.acceptRequest({ client, reqId, op }),
+    };
+    this.backupRole = {
+      role: 'backup',
+      status: 'normal',
+      step: (from, msg) => this.stepBackup(from, msg),
+      timer: (name) => this.backupTimer(name),
+      request: (client, reqId) => this.env.reply(client, reqId, { kind: 'redirect', leader: this.primaryOf(this.view) }),
+    };
+    this.transferRole = {
+      role: 'backup',
+      status: 'normal',
+      step: (from, msg) => this.stepTransfer(from, msg),
+      timer: (name) => {
+        this.backupTimer(name);
+        if (name === 'state-transfer') this.requestState();
+      },
+      request: unavailable,
+    };
+    this.viewChangeRole = {
+      role: 'view-change',
+      status: 'view-change',
+      step: (from, msg) => this.stepViewChange(from, msg),
+      timer: (name) => {
+        if (name === 'view-change') this.startViewChange(this.view + 1, 'view change timed out');
+        else if (name === 'view-change-resend') this.resendViewChange();
+      },
+      request: unavailable,
+    };
+    this.recoveringRole = {
+      role: 'recovering',
+      status: 'recovering',
+      step: (from, msg) => {
+        if (msg.type === 'RecoveryResponse') this.onRecoveryResponse(from, msg);
+      },
+      timer: (name) => {
+        if (name === 'recovery') this.sendRecovery();
+      },
+      request: unavailable,
+    };
+    this.current = this.backupRole;
   }
 
   start(): void {
@@ -130,79 +203,37 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   onMessage(from: NodeId, msg: VsrMessage): void {
-    switch (msg.type) {
-      case 'Prepare':
-        return this.onPrepare(from, msg);
-      case 'PrepareOk':
-        return this.onPrepareOk(from, msg);
-      case 'Commit':
-        return this.onCommit(from, msg);
-      case 'StartViewChange':
-        return this.onStartViewChange(from, msg);
-      case 'DoViewChange':
-        return this.onDoViewChange(from, msg);
-      case 'StartView':
-        return this.onStartView(from, msg);
-      case 'Recovery':
-        return this.onRecovery(from, msg);
-      case 'RecoveryResponse':
-        return this.onRecoveryResponse(from, msg);
-      case 'GetState':
-        return this.onGetState(from, msg);
-      case 'NewState':
-        return this.onNewState(from, msg);
-      default:
-        return assertNever(msg);
-    }
+    // A recovering replica knows no view yet: only its handler looks at what arrives.
+    if (this.current !== this.recoveringRole && !this.observeView(from, msg)) return;
+    this.current.step(from, msg);
   }
 
   onTimer(name: string): void {
-    switch (name) {
-      case TIMER_HEARTBEAT:
-        return this.onHeartbeatTimer();
-      case TIMER_PRIMARY_SILENCE:
-        if (this.status === 'normal' && !this.isPrimary()) this.startViewChange(this.view + 1, 'primary silent');
-        return;
-      case TIMER_VIEW_CHANGE:
-        if (this.status === 'view-change') this.startViewChange(this.view + 1, 'view change timed out');
-        return;
-      case TIMER_VIEW_CHANGE_RESEND:
-        return this.resendViewChange();
-      case TIMER_RECOVERY:
-        return this.sendRecovery();
-      case TIMER_STATE_TRANSFER:
-        this.stateRequested = false;
-        if (this.status === 'normal' && !this.synced()) this.requestState();
-        return;
-      default:
-        throw new Error(`vsr: unknown timer ${name}`);
-    }
+    if (!isVsrTimer(name)) throw new Error(`vsr: unknown timer ${name}`);
+    // Whatever the status now, the GetState this timer guarded is over.
+    if (name === 'state-transfer') this.stateRequested = false;
+    this.current.timer(name);
   }
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
-    if (this.status === 'recovering') return this.env.reply(client, reqId, { kind: 'redirect', leader: null });
+    if (this.current === this.recoveringRole) return this.current.request(client, reqId, op);
     // The client table is the machine's session table: every replica executes the same committed
     // prefix, so any of them can answer a retry of an executed request (§4.1 step 2).
     const cached = this.env.machine.cached(client, reqId);
     if (cached !== undefined) return this.env.reply(client, reqId, { kind: 'result', result: cached });
-    if (this.status !== 'normal' || !this.synced()) {
-      return this.env.reply(client, reqId, { kind: 'redirect', leader: null });
-    }
-    if (!this.isPrimary()) {
-      return this.env.reply(client, reqId, { kind: 'redirect', leader: this.primaryOf(this.view) });
-    }
-    this.acceptRequest({ client, reqId, op });
+    this.current.request(client, reqId, op);
   }
 
   inspect(): VsrView {
+    const status = this.current.status;
     return {
-      role: this.role(),
+      role: this.current.role,
       term: this.view,
-      leader: this.status === 'normal' ? this.primaryOf(this.view) : null,
+      leader: status === 'normal' ? this.primaryOf(this.view) : null,
       commitIndex: this.commitNumber,
       appliedIndex: this.applied,
       logLength: this.log.length,
-      status: this.status,
+      status,
       view: this.view,
       lastNormalView: this.lastNormalView,
       opNumber: this.log.length,
@@ -211,6 +242,118 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       nonce: this.nonce,
       doViewChanges: this.doViewChanges,
     };
+  }
+
+  // ---------------------------------------------------------------- the view rules and the handlers
+
+  /**
+   * Rules for every status but recovering (§4.2, §5.2): a message of an older view, or one that
+   * only primary(v) may send coming from another replica, is dropped; news of a later view moves
+   * this replica there first. Returns false when the message needs nothing more.
+   */
+  private observeView(from: NodeId, msg: VsrMessage): boolean {
+    switch (msg.type) {
+      case 'Prepare':
+      case 'Commit':
+      case 'StartView':
+        if (msg.view < this.view || from !== this.primaryOf(msg.view)) return false;
+        if (msg.view === this.view) return true;
+        // A later view is running: StartView brings its log, anything else means we missed it.
+        if (msg.type === 'StartView') this.adoptStartView(msg);
+        else this.joinViewAsLaggard(msg.view);
+        return false;
+      case 'StartViewChange':
+        if (msg.view < this.view) return false;
+        if (msg.view > this.view) this.startViewChange(msg.view, `StartViewChange from ${from}`);
+        return true;
+      case 'DoViewChange':
+        if (msg.view < this.view || this.primaryOf(msg.view) !== this.env.id) return false;
+        if (msg.view > this.view) this.startViewChange(msg.view, `DoViewChange from ${from}`);
+        return true;
+      case 'PrepareOk':
+      case 'GetState':
+        return msg.view === this.view;
+      case 'NewState':
+        return msg.view === this.view && from === this.primaryOf(this.view);
+      case 'Recovery':
+      case 'RecoveryResponse':
+        return true;
+      default:
+        return assertNever(msg);
+    }
+  }
+
+  /** Normal, primary(v): PrepareOks commit ops; it serves recovering and lagging replicas. */
+  private stepPrimary(from: NodeId, msg: VsrMessage): void {
+    if (msg.type === 'PrepareOk') this.onPrepareOk(from, msg);
+    else this.serveSynced(from, msg);
+  }
+
+  /** Normal backup holding the view's log: Prepares in op-number order, Commits execute (§4.1). */
+  private stepBackup(from: NodeId, msg: VsrMessage): void {
+    switch (msg.type) {
+      case 'Prepare':
+        this.armPrimarySilence();
+        return this.onPrepare(msg);
+      case 'Commit':
+        this.armPrimarySilence();
+        return this.advanceBackupCommit(msg.commitNumber);
+      case 'NewState':
+        return this.appendNewState(msg);
+      default:
+        return this.serveSynced(from, msg);
+    }
+  }
+
+  /** Answers of a replica that holds its view's log (primary or backup): recovery and GetState. */
+  private serveSynced(from: NodeId, msg: VsrMessage): void {
+    if (msg.type === 'Recovery') this.onRecovery(from, msg);
+    else if (msg.type === 'GetState') this.onGetState(from, msg);
+  }
+
+  /** Normal in a view without its log: everything from the primary says "ask for the state". */
+  private stepTransfer(from: NodeId, msg: VsrMessage): void {
+    switch (msg.type) {
+      case 'Prepare':
+      case 'Commit':
+        this.armPrimarySilence();
+        return this.requestState();
+      case 'StartView':
+        return this.adoptStartView(msg);
+      case 'NewState':
+        return this.installNewState(msg);
+      default:
+        return;
+    }
+  }
+
+  /** Changing views (§4.2): StartViewChange and DoViewChange count; the view's own messages end it. */
+  private stepViewChange(from: NodeId, msg: VsrMessage): void {
+    switch (msg.type) {
+      case 'StartViewChange':
+        return this.onStartViewChange(from);
+      case 'DoViewChange':
+        return this.onDoViewChange(from, msg);
+      case 'StartView':
+        return this.adoptStartView(msg);
+      case 'Prepare':
+      case 'Commit':
+        // The view started without us hearing StartView: state transfer.
+        return this.joinViewAsLaggard(msg.view);
+      default:
+        return;
+    }
+  }
+
+  /** A backup (with or without its view's log) gives up on a silent primary. */
+  private backupTimer(name: VsrTimer): void {
+    if (name === 'primary-silence') this.startViewChange(this.view + 1, 'primary silent');
+  }
+
+  /** Become normal in `this.view`: primary or backup if the log is the view's, else state transfer. */
+  private becomeNormal(): void {
+    if (this.lastNormalView !== this.view) this.current = this.transferRole;
+    else this.current = this.isPrimary() ? this.primaryRole : this.backupRole;
   }
 
   // ---------------------------------------------------------------- normal operation (§4.1)
@@ -235,8 +378,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     if (this.quorum === 1) this.advancePrimaryCommit();
   }
 
-  private onPrepare(from: NodeId, msg: Prepare): void {
-    if (!this.acceptFromPrimary(from, msg.view)) return;
+  private onPrepare(msg: Prepare): void {
     const expected = this.log.length + 1;
     if (msg.opNumber === expected) {
       this.log.push(msg.op);
@@ -278,7 +420,6 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private onPrepareOk(from: NodeId, msg: PrepareOk): void {
-    if (this.status !== 'normal' || !this.isPrimary() || msg.view !== this.view) return;
     this.acked.set(from, Math.max(this.acked.get(from) ?? 0, msg.opNumber));
     this.advancePrimaryCommit();
   }
@@ -305,11 +446,6 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.execute();
   }
 
-  private onCommit(from: NodeId, msg: Commit): void {
-    if (!this.acceptFromPrimary(from, msg.view)) return;
-    this.advanceBackupCommit(msg.commitNumber);
-  }
-
   /** Backup, step 7: execute committed ops in order; ask for state when the primary is ahead. */
   private advanceBackupCommit(primaryCommit: number): void {
     if (primaryCommit > this.log.length) this.requestState();
@@ -318,29 +454,9 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.execute();
   }
 
-  /**
-   * Shared entry of Prepare and Commit: only from primary(v); a message of a later view (or of
-   * our view while we are still changing views) means we missed the StartView: state transfer.
-   * Returns true when the message is for the view this replica is a synced backup in.
-   */
-  private acceptFromPrimary(from: NodeId, view: number): boolean {
-    if (this.status === 'recovering' || view < this.view || from !== this.primaryOf(view)) return false;
-    if (view > this.view || this.status === 'view-change') {
-      this.joinViewAsLaggard(view);
-      return false;
-    }
-    if (this.isPrimary()) return false;
-    this.armPrimarySilence();
-    if (!this.synced()) {
-      this.requestState();
-      return false;
-    }
-    return true;
-  }
-
   /** Execute every committed op not yet executed; the primary replies to its client (step 5). */
   private execute(): void {
-    const replies = this.status === 'normal' && this.isPrimary();
+    const replies = this.current === this.primaryRole;
     while (this.applied < this.commitNumber) {
       const cmd = this.log[this.applied];
       if (cmd === undefined) throw new Error(`vsr: op ${this.applied + 1} committed but not in the log`);
@@ -350,14 +466,14 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     }
   }
 
+  /** Primary: Commit (the heartbeat) to every backup, and re-send what a backup did not acknowledge. */
   private onHeartbeatTimer(): void {
-    if (this.status !== 'normal' || !this.isPrimary()) return;
     const commit: Commit = { type: 'Commit', view: this.view, commitNumber: this.commitNumber };
     for (const peer of this.env.peers) {
       this.env.send(peer, commit);
       this.resendPrepares(peer);
     }
-    this.env.setTimer(TIMER_HEARTBEAT, this.settings.heartbeatUs);
+    this.env.setTimer('heartbeat', this.settings.heartbeatUs);
   }
 
   /** Prepares or PrepareOks get lost: re-send to a backup that made no progress for a heartbeat. */
@@ -382,28 +498,24 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.note(`start view change to view ${view} (${why})`);
     this.leaveRole();
     this.view = view;
-    this.status = 'view-change';
+    this.current = this.viewChangeRole;
     this.startViewChangeFrom = new Set();
     this.doViewChanges = new Map();
     this.sentDoViewChange = false;
     this.env.moment({ kind: 'era-change', term: view });
-    this.env.setTimer(TIMER_VIEW_CHANGE, this.jittered(this.settings.viewChangeTimeoutUs));
+    this.env.setTimer('view-change', this.jittered(this.settings.viewChangeTimeoutUs));
     this.resendViewChange();
   }
 
   private resendViewChange(): void {
-    if (this.status !== 'view-change') return;
     const svc: StartViewChange = { type: 'StartViewChange', view: this.view };
     for (const peer of this.env.peers) this.env.send(peer, svc);
     const primary = this.primaryOf(this.view);
     if (this.sentDoViewChange && primary !== this.env.id) this.env.send(primary, this.makeDoViewChange());
-    this.env.setTimer(TIMER_VIEW_CHANGE_RESEND, this.settings.heartbeatUs * 2);
+    this.env.setTimer('view-change-resend', this.settings.heartbeatUs * 2);
   }
 
-  private onStartViewChange(from: NodeId, msg: StartViewChange): void {
-    if (this.status === 'recovering' || msg.view < this.view) return;
-    if (msg.view > this.view) this.startViewChange(msg.view, `StartViewChange from ${from}`);
-    else if (this.status !== 'view-change') return;
+  private onStartViewChange(from: NodeId): void {
     this.startViewChangeFrom.add(from);
     // Step 2: f StartViewChange messages from others (quorum − 1) → DoViewChange to primary(v).
     if (!this.sentDoViewChange && this.startViewChangeFrom.size >= this.quorum - 1) this.sendDoViewChange();
@@ -429,11 +541,9 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     };
   }
 
+  /** To primary(v) only (observeView checked): it proves f + 1 replicas are in view v. */
   private onDoViewChange(from: NodeId, msg: DoViewChange): void {
-    if (this.status === 'recovering' || msg.view < this.view || this.primaryOf(msg.view) !== this.env.id) return;
-    if (msg.view > this.view) this.startViewChange(msg.view, `DoViewChange from ${from}`);
-    else if (this.status !== 'view-change') return;
-    // A DoViewChange proves f + 1 replicas are in view v; the new primary adds its own state.
+    // The new primary adds its own state.
     if (!this.sentDoViewChange) this.sendDoViewChange();
     this.recordDoViewChange(from, msg);
   }
@@ -469,9 +579,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   /** Step 5: backups take the new log, execute what is committed, and accept uncommitted ops. */
-  private onStartView(from: NodeId, msg: StartView): void {
-    if (this.status === 'recovering' || msg.view < this.view || from !== this.primaryOf(msg.view)) return;
-    if (msg.view === this.view && this.status === 'normal' && this.synced()) return;
+  private adoptStartView(msg: StartView): void {
     this.leaveRole();
     this.view = msg.view;
     this.installLog(msg.log.slice(), Math.min(Math.max(this.commitNumber, msg.commitNumber), msg.log.length));
@@ -484,19 +592,19 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private installLog(log: Command[], commitNumber: number): void {
     this.log = log;
     this.commitNumber = Math.max(commitNumber, this.applied);
-    this.status = 'normal';
     this.lastNormalView = this.view;
+    this.becomeNormal();
     this.buffered = new Map();
-    this.env.cancelTimer(TIMER_VIEW_CHANGE);
-    this.env.cancelTimer(TIMER_VIEW_CHANGE_RESEND);
+    this.env.cancelTimer('view-change');
+    this.env.cancelTimer('view-change-resend');
   }
 
   /** Stop whatever this replica did in its current view (timers of its role). */
   private leaveRole(): void {
-    this.env.cancelTimer(TIMER_HEARTBEAT);
-    this.env.cancelTimer(TIMER_PRIMARY_SILENCE);
-    this.env.cancelTimer(TIMER_VIEW_CHANGE);
-    this.env.cancelTimer(TIMER_VIEW_CHANGE_RESEND);
+    this.env.cancelTimer('heartbeat');
+    this.env.cancelTimer('primary-silence');
+    this.env.cancelTimer('view-change');
+    this.env.cancelTimer('view-change-resend');
     this.buffered = new Map();
     this.stateRequested = false;
   }
@@ -513,29 +621,25 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.note(`view ${view} is running without us: state transfer`);
     this.leaveRole();
     this.view = view;
-    this.status = 'normal';
+    this.becomeNormal();
     this.armPrimarySilence();
     this.requestState();
   }
 
-  /** Synced: this replica's log is its view's log (normal and lastNormalView === view). */
-  private synced(): boolean {
-    return this.status === 'normal' && this.lastNormalView === this.view;
-  }
-
+  /** A backup (never the primary) asks primary(v) for the log it lacks; one request at a time. */
   private requestState(): void {
-    if (this.stateRequested || this.status !== 'normal' || this.isPrimary()) return;
+    if (this.stateRequested) return;
     this.stateRequested = true;
     // Up to the commit-number every log of a later view agrees with ours; past it, only a synced
     // log does.
-    const after = this.synced() ? this.log.length : this.commitNumber;
+    const after = this.current === this.transferRole ? this.commitNumber : this.log.length;
     const get: GetState = { type: 'GetState', view: this.view, after };
     this.env.send(this.primaryOf(this.view), get);
-    this.env.setTimer(TIMER_STATE_TRANSFER, this.settings.stateTransferRetryUs);
+    this.env.setTimer('state-transfer', this.settings.stateTransferRetryUs);
   }
 
   private onGetState(from: NodeId, msg: GetState): void {
-    if (!this.synced() || msg.view !== this.view || msg.after > this.log.length) return;
+    if (msg.after > this.log.length) return;
     const state: NewState = {
       type: 'NewState',
       view: this.view,
@@ -547,20 +651,27 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.send(from, state);
   }
 
-  private onNewState(from: NodeId, msg: NewState): void {
-    if (this.status !== 'normal' || msg.view !== this.view || from !== this.primaryOf(this.view)) return;
-    if (this.synced()) {
-      if (msg.after > this.log.length) return;
-      const fresh = msg.entries.slice(this.log.length - msg.after);
-      for (const op of fresh) this.log.push(op);
-    } else {
-      if (msg.after > this.commitNumber) return;
-      this.log = this.log.slice(0, msg.after).concat(msg.entries);
-      this.lastNormalView = this.view;
-      this.env.note(`state transfer done: ${this.log.length} ops of view ${this.view}`);
-    }
+  /** A synced backup that missed Prepares: append the entries it lacks. */
+  private appendNewState(msg: NewState): void {
+    if (msg.after > this.log.length) return;
+    const fresh = msg.entries.slice(this.log.length - msg.after);
+    for (const op of fresh) this.log.push(op);
+    this.finishStateTransfer(msg);
+  }
+
+  /** A backup without its view's log: keep the committed prefix, take the view's log after it. */
+  private installNewState(msg: NewState): void {
+    if (msg.after > this.commitNumber) return;
+    this.log = this.log.slice(0, msg.after).concat(msg.entries);
+    this.lastNormalView = this.view;
+    this.becomeNormal();
+    this.env.note(`state transfer done: ${this.log.length} ops of view ${this.view}`);
+    this.finishStateTransfer(msg);
+  }
+
+  private finishStateTransfer(msg: NewState): void {
     this.stateRequested = false;
-    this.env.cancelTimer(TIMER_STATE_TRANSFER);
+    this.env.cancelTimer('state-transfer');
     this.drainBuffer();
     this.sendPrepareOk(this.log.length);
     this.advanceBackupCommit(msg.commitNumber);
@@ -570,7 +681,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** A restarted replica has nothing: it asks f + 1 others, and takes no part until it knows. */
   private beginRecovery(): void {
-    this.status = 'recovering';
+    this.current = this.recoveringRole;
     this.nonce = Math.floor(this.env.random() * NONCE_RANGE);
     this.recoveryResponses = new Map();
     this.env.note(`restarted with no state: recovering with nonce ${this.nonce}`);
@@ -578,19 +689,19 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private sendRecovery(): void {
-    if (this.status !== 'recovering' || this.nonce === null) return;
+    if (this.nonce === null) return;
     const recovery: Recovery = { type: 'Recovery', nonce: this.nonce };
     for (const peer of this.env.peers) this.env.send(peer, recovery);
-    this.env.setTimer(TIMER_RECOVERY, this.settings.recoveryRetryUs);
+    this.env.setTimer('recovery', this.settings.recoveryRetryUs);
   }
 
+  /** Only a replica that holds its view's log answers (observeView and the handlers made sure). */
   private onRecovery(from: NodeId, msg: Recovery): void {
-    if (!this.synced()) return;
     const response: RecoveryResponse = {
       type: 'RecoveryResponse',
       view: this.view,
       nonce: msg.nonce,
-      log: this.isPrimary() ? this.log.slice() : null,
+      log: this.current === this.primaryRole ? this.log.slice() : null,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
     };
@@ -598,7 +709,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private onRecoveryResponse(from: NodeId, msg: RecoveryResponse): void {
-    if (this.status !== 'recovering' || msg.nonce !== this.nonce) return;
+    if (msg.nonce !== this.nonce) return;
     const previous = this.recoveryResponses.get(from);
     if (previous === undefined || msg.view >= previous.view) this.recoveryResponses.set(from, msg);
     this.finishRecovery();
@@ -614,7 +725,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.installLog(primary.log.slice(), Math.min(primary.commitNumber, primary.log.length));
     this.nonce = null;
     this.recoveryResponses = new Map();
-    this.env.cancelTimer(TIMER_RECOVERY);
+    this.env.cancelTimer('recovery');
     this.env.note(`recovered: view ${this.view}, ${this.log.length} ops, commit ${this.commitNumber}`);
     this.armPrimarySilence();
     this.execute();
@@ -624,13 +735,13 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** First boot: every replica starts empty and normal in view 0, whose primary is n1. */
   private enterNormal(): void {
-    this.status = 'normal';
-    if (this.isPrimary()) this.env.setTimer(TIMER_HEARTBEAT, this.settings.heartbeatUs);
+    this.becomeNormal();
+    if (this.current === this.primaryRole) this.env.setTimer('heartbeat', this.settings.heartbeatUs);
     else this.armPrimarySilence();
   }
 
   private armPrimarySilence(): void {
-    this.env.setTimer(TIMER_PRIMARY_SILENCE, this.jittered(this.settings.viewChangeTimeoutUs));
+    this.env.setTimer('primary-silence', this.jittered(this.settings.viewChangeTimeoutUs));
   }
 
   /** Spread timeouts so that replicas do not all give up at once. */
@@ -648,11 +759,6 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   private isPrimary(): boolean {
     return this.primaryOf(this.view) === this.env.id;
-  }
-
-  private role(): VsrRole {
-    if (this.status === 'normal') return this.isPrimary() ? 'primary' : 'backup';
-    return this.status;
   }
 }
 
