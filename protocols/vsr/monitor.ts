@@ -13,6 +13,7 @@
  */
 import { majority, type InvariantFinding, type InvariantMonitor, type MonitorContext, type NodeId } from '../api.js';
 import type { InvariantDefinition } from '../api.js';
+import { defineInvariants } from '../kit/index.js';
 import { commandKey, type Command } from '../kv.js';
 import type { DoViewChange, Log, VsrMessage } from './messages.js';
 import type { VsrView } from './replica.js';
@@ -76,11 +77,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
     const primary = this.primaryOf(view.view);
     if (primary === undefined || primary === node || this.disabled.has('recovery-hears-primary')) return null;
     if (this.primaryResponses.get(node)?.get(primary) === view.view) return null;
-    return {
-      name: 'recovery-hears-primary',
-      detail: `${node} recovered into view ${view.view} without a RecoveryResponse carrying the log of that view's primary ${primary}`,
-      nodes: [node],
-    };
+    return INV.finding('recovery-hears-primary', `${node} recovered into view ${view.view} without a RecoveryResponse carrying the log of that view's primary ${primary}`, [node]);
   }
 
   /** §4.2 step 3, recomputed from the DoViewChanges the new primary holds when it sends StartView. */
@@ -95,13 +92,8 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
       if (best === null || dvc.lastNormalView > best.lastNormalView || (dvc.lastNormalView === best.lastNormalView && dvc.opNumber > best.opNumber)) best = dvc;
     }
     if (best === null || sameLog(best.log, pending.log)) return null;
-    return {
-      name: 'log-selection',
-      detail:
-        `${node}'s StartView for view ${pending.view} carries a log of ${pending.log.length} ops, but the DoViewChange with the ` +
-        `largest v′ (${best.lastNormalView}) and op-number (${best.opNumber}) among the ${view.doViewChanges.size} it gathered has another`,
-      nodes: [node],
-    };
+    return INV.finding('log-selection', `${node}'s StartView for view ${pending.view} carries a log of ${pending.log.length} ops, but the DoViewChange with the ` +
+        `largest v′ (${best.lastNormalView}) and op-number (${best.opNumber}) among the ${view.doViewChanges.size} it gathered has another`, [node]);
   }
 
   /** §4.1: commit only what f + 1 replicas hold in this view (beyond what the view started with). */
@@ -118,11 +110,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
     let holders = 0;
     for (const ack of leading.acks.values()) if (ack >= view.commitNumber) holders++;
     if (holders >= this.f || this.disabled.has('commit-quorum')) return null;
-    return {
-      name: 'commit-quorum',
-      detail: `${node} committed up to op ${view.commitNumber} in view ${view.view} with PrepareOks for it from only ${holders} backups (f = ${this.f})`,
-      nodes: [node],
-    };
+    return INV.finding('commit-quorum', `${node} committed up to op ${view.commitNumber} in view ${view.view} with PrepareOks for it from only ${holders} backups (f = ${this.f})`, [node]);
   }
 
   /** The PrepareOks of `view` sent to `primary`: backup → highest op-number (older views forgotten). */
@@ -209,11 +197,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
 
   private checkPrimary(from: NodeId, view: number, what: string): InvariantFinding | null {
     if (this.primaryOf(view) === from) return null;
-    return {
-      name: 'one-primary-per-view',
-      detail: `${from} sent ${what} for view ${view}, whose primary is ${this.primaryOf(view) ?? '?'}`,
-      nodes: [from],
-    };
+    return INV.finding('one-primary-per-view', `${from} sent ${what} for view ${view}, whose primary is ${this.primaryOf(view) ?? '?'}`, [from]);
   }
 
   private responderCount(node: NodeId): number {
@@ -223,11 +207,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
   private checkNotRecovering(from: NodeId, what: string): InvariantFinding | null {
     if (!this.mustRecover.has(from) || this.responderCount(from) >= this.quorum) return null;
     if (this.disabled.has('recovering-replica-silent')) return null;
-    return {
-      name: 'recovering-replica-silent',
-      detail: `${from} restarted and sent ${what} after only ${this.responderCount(from)} of the ${this.quorum} RecoveryResponses it needs`,
-      nodes: [from],
-    };
+    return INV.finding('recovering-replica-silent', `${from} restarted and sent ${what} after only ${this.responderCount(from)} of the ${this.quorum} RecoveryResponses it needs`, [from]);
   }
 
   private checkAck(node: NodeId, view: VsrView): InvariantFinding | null {
@@ -236,11 +216,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
     ack.live = false;
     if (ack.view !== view.view || view.opNumber >= ack.opNumber) return null;
     if (this.disabled.has('prepare-ok-holds-prefix')) return null;
-    return {
-      name: 'prepare-ok-holds-prefix',
-      detail: `${node} sent PrepareOk(view ${ack.view}, op ${ack.opNumber}) holding only ops 1..${view.opNumber}`,
-      nodes: [node],
-    };
+    return INV.finding('prepare-ok-holds-prefix', `${node} sent PrepareOk(view ${ack.view}, op ${ack.opNumber}) holding only ops 1..${view.opNumber}`, [node]);
   }
 
   /** Check the committed positions of `node` not checked yet (all of them after a new log). */
@@ -262,7 +238,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
   private checkCommittedOp(node: NodeId, view: VsrView, position: number): InvariantFinding | null {
     const op = view.log[position];
     if (op === undefined) {
-      return { name: 'committed-op-kept', detail: `${node} has commit-number ${view.commitNumber} beyond its log of ${view.log.length}`, nodes: [node] };
+      return INV.finding('committed-op-kept', `${node} has commit-number ${view.commitNumber} beyond its log of ${view.log.length}`, [node]);
     }
     const known = this.committedOps[position];
     if (known === undefined) {
@@ -274,11 +250,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
     if (known === op) return null;
     const key = commandKey(op);
     if (commandKey(known) === key) return null;
-    return {
-      name: 'committed-op-kept',
-      detail: `op-number ${position + 1} committed as ${commandKey(known)}, but ${node} has ${key} committed there in view ${view.view}`,
-      nodes: [node],
-    };
+    return INV.finding('committed-op-kept', `op-number ${position + 1} committed as ${commandKey(known)}, but ${node} has ${key} committed there in view ${view.view}`, [node]);
   }
 
   /** A StartView for view v must hold every op seen committed in an earlier view, in place. */
@@ -290,11 +262,7 @@ export class VsrMonitor implements InvariantMonitor<VsrMessage, VsrView> {
       if (op === committed) continue;
       const key = op === undefined ? 'nothing' : commandKey(op);
       if (key === commandKey(committed)) continue;
-      return {
-        name: 'committed-op-kept',
-        detail: `${from}'s StartView for view ${view} has ${key} at op-number ${position + 1}, where ${commandKey(committed)} was committed in view ${this.committedViews[position] ?? '?'}`,
-        nodes: [from],
-      };
+      return INV.finding('committed-op-kept', `${from}'s StartView for view ${view} has ${key} at op-number ${position + 1}, where ${commandKey(committed)} was committed in view ${this.committedViews[position] ?? '?'}`, [from]);
     }
     return null;
   }
@@ -311,8 +279,8 @@ function sameLog(a: Log, b: Log): boolean {
   return true;
 }
 
-/** What this monitor checks, for `consensim list` and docs/vsr.md. */
-export const VSR_INVARIANTS: readonly InvariantDefinition[] = [
+/** The invariants this monitor reports (a finding's name is checked against them). */
+const INV = defineInvariants([
   { name: "one-primary-per-view", description: "Only primary(v) sends Prepare, Commit or StartView for view v.", source: "VR Revisited §4" },
   { name: "committed-op-kept", description: "An op committed at op-number p stays at p on every replica and in every later StartView.", source: "VR Revisited §4.2, §8" },
   { name: "recovering-replica-silent", description: "A restarted replica sends no PrepareOk, StartViewChange or DoViewChange before f+1 RecoveryResponses with its nonce.", source: "VR Revisited §4.3" },
@@ -320,4 +288,7 @@ export const VSR_INVARIANTS: readonly InvariantDefinition[] = [
   { name: "commit-quorum", description: "A primary's commit-number in view v never exceeds what it and f backups acknowledged in v (beyond what the view started with).", source: "VR Revisited §4.1 step 5" },
   { name: "log-selection", description: "The StartView log is the DoViewChange log with the largest v′, then the largest op-number, among those gathered.", source: "VR Revisited §4.2 step 3" },
   { name: "recovery-hears-primary", description: "A replica that lost its state leaves recovery with the log of the primary of the view it adopts.", source: "VR Revisited §4.3 step 3" },
-];
+] as const);
+
+/** What this monitor checks, for `consensim list` and docs/vsr.md. */
+export const VSR_INVARIANTS: readonly InvariantDefinition[] = INV.list;

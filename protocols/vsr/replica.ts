@@ -38,9 +38,10 @@ import {
   BUG_ACK_WITH_GAP,
   BUG_LONGEST_LOG_WINS,
   BUG_REJOIN_WITHOUT_RECOVERY,
-  vsrSettings,
-  type VsrSettings,
+  vsrOptions,
+  type VsrOptions,
 } from './options.js';
+import { assert, ClientSessions, defineTimers, kthLargest, VoteTally, type RoleHandler } from '../kit/index.js';
 
 export type VsrStatus = 'normal' | 'view-change' | 'recovering';
 export type VsrRole = 'primary' | 'backup' | 'view-change' | 'recovering';
@@ -69,20 +70,13 @@ export interface VsrView extends NodeView {
 export const JOINED_MARKER = 'vsr:joined';
 
 /** Every timer a replica sets; `onTimer` refuses any other name. */
-export const VSR_TIMERS = ['heartbeat', 'primary-silence', 'view-change', 'view-change-resend', 'recovery', 'state-transfer'] as const;
-export type VsrTimer = (typeof VSR_TIMERS)[number];
-
-function isVsrTimer(name: string): name is VsrTimer {
-  return (VSR_TIMERS as readonly string[]).includes(name);
-}
+const TIMERS = defineTimers(['heartbeat', 'primary-silence', 'view-change', 'view-change-resend', 'recovery', 'state-transfer']);
+type VsrTimer = (typeof TIMERS.names)[number];
 
 /** What a status does with a message that passed the view rules, with its timers and requests. */
-interface StatusHandler {
+interface StatusHandler extends RoleHandler<VsrMessage, VsrTimer> {
   readonly role: VsrRole;
   readonly status: VsrStatus;
-  step(from: NodeId, msg: VsrMessage): void;
-  timer(name: VsrTimer): void;
-  request(client: ClientId, reqId: number, op: KvOp): void;
 }
 
 /** Nonces are integers below 2^48, drawn from the node's own random stream (unique per restart). */
@@ -90,10 +84,13 @@ const NONCE_RANGE = 2 ** 48;
 
 export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private readonly env: NodeEnv<VsrMessage>;
-  private readonly settings: VsrSettings;
+  /** Durations in microseconds. */
+  private readonly options: VsrOptions;
   private readonly bugs: ReadonlySet<string>;
   /** Replies needed from distinct replicas: f + 1 when n = 2f + 1. */
   private readonly quorum: number;
+  /** Answers retries of executed requests from the machine's session table (the client table). */
+  private readonly sessions: ClientSessions;
 
   // VR state (paper Fig. 2): view-number, status (the handler), op-number (= log.length), log, commit-number.
   private view = 0;
@@ -107,8 +104,6 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   // Primary: highest op-number each backup acknowledged in this view; newest request per client.
   private acked = new Map<NodeId, number>();
   private ackedAtLastHeartbeat = new Map<NodeId, number>();
-  /** Reused by advancePrimaryCommit (one slot per peer). */
-  private readonly ackScratch: number[] = [];
   private newestInLog = new Map<ClientId, number>();
 
   // Backup: out-of-order Prepares (op-number → op) and whether a GetState is outstanding.
@@ -116,7 +111,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private stateRequested = false;
 
   // View change: StartViewChange senders and DoViewChange messages for `view`.
-  private startViewChangeFrom = new Set<NodeId>();
+  private startViewChangeFrom: VoteTally;
   private doViewChanges = new Map<NodeId, DoViewChange>();
   private sentDoViewChange = false;
 
@@ -134,10 +129,12 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   constructor(ctx: CreateContext<VsrMessage>) {
     this.env = ctx.env;
-    this.settings = vsrSettings(ctx.options);
+    this.options = vsrOptions(ctx.options);
     this.bugs = ctx.bugs;
     this.quorum = majority(ctx.env.nodes.length);
-    const unavailable = (client: ClientId, reqId: number): void => this.env.reply(client, reqId, { kind: 'redirect', leader: null });
+    this.sessions = new ClientSessions(ctx.env);
+    this.startViewChangeFrom = this.startViewChangeTally();
+    const unavailable = (client: ClientId, reqId: number): void => this.sessions.redirect(client, reqId, null);
     this.primaryRole = {
       role: 'primary',
       status: 'normal',
@@ -152,7 +149,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       status: 'normal',
       step: (from, msg) => this.stepBackup(from, msg),
       timer: (name) => this.backupTimer(name),
-      request: (client, reqId) => this.env.reply(client, reqId, { kind: 'redirect', leader: this.primaryOf(this.view) }),
+      request: (client, reqId) => this.sessions.redirect(client, reqId, this.primaryOf(this.view)),
     };
     this.transferRole = {
       role: 'backup',
@@ -209,7 +206,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   onTimer(name: string): void {
-    if (!isVsrTimer(name)) throw new Error(`vsr: unknown timer ${name}`);
+    if (!TIMERS.is(name)) throw new Error(`vsr: unknown timer ${name}`);
     // Whatever the status now, the GetState this timer guarded is over.
     if (name === 'state-transfer') this.stateRequested = false;
     this.current.timer(name);
@@ -219,9 +216,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     if (this.current === this.recoveringRole) return this.current.request(client, reqId, op);
     // The client table is the machine's session table: every replica executes the same committed
     // prefix, so any of them can answer a retry of an executed request (§4.1 step 2).
-    const cached = this.env.machine.cached(client, reqId);
-    if (cached !== undefined) return this.env.reply(client, reqId, { kind: 'result', result: cached });
-    this.current.request(client, reqId, op);
+    if (!this.sessions.answerIfExecuted(client, reqId)) this.current.request(client, reqId, op);
   }
 
   inspect(): VsrView {
@@ -364,7 +359,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     // A request already in the log is in progress (its reply comes when it commits); an older
     // one is a stale duplicate its client no longer waits for.
     if (newest !== undefined && cmd.reqId <= newest) return;
-    if (this.log.length - this.commitNumber >= this.settings.maxUncommitted) return;
+    if (this.log.length - this.commitNumber >= this.options.maxUncommitted) return;
     this.log.push(cmd);
     this.newestInLog.set(cmd.client, cmd.reqId);
     const prepare: Prepare = {
@@ -395,7 +390,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private bufferPrepare(msg: Prepare): void {
-    if (msg.opNumber - this.log.length <= this.settings.prepareBuffer) this.buffered.set(msg.opNumber, msg.op);
+    if (msg.opNumber - this.log.length <= this.options.prepareBuffer) this.buffered.set(msg.opNumber, msg.op);
     this.requestState();
   }
 
@@ -426,21 +421,9 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** Primary, step 5: an op commits once f backups (quorum − 1) acknowledged it and all before it. */
   private advancePrimaryCommit(): void {
-    // The (quorum-1)-th largest acknowledgement: insertion sort (descending) into a reused array,
-    // cheaper than map + sort with a comparator on this per-PREPAREOK path.
-    const acks = this.ackScratch;
-    const peers = this.env.peers;
-    for (let i = 0; i < peers.length; i++) {
-      const v = Math.min(this.acked.get(peers[i] as NodeId) ?? 0, this.log.length);
-      let j = i;
-      while (j > 0 && (acks[j - 1] as number) < v) {
-        acks[j] = acks[j - 1] as number;
-        j--;
-      }
-      acks[j] = v;
-    }
     const needed = this.quorum - 1;
-    const candidate = needed === 0 ? this.log.length : (acks[needed - 1] ?? 0);
+    const held = this.env.peers.map((peer) => Math.min(this.acked.get(peer) ?? 0, this.log.length));
+    const candidate = needed === 0 ? this.log.length : (kthLargest(held, needed) ?? 0);
     if (candidate <= this.commitNumber) return;
     this.commitNumber = candidate;
     this.execute();
@@ -459,7 +442,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const replies = this.current === this.primaryRole;
     while (this.applied < this.commitNumber) {
       const cmd = this.log[this.applied];
-      if (cmd === undefined) throw new Error(`vsr: op ${this.applied + 1} committed but not in the log`);
+      assert(cmd !== undefined, () => `vsr: op ${this.applied + 1} committed but not in the log`);
       const result = this.env.machine.apply(cmd);
       this.applied++;
       if (replies) this.env.reply(cmd.client, cmd.reqId, { kind: 'result', result });
@@ -473,7 +456,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       this.env.send(peer, commit);
       this.resendPrepares(peer);
     }
-    this.env.setTimer('heartbeat', this.settings.heartbeatUs);
+    TIMERS.set(this.env, 'heartbeat', this.options.heartbeat);
   }
 
   /** Prepares or PrepareOks get lost: re-send to a backup that made no progress for a heartbeat. */
@@ -482,7 +465,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const before = this.ackedAtLastHeartbeat.get(peer);
     this.ackedAtLastHeartbeat.set(peer, acked);
     if (acked >= this.log.length || before !== acked) return;
-    const last = Math.min(this.log.length, acked + this.settings.resendWindow);
+    const last = Math.min(this.log.length, acked + this.options.resendWindow);
     for (let opNumber = acked + 1; opNumber <= last; opNumber++) {
       const op = this.log[opNumber - 1];
       if (op === undefined) break;
@@ -499,11 +482,11 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.leaveRole();
     this.view = view;
     this.current = this.viewChangeRole;
-    this.startViewChangeFrom = new Set();
+    this.startViewChangeFrom = this.startViewChangeTally();
     this.doViewChanges = new Map();
     this.sentDoViewChange = false;
     this.env.moment({ kind: 'era-change', term: view });
-    this.env.setTimer('view-change', this.jittered(this.settings.viewChangeTimeoutUs));
+    TIMERS.set(this.env, 'view-change', this.jittered(this.options.viewChangeTimeout));
     this.resendViewChange();
   }
 
@@ -512,13 +495,18 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     for (const peer of this.env.peers) this.env.send(peer, svc);
     const primary = this.primaryOf(this.view);
     if (this.sentDoViewChange && primary !== this.env.id) this.env.send(primary, this.makeDoViewChange());
-    this.env.setTimer('view-change-resend', this.settings.heartbeatUs * 2);
+    TIMERS.set(this.env, 'view-change-resend', this.options.heartbeat * 2);
   }
 
   private onStartViewChange(from: NodeId): void {
     this.startViewChangeFrom.add(from);
-    // Step 2: f StartViewChange messages from others (quorum − 1) → DoViewChange to primary(v).
-    if (!this.sentDoViewChange && this.startViewChangeFrom.size >= this.quorum - 1) this.sendDoViewChange();
+    if (!this.sentDoViewChange && this.startViewChangeFrom.reached) this.sendDoViewChange();
+  }
+
+  /** Step 2: f StartViewChange messages from others (quorum − 1) → DoViewChange to primary(v). */
+  private startViewChangeTally(): VoteTally {
+    // A group of one never changes views (no peer can send one); the tally still needs a bound.
+    return new VoteTally(Math.max(1, this.quorum - 1));
   }
 
   private sendDoViewChange(): void {
@@ -590,21 +578,23 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** Adopt `log` as view `this.view`'s log and become normal in it. */
   private installLog(log: Command[], commitNumber: number): void {
+    // Every later view's log holds every committed op (§4.2): a shorter one would lose some.
+    assert(log.length >= this.commitNumber, () => `vsr: view ${this.view}'s log of ${log.length} ops misses committed op ${this.commitNumber}`);
     this.log = log;
-    this.commitNumber = Math.max(commitNumber, this.applied);
+    this.commitNumber = Math.max(commitNumber, this.commitNumber, this.applied);
     this.lastNormalView = this.view;
     this.becomeNormal();
     this.buffered = new Map();
-    this.env.cancelTimer('view-change');
-    this.env.cancelTimer('view-change-resend');
+    TIMERS.cancel(this.env, 'view-change');
+    TIMERS.cancel(this.env, 'view-change-resend');
   }
 
   /** Stop whatever this replica did in its current view (timers of its role). */
   private leaveRole(): void {
-    this.env.cancelTimer('heartbeat');
-    this.env.cancelTimer('primary-silence');
-    this.env.cancelTimer('view-change');
-    this.env.cancelTimer('view-change-resend');
+    TIMERS.cancel(this.env, 'heartbeat');
+    TIMERS.cancel(this.env, 'primary-silence');
+    TIMERS.cancel(this.env, 'view-change');
+    TIMERS.cancel(this.env, 'view-change-resend');
     this.buffered = new Map();
     this.stateRequested = false;
   }
@@ -628,6 +618,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** A backup (never the primary) asks primary(v) for the log it lacks; one request at a time. */
   private requestState(): void {
+    assert(this.current === this.backupRole || this.current === this.transferRole, 'vsr: only a backup asks for state');
     if (this.stateRequested) return;
     this.stateRequested = true;
     // Up to the commit-number every log of a later view agrees with ours; past it, only a synced
@@ -635,7 +626,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const after = this.current === this.transferRole ? this.commitNumber : this.log.length;
     const get: GetState = { type: 'GetState', view: this.view, after };
     this.env.send(this.primaryOf(this.view), get);
-    this.env.setTimer('state-transfer', this.settings.stateTransferRetryUs);
+    TIMERS.set(this.env, 'state-transfer', this.options.stateTransferRetry);
   }
 
   private onGetState(from: NodeId, msg: GetState): void {
@@ -663,6 +654,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private installNewState(msg: NewState): void {
     if (msg.after > this.commitNumber) return;
     this.log = this.log.slice(0, msg.after).concat(msg.entries);
+    assert(this.log.length >= this.commitNumber, () => `vsr: state transfer left ${this.log.length} ops, below commit ${this.commitNumber}`);
     this.lastNormalView = this.view;
     this.becomeNormal();
     this.env.note(`state transfer done: ${this.log.length} ops of view ${this.view}`);
@@ -671,7 +663,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   private finishStateTransfer(msg: NewState): void {
     this.stateRequested = false;
-    this.env.cancelTimer('state-transfer');
+    TIMERS.cancel(this.env, 'state-transfer');
     this.drainBuffer();
     this.sendPrepareOk(this.log.length);
     this.advanceBackupCommit(msg.commitNumber);
@@ -692,7 +684,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     if (this.nonce === null) return;
     const recovery: Recovery = { type: 'Recovery', nonce: this.nonce };
     for (const peer of this.env.peers) this.env.send(peer, recovery);
-    this.env.setTimer('recovery', this.settings.recoveryRetryUs);
+    TIMERS.set(this.env, 'recovery', this.options.recoveryRetry);
   }
 
   /** Only a replica that holds its view's log answers (observeView and the handlers made sure). */
@@ -725,7 +717,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.installLog(primary.log.slice(), Math.min(primary.commitNumber, primary.log.length));
     this.nonce = null;
     this.recoveryResponses = new Map();
-    this.env.cancelTimer('recovery');
+    TIMERS.cancel(this.env, 'recovery');
     this.env.note(`recovered: view ${this.view}, ${this.log.length} ops, commit ${this.commitNumber}`);
     this.armPrimarySilence();
     this.execute();
@@ -736,12 +728,12 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   /** First boot: every replica starts empty and normal in view 0, whose primary is n1. */
   private enterNormal(): void {
     this.becomeNormal();
-    if (this.current === this.primaryRole) this.env.setTimer('heartbeat', this.settings.heartbeatUs);
+    if (this.current === this.primaryRole) TIMERS.set(this.env, 'heartbeat', this.options.heartbeat);
     else this.armPrimarySilence();
   }
 
   private armPrimarySilence(): void {
-    this.env.setTimer('primary-silence', this.jittered(this.settings.viewChangeTimeoutUs));
+    TIMERS.set(this.env, 'primary-silence', this.jittered(this.options.viewChangeTimeout));
   }
 
   /** Spread timeouts so that replicas do not all give up at once. */
