@@ -48,6 +48,14 @@ export const VSR_OPTIONS = {
     max: 100000,
     description: 'The primary drops new requests while this many ops wait to commit (clients retry).',
   },
+  snapshotEvery: {
+    type: 'integer',
+    default: 4096,
+    min: 1,
+    max: 1000000,
+    description:
+      'A replica takes a checkpoint (a snapshot of the machine) every this many executed ops and forgets the ops it covers; a peer that needs forgotten ops gets the checkpoint and the ops after it.',
+  },
 } as const satisfies OptionSchema;
 
 export const BUG_REJOIN_WITHOUT_RECOVERY = 'vsr.rejoin-without-recovery';

@@ -41,6 +41,7 @@ import {
   vsrOptions,
   type VsrOptions,
 } from './options.js';
+import { checkpointField, NO_CHECKPOINT, pieceOf, ReplicaLog, type Checkpoint, type LogPiece } from './checkpoint.js';
 import { assert, ClientSessions, defineTimers, kthLargest, VoteTally, type RoleHandler } from '../kit/index.js';
 
 export type VsrStatus = 'normal' | 'view-change' | 'recovering';
@@ -54,8 +55,10 @@ export interface VsrView extends NodeView {
   readonly lastNormalView: number;
   readonly opNumber: number;
   readonly commitNumber: number;
-  /** The replica's log, by reference: read it, never change it. */
+  /** The ops the replica holds (op-numbers checkpoint.opNumber + 1 .. opNumber), by reference: read it, never change it. */
   readonly log: Log;
+  /** The latest checkpoint: op-numbers up to its opNumber are only in its machine snapshot (§5). */
+  readonly checkpoint: Checkpoint;
   /** The nonce of the current recovery (null when not recovering). */
   readonly nonce: number | null;
   /** The DoViewChange messages gathered for the current view (live map: read it at once). */
@@ -96,7 +99,8 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private view = 0;
   private current: StatusHandler;
   private lastNormalView = 0;
-  private log: Command[] = [];
+  /** The log after the latest checkpoint; `log.length` is the op-number of its last op. */
+  private readonly log = new ReplicaLog();
   private commitNumber = 0;
   /** Ops executed on env.machine (always <= commitNumber). */
   private applied = 0;
@@ -233,7 +237,8 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       lastNormalView: this.lastNormalView,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
-      log: this.log,
+      log: this.log.entries,
+      checkpoint: this.log.checkpoint,
       nonce: this.nonce,
       doViewChanges: this.doViewChanges,
     };
@@ -441,12 +446,27 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private execute(): void {
     const replies = this.current === this.primaryRole;
     while (this.applied < this.commitNumber) {
-      const cmd = this.log[this.applied];
+      const cmd = this.log.at(this.applied + 1);
       assert(cmd !== undefined, () => `vsr: op ${this.applied + 1} committed but not in the log`);
       const result = this.env.machine.apply(cmd);
       this.applied++;
       if (replies) this.env.reply(cmd.client, cmd.reqId, { kind: 'result', result });
     }
+    if (this.applied - this.log.start >= this.options.snapshotEvery) this.takeCheckpoint();
+  }
+
+  /** §5.1: the machine's state after the executed ops replaces them in the log. */
+  private takeCheckpoint(): void {
+    const machine = this.env.machine.snapshot();
+    assert(machine.appliedCount === this.applied, () => `vsr: a checkpoint of ${machine.appliedCount} ops after executing ${this.applied}`);
+    this.log.compact({ opNumber: this.applied, machine });
+  }
+
+  /** Jump the machine to a peer's checkpoint (ops this replica had not executed yet). */
+  private restore(checkpoint: Checkpoint): void {
+    assert(checkpoint.machine !== null, 'vsr: restoring the empty checkpoint');
+    this.env.machine.restore(checkpoint.machine);
+    this.env.note(`restored the checkpoint at op ${checkpoint.opNumber}`);
   }
 
   /** Primary: Commit (the heartbeat) to every backup, and re-send what a backup did not acknowledge. */
@@ -467,7 +487,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     if (acked >= this.log.length || before !== acked) return;
     const last = Math.min(this.log.length, acked + this.options.resendWindow);
     for (let opNumber = acked + 1; opNumber <= last; opNumber++) {
-      const op = this.log[opNumber - 1];
+      const op = this.log.at(opNumber);
       if (op === undefined) break;
       const prepare: Prepare = { type: 'Prepare', view: this.view, op, opNumber, commitNumber: this.commitNumber };
       this.env.send(peer, prepare);
@@ -518,14 +538,17 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.moment({ kind: 'vote', for: primary, term: this.view });
   }
 
+  /** The log after the sender's checkpoint, with the checkpoint once there is one (§5.3). */
   private makeDoViewChange(): DoViewChange {
+    const { checkpoint, entries } = this.log.piece();
     return {
       type: 'DoViewChange',
       view: this.view,
-      log: this.log.slice(),
+      log: entries,
       lastNormalView: this.lastNormalView,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
+      ...checkpointField(checkpoint),
     };
   }
 
@@ -546,20 +569,24 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const all = [...this.doViewChanges.values()];
     const chosen = chooseLog(all, this.bugs.has(BUG_LONGEST_LOG_WINS));
     const maxCommit = Math.max(this.commitNumber, ...all.map((m) => m.commitNumber));
-    this.installLog(chosen.log.slice(), Math.min(maxCommit, chosen.log.length));
+    this.installLog(pieceOf(chosen), Math.min(maxCommit, chosen.opNumber));
     this.acked = new Map();
     this.ackedAtLastHeartbeat = new Map();
     this.newestInLog = new Map();
-    for (const cmd of this.log) this.newestInLog.set(cmd.client, Math.max(cmd.reqId, this.newestInLog.get(cmd.client) ?? 0));
+    // Requests executed before the checkpoint are in its session table, the rest in the log.
+    for (const [client, reqId] of this.log.checkpoint.machine?.sessions ?? []) this.newestInLog.set(client, reqId);
+    for (const cmd of this.log.entries) this.newestInLog.set(cmd.client, Math.max(cmd.reqId, this.newestInLog.get(cmd.client) ?? 0));
     this.env.note(
       `view ${this.view} starts: log of ${chosen.opNumber} ops from a replica normal in view ${chosen.lastNormalView}, commit ${this.commitNumber}`,
     );
+    const { checkpoint, entries } = this.log.piece();
     const startView: StartView = {
       type: 'StartView',
       view: this.view,
-      log: this.log.slice(),
+      log: entries,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
+      ...checkpointField(checkpoint),
     };
     for (const peer of this.env.peers) this.env.send(peer, startView);
     this.execute();
@@ -570,17 +597,18 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private adoptStartView(msg: StartView): void {
     this.leaveRole();
     this.view = msg.view;
-    this.installLog(msg.log.slice(), Math.min(Math.max(this.commitNumber, msg.commitNumber), msg.log.length));
+    this.installLog(pieceOf(msg), Math.min(Math.max(this.commitNumber, msg.commitNumber), msg.opNumber));
     this.armPrimarySilence();
     this.execute();
     if (this.log.length > this.commitNumber) this.sendPrepareOk(this.log.length);
   }
 
-  /** Adopt `log` as view `this.view`'s log and become normal in it. */
-  private installLog(log: Command[], commitNumber: number): void {
+  /** Adopt `piece` as view `this.view`'s log and become normal in it. */
+  private installLog(piece: LogPiece, commitNumber: number): void {
+    const length = piece.checkpoint.opNumber + piece.entries.length;
     // Every later view's log holds every committed op (§4.2): a shorter one would lose some.
-    assert(log.length >= this.commitNumber, () => `vsr: view ${this.view}'s log of ${log.length} ops misses committed op ${this.commitNumber}`);
-    this.log = log;
+    assert(length >= this.commitNumber, () => `vsr: view ${this.view}'s log of ${length} ops misses committed op ${this.commitNumber}`);
+    this.applied = this.log.install(piece, this.applied, (checkpoint) => this.restore(checkpoint));
     this.commitNumber = Math.max(commitNumber, this.commitNumber, this.applied);
     this.lastNormalView = this.view;
     this.becomeNormal();
@@ -629,36 +657,51 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     TIMERS.set(this.env, 'state-transfer', this.options.stateTransferRetry);
   }
 
+  /** The ops after `after`, or the checkpoint and the ops after it when `after` was forgotten (§5.2). */
   private onGetState(from: NodeId, msg: GetState): void {
     if (msg.after > this.log.length) return;
+    const forgotten = msg.after < this.log.start;
+    const after = forgotten ? this.log.start : msg.after;
     const state: NewState = {
       type: 'NewState',
       view: this.view,
-      after: msg.after,
-      entries: this.log.slice(msg.after),
+      after,
+      entries: this.log.after(after),
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
+      ...(forgotten ? { checkpoint: this.log.checkpoint } : {}),
     };
     this.env.send(from, state);
   }
 
-  /** A synced backup that missed Prepares: append the entries it lacks. */
+  /** A synced backup that missed Prepares: append the entries it lacks (or jump to the checkpoint). */
   private appendNewState(msg: NewState): void {
-    if (msg.after > this.log.length) return;
-    const fresh = msg.entries.slice(this.log.length - msg.after);
-    for (const op of fresh) this.log.push(op);
+    if (msg.after > this.log.length) {
+      if (msg.checkpoint === undefined) return;
+      this.installCheckpointed(msg.checkpoint, msg.entries);
+    } else {
+      const fresh = msg.entries.slice(this.log.length - msg.after);
+      for (const op of fresh) this.log.push(op);
+    }
     this.finishStateTransfer(msg);
   }
 
   /** A backup without its view's log: keep the committed prefix, take the view's log after it. */
   private installNewState(msg: NewState): void {
-    if (msg.after > this.commitNumber) return;
-    this.log = this.log.slice(0, msg.after).concat(msg.entries);
+    if (msg.checkpoint !== undefined) this.installCheckpointed(msg.checkpoint, msg.entries);
+    else if (msg.after > this.commitNumber) return;
+    else this.log.replaceAfter(msg.after, msg.entries);
     assert(this.log.length >= this.commitNumber, () => `vsr: state transfer left ${this.log.length} ops, below commit ${this.commitNumber}`);
     this.lastNormalView = this.view;
     this.becomeNormal();
     this.env.note(`state transfer done: ${this.log.length} ops of view ${this.view}`);
     this.finishStateTransfer(msg);
+  }
+
+  /** The primary's checkpoint and the ops after it replace this replica's log. */
+  private installCheckpointed(checkpoint: Checkpoint, entries: Log): void {
+    this.applied = this.log.install({ checkpoint, entries }, this.applied, (c) => this.restore(c));
+    this.commitNumber = Math.max(this.commitNumber, this.applied);
   }
 
   private finishStateTransfer(msg: NewState): void {
@@ -689,13 +732,16 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** Only a replica that holds its view's log answers (observeView and the handlers made sure). */
   private onRecovery(from: NodeId, msg: Recovery): void {
+    const primary = this.current === this.primaryRole;
+    const piece = primary ? this.log.piece() : null;
     const response: RecoveryResponse = {
       type: 'RecoveryResponse',
       view: this.view,
       nonce: msg.nonce,
-      log: this.current === this.primaryRole ? this.log.slice() : null,
+      log: piece === null ? null : piece.entries,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
+      ...(piece === null ? {} : checkpointField(piece.checkpoint)),
     };
     this.env.send(from, response);
   }
@@ -714,7 +760,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const primary = this.recoveryResponses.get(this.primaryOf(latest));
     if (primary === undefined || primary.view !== latest || primary.log === null) return;
     this.view = latest;
-    this.installLog(primary.log.slice(), Math.min(primary.commitNumber, primary.log.length));
+    this.installLog({ checkpoint: primary.checkpoint ?? NO_CHECKPOINT, entries: primary.log }, Math.min(primary.commitNumber, primary.opNumber));
     this.nonce = null;
     this.recoveryResponses = new Map();
     TIMERS.cancel(this.env, 'recovery');
