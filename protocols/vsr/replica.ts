@@ -41,7 +41,9 @@ import {
   vsrOptions,
   type VsrOptions,
 } from './options.js';
-import { checkpointField, NO_CHECKPOINT, pieceOf, ReplicaLog, type Checkpoint, type LogPiece } from './checkpoint.js';
+import { RecoveryRound } from './recovery.js';
+import { chooseLog, viewRule } from './view-rules.js';
+import { checkpointField, pieceOf, ReplicaLog, type Checkpoint, type LogPiece } from './checkpoint.js';
 import { assert, ClientSessions, defineTimers, kthLargest, VoteTally, type RoleHandler } from '../kit/index.js';
 
 export type VsrStatus = 'normal' | 'view-change' | 'recovering';
@@ -72,6 +74,8 @@ export interface VsrView extends NodeView {
  */
 export const JOINED_MARKER = 'vsr:joined';
 
+export { chooseLog } from './view-rules.js';
+
 /** Every timer a replica sets; `onTimer` refuses any other name. */
 const TIMERS = defineTimers(['heartbeat', 'primary-silence', 'view-change', 'view-change-resend', 'recovery', 'state-transfer']);
 type VsrTimer = (typeof TIMERS.names)[number];
@@ -82,8 +86,6 @@ interface StatusHandler extends RoleHandler<VsrMessage, VsrTimer> {
   readonly status: VsrStatus;
 }
 
-/** Nonces are integers below 2^48, drawn from the node's own random stream (unique per restart). */
-const NONCE_RANGE = 2 ** 48;
 
 export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private readonly env: NodeEnv<VsrMessage>;
@@ -119,9 +121,8 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private doViewChanges = new Map<NodeId, DoViewChange>();
   private sentDoViewChange = false;
 
-  // Recovery.
-  private nonce: number | null = null;
-  private recoveryResponses = new Map<NodeId, RecoveryResponse>();
+  /** The recovery under way (null when not recovering). */
+  private recovery: RecoveryRound | null = null;
 
   /** Normal in a view whose log it holds: the primary, or a backup. */
   private readonly primaryRole: StatusHandler;
@@ -139,51 +140,45 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.sessions = new ClientSessions(ctx.env);
     this.startViewChangeFrom = this.startViewChangeTally();
     const unavailable = (client: ClientId, reqId: number): void => this.sessions.redirect(client, reqId, null);
+    /** A status reacts to its own timers only (others it left armed fire into nothing). */
+    const onTimers = (actions: Partial<Record<VsrTimer, () => void>>) => (name: VsrTimer) => actions[name]?.();
+    const primarySilent = (): void => this.startViewChange(this.view + 1, 'primary silent');
     this.primaryRole = {
       role: 'primary',
       status: 'normal',
       step: (from, msg) => this.stepPrimary(from, msg),
-      timer: (name) => {
-        if (name === 'heartbeat') this.onHeartbeatTimer();
-      },
+      timer: onTimers({ heartbeat: () => this.onHeartbeatTimer() }),
       request: (client, reqId, op) => this.acceptRequest({ client, reqId, op }),
     };
     this.backupRole = {
       role: 'backup',
       status: 'normal',
       step: (from, msg) => this.stepBackup(from, msg),
-      timer: (name) => this.backupTimer(name),
+      timer: onTimers({ 'primary-silence': primarySilent }),
       request: (client, reqId) => this.sessions.redirect(client, reqId, this.primaryOf(this.view)),
     };
     this.transferRole = {
       role: 'backup',
       status: 'normal',
       step: (from, msg) => this.stepTransfer(from, msg),
-      timer: (name) => {
-        this.backupTimer(name);
-        if (name === 'state-transfer') this.requestState();
-      },
+      timer: onTimers({ 'primary-silence': primarySilent, 'state-transfer': () => this.requestState() }),
       request: unavailable,
     };
     this.viewChangeRole = {
       role: 'view-change',
       status: 'view-change',
       step: (from, msg) => this.stepViewChange(from, msg),
-      timer: (name) => {
-        if (name === 'view-change') this.startViewChange(this.view + 1, 'view change timed out');
-        else if (name === 'view-change-resend') this.resendViewChange();
-      },
+      timer: onTimers({
+        'view-change': () => this.startViewChange(this.view + 1, 'view change timed out'),
+        'view-change-resend': () => this.resendViewChange(),
+      }),
       request: unavailable,
     };
     this.recoveringRole = {
       role: 'recovering',
       status: 'recovering',
-      step: (from, msg) => {
-        if (msg.type === 'RecoveryResponse') this.onRecoveryResponse(from, msg);
-      },
-      timer: (name) => {
-        if (name === 'recovery') this.sendRecovery();
-      },
+      step: (from, msg) => (msg.type === 'RecoveryResponse' ? this.onRecoveryResponse(from, msg) : undefined),
+      timer: onTimers({ recovery: () => this.sendRecovery() }),
       request: unavailable,
     };
     this.current = this.backupRole;
@@ -239,7 +234,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       commitNumber: this.commitNumber,
       log: this.log.entries,
       checkpoint: this.log.checkpoint,
-      nonce: this.nonce,
+      nonce: this.recovery?.nonce ?? null,
       doViewChanges: this.doViewChanges,
     };
   }
@@ -252,34 +247,23 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
    * this replica there first. Returns false when the message needs nothing more.
    */
   private observeView(from: NodeId, msg: VsrMessage): boolean {
-    switch (msg.type) {
-      case 'Prepare':
-      case 'Commit':
-      case 'StartView':
-        if (msg.view < this.view || from !== this.primaryOf(msg.view)) return false;
-        if (msg.view === this.view) return true;
-        // A later view is running: StartView brings its log, anything else means we missed it.
-        if (msg.type === 'StartView') this.adoptStartView(msg);
-        else this.joinViewAsLaggard(msg.view);
+    const rule = viewRule(from, msg, this.view, this.env.id, (view) => this.primaryOf(view));
+    switch (rule.kind) {
+      case 'drop':
         return false;
-      case 'StartViewChange':
-        if (msg.view < this.view) return false;
-        if (msg.view > this.view) this.startViewChange(msg.view, `StartViewChange from ${from}`);
+      case 'handle':
         return true;
-      case 'DoViewChange':
-        if (msg.view < this.view || this.primaryOf(msg.view) !== this.env.id) return false;
-        if (msg.view > this.view) this.startViewChange(msg.view, `DoViewChange from ${from}`);
-        return true;
-      case 'PrepareOk':
-      case 'GetState':
-        return msg.view === this.view;
-      case 'NewState':
-        return msg.view === this.view && from === this.primaryOf(this.view);
-      case 'Recovery':
-      case 'RecoveryResponse':
+      case 'adopt':
+        this.adoptStartView(rule.msg);
+        return false;
+      case 'join':
+        this.joinViewAsLaggard(rule.view);
+        return false;
+      case 'change':
+        this.startViewChange(rule.view, `${msg.type} from ${from}`);
         return true;
       default:
-        return assertNever(msg);
+        return assertNever(rule);
     }
   }
 
@@ -343,11 +327,6 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       default:
         return;
     }
-  }
-
-  /** A backup (with or without its view's log) gives up on a silent primary. */
-  private backupTimer(name: VsrTimer): void {
-    if (name === 'primary-silence') this.startViewChange(this.view + 1, 'primary silent');
   }
 
   /** Become normal in `this.view`: primary or backup if the log is the view's, else state transfer. */
@@ -717,23 +696,21 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   /** A restarted replica has nothing: it asks f + 1 others, and takes no part until it knows. */
   private beginRecovery(): void {
     this.current = this.recoveringRole;
-    this.nonce = Math.floor(this.env.random() * NONCE_RANGE);
-    this.recoveryResponses = new Map();
-    this.env.note(`restarted with no state: recovering with nonce ${this.nonce}`);
+    this.recovery = new RecoveryRound(() => this.env.random(), this.quorum);
+    this.env.note(`restarted with no state: recovering with nonce ${this.recovery.nonce}`);
     this.sendRecovery();
   }
 
   private sendRecovery(): void {
-    if (this.nonce === null) return;
-    const recovery: Recovery = { type: 'Recovery', nonce: this.nonce };
+    if (this.recovery === null) return;
+    const recovery: Recovery = { type: 'Recovery', nonce: this.recovery.nonce };
     for (const peer of this.env.peers) this.env.send(peer, recovery);
     TIMERS.set(this.env, 'recovery', this.options.recoveryRetry);
   }
 
-  /** Only a replica that holds its view's log answers (observeView and the handlers made sure). */
+  /** Only a replica that holds its view's log answers, and only the primary sends it (with its checkpoint). */
   private onRecovery(from: NodeId, msg: Recovery): void {
-    const primary = this.current === this.primaryRole;
-    const piece = primary ? this.log.piece() : null;
+    const piece = this.current === this.primaryRole ? this.log.piece() : null;
     const response: RecoveryResponse = {
       type: 'RecoveryResponse',
       view: this.view,
@@ -746,23 +723,13 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.send(from, response);
   }
 
-  private onRecoveryResponse(from: NodeId, msg: RecoveryResponse): void {
-    if (msg.nonce !== this.nonce) return;
-    const previous = this.recoveryResponses.get(from);
-    if (previous === undefined || msg.view >= previous.view) this.recoveryResponses.set(from, msg);
-    this.finishRecovery();
-  }
-
   /** f + 1 responses with our nonce, including one from the primary of the latest view among them. */
-  private finishRecovery(): void {
-    if (this.recoveryResponses.size < this.quorum) return;
-    const latest = Math.max(...[...this.recoveryResponses.values()].map((r) => r.view));
-    const primary = this.recoveryResponses.get(this.primaryOf(latest));
-    if (primary === undefined || primary.view !== latest || primary.log === null) return;
-    this.view = latest;
-    this.installLog({ checkpoint: primary.checkpoint ?? NO_CHECKPOINT, entries: primary.log }, Math.min(primary.commitNumber, primary.opNumber));
-    this.nonce = null;
-    this.recoveryResponses = new Map();
+  private onRecoveryResponse(from: NodeId, msg: RecoveryResponse): void {
+    const primary = this.recovery?.add(from, msg, (view) => this.primaryOf(view)) ?? null;
+    if (primary === null) return;
+    this.view = primary.view;
+    this.installLog(pieceOf(primary), Math.min(primary.commitNumber, primary.opNumber));
+    this.recovery = null;
     TIMERS.cancel(this.env, 'recovery');
     this.env.note(`recovered: view ${this.view}, ${this.log.length} ops, commit ${this.commitNumber}`);
     this.armPrimarySilence();
@@ -798,26 +765,4 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private isPrimary(): boolean {
     return this.primaryOf(this.view) === this.env.id;
   }
-}
-
-/**
- * §4.2 step 3: the log of the DoViewChange with the largest v′, ties broken by the largest
- * op-number. Logs of the same v′ are prefixes of that view's primary log, so the longest of them
- * holds every op committed in v′; older views may hold ops that were never committed.
- * The bug variant compares op-numbers first.
- */
-export function chooseLog(messages: readonly DoViewChange[], longestWins: boolean): DoViewChange {
-  const rank = (m: DoViewChange): readonly [number, number] =>
-    longestWins ? [m.opNumber, m.lastNormalView] : [m.lastNormalView, m.opNumber];
-  let best: DoViewChange | undefined;
-  for (const m of messages) {
-    if (best === undefined || outranks(rank(m), rank(best))) best = m;
-  }
-  if (best === undefined) throw new Error('vsr: no DoViewChange to choose from');
-  return best;
-}
-
-/** Lexicographic: first key, then second; equal ranks keep the earlier message. */
-function outranks(a: readonly [number, number], b: readonly [number, number]): boolean {
-  return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
 }
