@@ -17,7 +17,6 @@ import {
   type KvOp,
   type NodeEnv,
   type NodeId,
-  type NodeView,
   type ProtocolNode,
 } from '../api.js';
 import type {
@@ -44,28 +43,8 @@ import {
 import { RecoveryRound } from './recovery.js';
 import { chooseLog, viewRule } from './view-rules.js';
 import { checkpointField, pieceOf, ReplicaLog, type Checkpoint, type LogPiece } from './checkpoint.js';
-import { assert, ClientSessions, defineTimers, kthLargest, VoteTally, type RoleHandler } from '../kit/index.js';
-
-export type VsrStatus = 'normal' | 'view-change' | 'recovering';
-export type VsrRole = 'primary' | 'backup' | 'view-change' | 'recovering';
-
-export interface VsrView extends NodeView {
-  readonly role: VsrRole;
-  readonly status: VsrStatus;
-  readonly view: number;
-  /** v′: the latest view whose log this replica holds (sent in DoViewChange). */
-  readonly lastNormalView: number;
-  readonly opNumber: number;
-  readonly commitNumber: number;
-  /** The ops the replica holds (op-numbers checkpoint.opNumber + 1 .. opNumber), by reference: read it, never change it. */
-  readonly log: Log;
-  /** The latest checkpoint: op-numbers up to its opNumber are only in its machine snapshot (§5). */
-  readonly checkpoint: Checkpoint;
-  /** The nonce of the current recovery (null when not recovering). */
-  readonly nonce: number | null;
-  /** The DoViewChange messages gathered for the current view (live map: read it at once). */
-  readonly doViewChanges: ReadonlyMap<NodeId, DoViewChange>;
-}
+import { assert, ClientSessions, kthLargest, VoteTally } from '../kit/index.js';
+import { TIMERS, type StatusHandler, type VsrTimer, type VsrView } from './view.js';
 
 /**
  * The only thing VR writes to disk: "this replica has been a member before". It is not protocol
@@ -76,16 +55,7 @@ export const JOINED_MARKER = 'vsr:joined';
 
 export { chooseLog } from './view-rules.js';
 
-/** Every timer a replica sets; `onTimer` refuses any other name. */
-const TIMERS = defineTimers(['heartbeat', 'primary-silence', 'view-change', 'view-change-resend', 'recovery', 'state-transfer']);
-type VsrTimer = (typeof TIMERS.names)[number];
-
-/** What a status does with a message that passed the view rules, with its timers and requests. */
-interface StatusHandler extends RoleHandler<VsrMessage, VsrTimer> {
-  readonly role: VsrRole;
-  readonly status: VsrStatus;
-}
-
+export type { VsrRole, VsrStatus, VsrView } from './view.js';
 
 export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private readonly env: NodeEnv<VsrMessage>;
