@@ -185,7 +185,9 @@ export class Replication {
   private lastIndexOfTerm(term: number, upTo: number): number {
     const state = this.host.state;
     let index = Math.min(upTo, state.lastIndex);
-    // Below the snapshot the terms are gone: the snapshot's last term ends the search.
+    // Below the snapshot the terms are gone: the snapshot's last term ends the search, and a
+    // refusal of a probe the leader has since compacted past gets no hint (the snapshot follows).
+    if (index < state.snapshotIndex) return 0;
     while (index > state.snapshotIndex && state.termAt(index) > term) index--;
     return index > 0 && state.termAt(index) === term ? index : 0;
   }

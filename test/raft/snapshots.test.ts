@@ -133,6 +133,27 @@ describe('§7 InstallSnapshot', () => {
     expect(c.machine('n3').peek('k')).toEqual({ type: 'ok', value: 4 });
   });
 
+  it('a refusal of a probe the leader has since compacted past leads to the snapshot (regression: termAt inside the snapshot)', () => {
+    const c = new Cluster({ options: { snapshotEvery: 4 } });
+    c.seedLog('n1', [1, 1], 2);
+    c.seedLog('n2', [], 2);
+    c.seedLog('n3', [1, 2, 2], 2);
+    c.elect('n1', ['n3']); // n1 leads term 3 with n2
+    c.heartbeat('n1');
+    c.deliver((e) => e.to === 'n3'); // a probe anchored at index 2 (term 1): n3 holds term 2 there
+    const refusal = c.outbox.filter((e) => e.from === 'n3');
+    expect(refusal.map((e) => e.msg)).toMatchObject([{ type: 'AppendEntriesReply', success: false, rejectedPrev: 2, conflictTerm: 2 }]);
+    c.outbox = c.outbox.filter((e) => e.from !== 'n3');
+    commitWrites(c, 3, ['n1', 'n2']);
+    expect(c.node('n1').inspect().snapshot.lastIncludedIndex).toBeGreaterThan(2);
+    // The refusal arrives late, after the leader compacted the entries its back-off looks at.
+    c.outbox.push(...refusal);
+    c.deliver((e) => e.from === 'n3');
+    expect(c.outbox.filter((e) => e.to === 'n3').map((e) => e.msg.type)).toContain('InstallSnapshot');
+    c.stabilize();
+    expect(c.node('n3').inspect().commitIndex).toBe(c.node('n1').inspect().commitIndex);
+  });
+
   it('ReadIndex still confirms leadership through followers that answer snapshots', () => {
     const c = new Cluster({ options: { snapshotEvery: 2, readPath: 'readindex' } });
     c.elect('n1');
