@@ -361,8 +361,8 @@ export class MultiPaxosNode implements ProtocolNode<MultiPaxosMessage, MultiPaxo
     let budget = 2 * this.options.window;
     for (const [slot, proposal] of this.proposals.entries()) {
       if (budget-- <= 0) break;
-      const accept: MultiPaxosMessage = { type: 'accept', ballot, slot, value: proposal.value, leaderAccepted: proposal.acks.includes(this.env.id) };
-      for (const peer of this.env.peers) if (!proposal.acks.includes(peer)) this.env.send(peer, accept);
+      const accept: MultiPaxosMessage = { type: 'accept', ballot, slot, value: proposal.value, leaderAccepted: proposal.acks.has(this.env.id) };
+      for (const peer of this.env.peers) if (!proposal.acks.has(peer)) this.env.send(peer, accept);
     }
   }
 

@@ -5,13 +5,14 @@
  * them all. At most `window` slots are open at once (the leader never proposes beyond it).
  */
 import type { Command, NodeId } from '../api.js';
+import { VoteTally } from '../kit/index.js';
 import { sameCommand } from '../kv.js';
 import type { SlotValue } from './types.js';
 
 export interface Proposal {
   readonly value: SlotValue;
-  /** Acceptors that accepted it at the leader's ballot, in the order they did. */
-  readonly acks: NodeId[];
+  /** Acceptors that accepted it at the leader's ballot (each counted once), toward a phase 2 quorum. */
+  readonly acks: VoteTally;
 }
 
 export class OpenProposals {
@@ -32,7 +33,7 @@ export class OpenProposals {
   }
 
   open(slot: number, value: SlotValue): Proposal {
-    const proposal: Proposal = { value, acks: [] };
+    const proposal: Proposal = { value, acks: new VoteTally(this.quorum) };
     this.bySlot.set(slot, proposal);
     return proposal;
   }
@@ -40,15 +41,15 @@ export class OpenProposals {
   /** Count `from`'s acceptance once. False when the slot is not open or `from` already counted. */
   ack(slot: number, from: NodeId): boolean {
     const proposal = this.bySlot.get(slot);
-    if (proposal === undefined || proposal.acks.includes(from)) return false;
-    proposal.acks.push(from);
+    if (proposal === undefined || proposal.acks.has(from)) return false;
+    proposal.acks.add(from);
     return true;
   }
 
   /** The proposal in `slot` once a quorum accepted it, closed; undefined before that. */
   takeChosen(slot: number): Proposal | undefined {
     const proposal = this.bySlot.get(slot);
-    if (proposal === undefined || proposal.acks.length < this.quorum) return undefined;
+    if (proposal === undefined || !proposal.acks.reached) return undefined;
     this.bySlot.delete(slot);
     return proposal;
   }
