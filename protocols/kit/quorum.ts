@@ -13,8 +13,19 @@ export { majority } from '../api.js';
  */
 export function kthLargest(values: Iterable<number>, k: number): number | undefined {
   if (!Number.isInteger(k) || k < 1) throw new Error(`kthLargest: k must be a positive integer, got ${k}`);
-  const sorted = Array.from(values).sort((a, b) => b - a);
-  return sorted.length < k ? undefined : sorted[k - 1];
+  // Called on every acknowledgement with a handful of values: keep the k largest by insertion,
+  // without sorting the whole set or allocating more than k slots.
+  const top: number[] = [];
+  for (const value of values) {
+    if (top.length === k && value <= (top[k - 1] as number)) continue;
+    let i = top.length < k ? top.length : k - 1;
+    while (i > 0 && (top[i - 1] as number) < value) {
+      top[i] = top[i - 1] as number;
+      i--;
+    }
+    top[i] = value;
+  }
+  return top.length < k ? undefined : top[k - 1];
 }
 
 /** Votes towards one decision; a voter counts once. */
