@@ -1018,6 +1018,22 @@ export class World implements HostServices, ClientServices, FaultTarget {
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'phase', phase: 'end' });
   }
 
+  /**
+   * What the world holds now that could grow with a run, as entry counts: cheap to read at any
+   * time, so a test can show that none of them grows with `duration` (see RetainedSizes in run.ts).
+   */
+  retained(): { readonly ledger: number; readonly queued: number; readonly parked: number; readonly historyKept: number; readonly faultsKept: number } {
+    let parked = 0;
+    for (const host of this.hosts) parked += host.parked.length;
+    return {
+      ledger: this.ledger === null ? 0 : this.ledger.retained,
+      queued: this.queue.size,
+      parked,
+      historyKept: this.history.events.length,
+      faultsKept: this.skippedFaults.length + this.firedFaults.length + this.firedRules.length,
+    };
+  }
+
   // ---------------------------------------------------------------- end-of-run checks
 
   /**
