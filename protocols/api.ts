@@ -68,9 +68,11 @@ export interface DurableLog<T> {
    */
   readonly start: number;
   /**
-   * Log compaction: forget entries [start, upTo) (upTo <= length), so that a long run keeps
-   * bounded memory. Like every write it survives a crash only after `sync()`: a crash before the
-   * sync brings the forgotten entries back. Indices do not move; `length` is unchanged.
+   * Log compaction: forget entries [start, upTo), so that a long run keeps bounded memory.
+   * Indices do not move and `length` is unchanged, except for `upTo` beyond the end (a node far
+   * behind installing a snapshot): then the log is empty and starts, and ends, at `upTo`. Like
+   * every write it survives a crash only after `sync()`: a crash before the sync brings the
+   * forgotten entries back.
    */
   compact(upTo: number): void;
 }

@@ -82,8 +82,7 @@ export class Learner {
    */
   compactTo(slot: number): void {
     assert(slot >= this.log.start, () => `compaction to slot ${slot} below the start ${this.log.start}`);
-    while (this.log.length < slot) this.log.append(null);
-    this.log.compact(slot);
+    this.log.compact(slot); // past the end too: the log then starts at slot
     if (this.chosenPrefix < slot) this.chosenPrefix = slot;
     this.advance();
   }

@@ -18,7 +18,7 @@
  */
 import type { DurableLog, DurableStore, MachineSnapshot, ReplicatedMachine } from '../api.js';
 import { assert } from '../kit/index.js';
-import { makeTxn, sameZxid, ZERO_ZXID, type Txn, type Zxid } from './zxid.js';
+import { sameZxid, ZERO_ZXID, type Txn, type Zxid } from './zxid.js';
 
 export const HISTORY_LOG = 'zab.history';
 export const SNAPSHOT_KEY = 'zab.snapshot';
@@ -36,8 +36,6 @@ export interface ZabSnapshot extends HistoryPoint {
 
 export const ORIGIN: HistoryPoint = Object.freeze({ index: 0, zxid: ZERO_ZXID });
 
-/** Stands in for forgotten entries while the log is moved past its end (compacted at once). */
-const FILLER: Txn = makeTxn(0, 0, { client: 'c0', reqId: 0, op: { f: 'read', key: '' } });
 
 export class History {
   private readonly storage: DurableStore;
@@ -134,8 +132,7 @@ export class History {
     assert(point.index >= log.start, () => `the history would start at ${point.index}, below its start ${log.start}`);
     const last = log.get(point.index - 1);
     assert(clear || last === undefined || sameZxid(last.zxid, point.zxid), () => `the snapshot at ${point.index} does not end with the transaction held there`);
-    while (log.length < point.index) log.append(FILLER);
-    log.compact(point.index);
+    log.compact(point.index); // past the end too (a follower far behind): the history then starts there
     if (clear) log.truncate(point.index);
     this.compacted = { index: point.index, zxid: point.zxid };
   }

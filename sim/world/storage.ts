@@ -54,11 +54,14 @@ class MemoryLog<T> implements DurableLog<T> {
   }
 
   compact(upTo: number): void {
-    if (!Number.isInteger(upTo) || upTo > this.length) {
-      throw new Error(`DurableLog.compact(${upTo}) beyond the length ${this.length}`);
-    }
+    if (!Number.isInteger(upTo) || upTo < 0) throw new Error(`DurableLog.compact(${upTo})`);
     if (upTo <= this.liveStart) return;
-    this.live = this.live.slice(upTo - this.liveStart);
+    if (upTo >= this.length) {
+      // Past the end (a snapshot installed by a node far behind): the log is empty from upTo on.
+      this.live = [];
+    } else {
+      this.live = this.live.slice(upTo - this.liveStart);
+    }
     this.liveStart = upTo;
     this.compactPending = true;
   }
@@ -75,25 +78,21 @@ class MemoryLog<T> implements DurableLog<T> {
   }
 
   sync(): void {
-    if (this.compactPending && this.dirtyFrom < this.liveStart) {
-      // Everything the disk lacks lies at or beyond the new start: the disk becomes the live log.
-      this.disk = this.live.slice();
+    if (this.compactPending) {
+      // First the disk forgets what the live log forgot (all of it, when the start moved past its end).
+      const diskEnd = this.diskStart + this.disk.length;
+      this.disk = this.liveStart >= diskEnd ? [] : this.disk.slice(this.liveStart - this.diskStart);
       this.diskStart = this.liveStart;
-    } else {
-      if (this.dirtyFrom !== Infinity) {
-        // Rewrite the disk from the lowest touched index (never below what the disk still holds).
-        const from = Math.max(this.dirtyFrom, this.diskStart);
-        const disk = this.disk;
-        disk.length = Math.min(from - this.diskStart, disk.length);
-        for (let i = this.diskStart + disk.length; i < this.length; i++) disk.push(this.live[i - this.liveStart] as T);
-      }
-      if (this.compactPending && this.liveStart > this.diskStart) {
-        this.disk = this.disk.slice(this.liveStart - this.diskStart);
-        this.diskStart = this.liveStart;
-      }
+      this.compactPending = false;
     }
-    this.dirtyFrom = Infinity;
-    this.compactPending = false;
+    if (this.dirtyFrom !== Infinity) {
+      // Then it takes the live entries from the lowest touched index (both logs start at liveStart now).
+      const from = Math.max(this.dirtyFrom, this.diskStart);
+      const disk = this.disk;
+      disk.length = Math.min(from - this.diskStart, disk.length);
+      for (let i = this.diskStart + disk.length; i < this.length; i++) disk.push(this.live[i - this.liveStart] as T);
+      this.dirtyFrom = Infinity;
+    }
   }
 
   crash(): void {
