@@ -15,6 +15,7 @@
  */
 import { PROTOCOLS, PROTOCOLS_MODULE } from '../protocols/registry.js';
 import {
+  checkedSeed,
   prepareJob,
   protocolSet,
   runScenario,
@@ -92,7 +93,7 @@ export async function runScenarioFile(file: string, options: RunFileOptions = {}
   const extraBugs = options.bugs ?? [];
   const { job, protocols } = await prepareJob(file, { ...(options.protocol === undefined ? {} : { protocol: options.protocol }), extraBugs, protocols: bundledProtocols() });
   const outcome = runScenario(job.scenario, {
-    seed: options.seed ?? job.scenario.seed,
+    seed: options.seed === undefined ? job.scenario.seed : checkedSeed(options.seed, 'seed'),
     extraBugs: job.extraBugs,
     reproArgs: job.reproArgs,
     collectTrace: options.trace === true,
