@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { basename } from 'node:path';
-import { resolveProtocol, scenarioJsonSchemaText, type ProtocolSet } from '../sim/index.js';
+import { isModuleRef, resolveProtocol, scenarioJsonSchemaText, type ProtocolSet } from '../sim/index.js';
 import { collect } from './args.js';
 import { printLine } from './output.js';
 import { bundledProtocols } from './protocols.js';
@@ -27,7 +27,7 @@ export function registerSchema(program: Command): void {
         const resolved = await resolveProtocol(ref, set);
         set = resolved.set;
         // A scenario names a plug-in by its path: as typed here, or as a sibling of the scenario.
-        aliases[resolved.protocol.name] = [...new Set([ref, `./${basename(ref)}`])];
+        if (isModuleRef(ref)) aliases[resolved.protocol.name] = [...new Set([...(aliases[resolved.protocol.name] ?? []), ref, `./${basename(ref)}`])];
       }
       printLine(scenarioJsonSchemaText(set.definitions, aliases).trimEnd());
     });

@@ -63,6 +63,12 @@ export { assertNever, isClientId, isNodeId, majority, MOMENT_KINDS } from '../pr
 export { KvMachine } from '../protocols/kv.js';
 export type { HistoryEvent, ProtocolSet, RunResult, Scenario, SweepFailure, SweepResult, TraceEvent } from '../sim/index.js';
 export { definitionProblems, InputError } from '../sim/index.js';
+/**
+ * The scenario file format as a zod schema (`scenarioSchema({ protocols })` checks shapes; the
+ * loader also gives it the file's protocol, cluster size and duration) and as a JSON Schema for
+ * editors (`scenarioJsonSchema(protocols)`, what `consensim schema` prints).
+ */
+export { scenarioJsonSchema, scenarioSchema, type SchemaContext, type ScenarioFile } from '../sim/index.js';
 
 /** The bundled protocols (raft, vsr, multipaxos, zab, pbft), as the simulator takes them. */
 export function bundledProtocols(): ProtocolSet {

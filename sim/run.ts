@@ -87,18 +87,35 @@ export function findIn(choice: ProtocolChoice, name: string): AnyProtocol | unde
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome {
   const wallStart = wallNowMs();
-  // The scenario is trusted: the loader's schema checked every field once (seed, cluster size, bug
-  // names, byzantine nodes and behaviours), and withOverrides held --seed, --protocol and --bug to
-  // the same schema pieces. Only what depends on this run's combination is checked here.
+  // A scenario from a file is trusted: the loader's schema checked every field once, and
+  // withOverrides held --seed, --protocol and --bug to the same schema pieces (the seed option comes
+  // from those, or from a sweep's checked range). A Scenario value built in code never met the
+  // loader, so what a run cannot do without (a known protocol, a cluster size and bugs and
+  // behaviours it has) is refused here too.
   const seed = options.seed ?? scenario.seed;
   const protocol = findIn(options.protocols, scenario.protocol);
   if (protocol === undefined) throw inputError(scenario.file, 0, 0, 'protocol', `unknown protocol "${scenario.protocol}"`);
+  const sizeProblem = protocol.checkClusterSize?.(scenario.nodes) ?? null;
+  if (sizeProblem !== null) throw inputError(scenario.file, 0, 0, 'nodes', sizeProblem);
   const extraBugs = options.extraBugs ?? [];
   const bugs = new Set([...scenario.bugs, ...extraBugs]);
-  // Again here: a scenario built or switched in code, past the loader, may break the protocol's own
-  // cross-field rules (ProtocolDefinition.checkScenario) with this run's bugs.
+  for (const bug of bugs) {
+    if (!protocol.bugs.some((b) => b.name === bug)) {
+      const known = protocol.bugs.map((b) => b.name).join(', ') || 'none';
+      throw inputError(scenario.file, 0, 0, '--bug', `${protocol.name} has no bug variant "${bug}" (known: ${known})`);
+    }
+  }
+  // Again here: --protocol and --bug may have changed what the loader checked.
   const problem = scenarioProblem({ ...scenario, bugs: [...bugs] }, protocol);
   if (problem !== null) throw inputError(scenario.file, 0, 0, problem.field, problem.message);
+  for (const [node, behaviour] of Object.entries(scenario.byzantine)) {
+    const index = /^n[1-9][0-9]*$/.test(node) ? Number(node.slice(1)) : 0;
+    if (index < 1 || index > scenario.nodes) throw inputError(scenario.file, 0, 0, `byzantine.${node}`, `no node ${node} in a cluster of ${scenario.nodes}`);
+    if (protocol.byzantine?.[behaviour] === undefined) {
+      const known = Object.keys(protocol.byzantine ?? {}).join(', ') || 'none';
+      throw inputError(scenario.file, 0, 0, `byzantine.${node}`, `${protocol.name} has no byzantine behaviour "${behaviour}" (known: ${known})`);
+    }
+  }
   const policyProblem = clientPolicyProblem(protocol.clientPolicy(scenario.nodes, scenario.protocolOptions, bugs), scenario.nodes);
   if (policyProblem !== null) throw inputError(scenario.file, 0, 0, 'protocol', `${protocol.name}: ${policyProblem}`);
   const trace = new TraceSink({

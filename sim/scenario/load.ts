@@ -9,18 +9,15 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import type * as z from 'zod';
 import type { NodeId, ProtocolDefinition, ProtocolOptions, ScenarioProblem } from '../../protocols/api.js';
 import { InputError, inputError } from '../errors.js';
 import { isModuleRef, modulePath, protocolModuleOf } from '../protocol-modules.js';
-import * as D from './defaults.js';
-import { formatDuration } from './fields.js';
 import { locateIssues } from './issues.js';
 import { describe, parseTree, toPlain, type Located, type LNode, type Pos } from './located.js';
 import { defaultProtocolOptions } from './options.js';
-import { nodesField, protocolField, scenarioSchema, type SchemaContext, type ScenarioFile } from './schema.js';
+import { protocolField, schemaForFile, type ScenarioFile } from './schema.js';
 import type { Scenario, ScriptedFault, TriggeredFault } from './types.js';
-import { duration, isRecord } from './values.js';
+import { isRecord } from './values.js';
 
 export { bugProblem } from './schema.js';
 
@@ -68,24 +65,12 @@ export function parseScenario(text: string, file: string, protocols: readonly Pr
   if (!named.success) throw locateIssues(named.error.issues, tree, where, ['protocol']);
   const protocol = findProtocol(where, tree, named.data, protocols);
   defaultProtocolOptions(protocol); // a bad option table is the protocol's bug, not the file's
-  const context: SchemaContext = {
-    protocols,
-    protocol,
-    ...peek('nodes', nodesField(protocol).prefault(D.DEFAULT_NODES), plain.nodes),
-    ...peek('durationUs', duration({ min: 1 }).prefault(formatDuration(D.DEFAULT_DURATION_US)), plain.duration),
-  };
-  const parsed = scenarioSchema(context).safeParse(plain);
+  const parsed = schemaForFile(protocols, protocol, plain).safeParse(plain);
   if (!parsed.success) throw locateIssues(parsed.error.issues, tree, where);
   const scenario = assemble(parsed.data, file, tree, protocol.name);
   const problem = scenarioProblem(scenario, protocol);
   if (problem !== null) throw where.error(locate(tree, problem.field), problem.field, problem.message);
   return scenario;
-}
-
-/** `{ [key]: value }` when `schema` accepts `input`, else nothing (the whole schema reports it). */
-function peek<K extends string>(key: K, schema: z.ZodType<number, unknown>, input: unknown): { [k in K]?: number } {
-  const result = schema.safeParse(input);
-  return (result.success ? { [key]: result.data } : {}) as { [k in K]?: number };
 }
 
 /** The trusted scenario: the schema's output, with the file's path and each fault's line. */

@@ -23,7 +23,7 @@ import { quoted } from './located.js';
 import { protocolOptionsSchema } from './options.js';
 import { closest, didYouMean } from './suggest.js';
 import { isTriggerEntry, triggeredFault, type Trigger } from './triggers.js';
-import type { ChecksSpec, ClockSpec, LatencySpec, NemesisKind, NemesisSpec, NetworkSpec, WorkloadSpec } from './types.js';
+import type { ChecksSpec, ClockSpec, LatencySpec, NemesisKind, NemesisSpec, NetworkSpec, Scenario, ScriptedFault, TriggeredFault, WorkloadSpec } from './types.js';
 import {
   choice,
   closedMap,
@@ -85,6 +85,10 @@ const MODULE_PATH = /[\\/]|\.(m|c)?(js|ts)$|^file:/;
 
 /** `seed`; `--seed` goes through this same piece. */
 export const seedField = integer(0, MAX_SEED).meta({ description: 'root seed of every random stream (--seed overrides)' });
+
+function durationField() {
+  return duration({ min: 1, description: 'virtual time the workload runs' }).prefault(formatDuration(D.DEFAULT_DURATION_US));
+}
 
 /** `nodes`, held to the protocol's own cluster-size rule when the protocol is known. */
 export function nodesField(protocol: AnyProtocol | undefined) {
@@ -274,7 +278,7 @@ export function scenarioSchema(ctx: SchemaContext) {
     protocol: protocolField(ctx.protocols),
     nodes: nodesField(protocol).prefault(D.DEFAULT_NODES),
     seed: seedField.prefault(D.DEFAULT_SEED),
-    duration: duration({ min: 1, description: 'virtual time the workload runs' }).prefault(formatDuration(D.DEFAULT_DURATION_US)),
+    duration: durationField(),
     settle: duration({ description: 'then faults stop, everything heals, clients finish' }).prefault(formatDuration(D.DEFAULT_SETTLE_US)),
     protocolOptions: (protocol === undefined ? z.record(z.string(), z.unknown(), { error: () => 'expected a mapping of protocol options' }).optional() : protocolOptionsSchema(protocol)).meta({
       description: "the protocol's own options (timeouts, batching, read path, ...); each protocol lists its own",
@@ -313,5 +317,57 @@ function refuseSettleWithoutTime(settleUs: number, workload: WorkloadSpec, check
   });
 }
 
+interface Built {
+  readonly schema: ReturnType<typeof scenarioSchema>;
+  /** The two fields read first, alone: the cluster size and the duration. */
+  readonly nodes: z.ZodType<number, unknown>;
+  readonly duration: z.ZodType<number, unknown>;
+  /** The context the built schema reads as it parses; set for each file. */
+  readonly live: { readonly protocols: readonly AnyProtocol[]; readonly protocol: AnyProtocol; nodes: number | undefined; durationUs: number | undefined };
+}
+const BUILT = new WeakMap<readonly AnyProtocol[], Map<AnyProtocol, Built>>();
+
+/**
+ * The schema for the parsed file `input`, which names `protocol` among `protocols`, set to that
+ * file's cluster size and duration (each read first, alone; when one is bad the whole schema
+ * reports it). Built once per protocol and kept (building one takes tens of milliseconds, parsing
+ * with it about one); parse `input` with it before asking for another.
+ */
+export function schemaForFile(protocols: readonly AnyProtocol[], protocol: AnyProtocol, input: Readonly<Record<string, unknown>>) {
+  let byProtocol = BUILT.get(protocols);
+  if (byProtocol === undefined) BUILT.set(protocols, (byProtocol = new Map()));
+  let built = byProtocol.get(protocol);
+  if (built === undefined) {
+    const live: Built['live'] = { protocols, protocol, nodes: undefined, durationUs: undefined };
+    const nodes = nodesField(protocol).prefault(D.DEFAULT_NODES);
+    const duration = durationField();
+    built = { schema: scenarioSchema(live), nodes, duration, live };
+    byProtocol.set(protocol, built);
+  }
+  const nodes = built.nodes.safeParse(input.nodes);
+  const duration = built.duration.safeParse(input.duration);
+  built.live.nodes = nodes.success ? nodes.data : undefined;
+  built.live.durationUs = duration.success ? duration.data : undefined;
+  return built.schema;
+}
+
 /** What the schema gives for a file (before the loader adds the file's path and fault lines). */
 export type ScenarioFile = z.output<ReturnType<typeof scenarioSchema>>;
+
+/**
+ * The schema's output is the `types.ts` types, field by field (checked by the compiler: a change
+ * to either side that makes them differ does not build).
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const OUTPUT_IS_TYPES: [
+  Same<ScenarioFile['network'], NetworkSpec>,
+  Same<ScenarioFile['network']['latency'], LatencySpec>,
+  Same<ScenarioFile['clock'], ClockSpec>,
+  Same<ScenarioFile['workload'], WorkloadSpec>,
+  Same<ScenarioFile['nemesis'], NemesisSpec | null>,
+  Same<ScenarioFile['checks'], ChecksSpec>,
+  Same<Extract<ScenarioFile['faults'][number], { timed: unknown }>['timed'], Omit<ScriptedFault, 'line'>>,
+  Same<Extract<ScenarioFile['faults'][number], { triggered: unknown }>['triggered'], Omit<TriggeredFault, 'index' | 'line'>>,
+  Same<ScenarioFile['seed'] | ScenarioFile['nodes'] | ScenarioFile['duration'] | ScenarioFile['settle'], Scenario['seed']>,
+  Same<ScenarioFile['expect'], Scenario['expect']>,
+] = [true, true, true, true, true, true, true, true, true, true];

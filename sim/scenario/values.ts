@@ -25,21 +25,29 @@ const NODE_ID = /^n[1-9][0-9]*$/;
  * What the scenario schema knows beyond the file's own shape: the cluster size and the workload's
  * duration, read from the file before the whole of it is validated, so that a node selector can
  * say `n1..n5` and a fault time can be held to the duration. Absent (as when the JSON Schema is
- * generated) the schema checks shapes only.
+ * generated) the schema checks shapes only. The schema reads these when it parses, not when it is
+ * built, so one built schema serves every file (the loader sets them for each file it reads).
  */
 export interface ValueContext {
-  readonly nodes?: number;
-  readonly durationUs?: number;
+  readonly nodes?: number | undefined;
+  readonly durationUs?: number | undefined;
+}
+
+/** A message, or one made when the issue is reported (it may name the cluster size of the file being read). */
+type Message = string | (() => string);
+
+function textOf(message: Message): string {
+  return typeof message === 'string' ? message : message();
 }
 
 /** A zod error option that always says `message`. */
-export function says(message: string): { error: () => string } {
-  return { error: () => message };
+export function says(message: Message): { error: () => string } {
+  return { error: () => textOf(message) };
 }
 
-/** `a` for undefined input (a key left out), `b` otherwise. */
-function missingOr(missing: string | undefined, otherwise: string): { error: (iss: { input?: unknown }) => string } {
-  return { error: (iss) => (iss.input === undefined && missing !== undefined ? missing : otherwise) };
+/** `missing` for undefined input (a key left out), `otherwise` for anything else. */
+function missingOr(missing: string | undefined, otherwise: Message): { error: (iss: { input?: unknown }) => string } {
+  return { error: (iss) => (iss.input === undefined && missing !== undefined ? missing : textOf(otherwise)) };
 }
 
 /** A mapping with exactly the keys of `shape` (all as the shape says), refusing any other key. */
@@ -157,7 +165,7 @@ function alternatives(words: readonly string[]): RegExp {
 
 /** `n3` (within the cluster) or a selector word from `words`. */
 export function selector(ctx: ValueContext, words: readonly string[] = SELECTOR_WORDS, missing?: string) {
-  const message = `expected a node ${nodeRange(ctx)} or one of ${words.join(', ')}`;
+  const message = (): string => `expected a node ${nodeRange(ctx)} or one of ${words.join(', ')}`;
   return z
     .string(missingOr(missing, message))
     .regex(alternatives(words), says(message))
@@ -176,7 +184,7 @@ export function selector(ctx: ValueContext, words: readonly string[] = SELECTOR_
 
 /** A concrete node name n1..nN (no selector words). */
 export function nodeId(ctx: ValueContext) {
-  const message = `expected a node ${nodeRange(ctx)}`;
+  const message = (): string => `expected a node ${nodeRange(ctx)}`;
   return z
     .string(says(message))
     .regex(NODE_ID, says(message))

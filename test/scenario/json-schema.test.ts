@@ -4,6 +4,7 @@
  * scenarios of the loader's tests — except the rules no JSON Schema can state (rules across fields,
  * listed below by name), which it must then accept, so the list stays exact.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -62,6 +63,23 @@ describe('schema/scenario.schema.json', () => {
     for (const ref of ['./toy.ts', 'lib/toy.js', '/abs/toy.mjs', 'toy.ts', 'toy.cts', 'file:///x/toy.js', 'dir\\toy.ts', 'raft', 'multipaxos', 'my-protocol']) {
       expect(pattern.test(ref), ref).toBe(isModuleRef(ref));
     }
+  });
+});
+
+describe('consensim schema', () => {
+  const cli = (...args: string[]): string => execFileSync(process.execPath, ['dist/cli/main.js', 'schema', ...args], { encoding: 'utf8' });
+
+  it('prints the committed schema', () => {
+    expect(cli()).toBe(readFileSync(SCHEMA_FILE, 'utf8'));
+  });
+
+  it('--protocol PATH adds the plug-in protocol\'s options, bugs and behaviours, matched by its name or path', () => {
+    const validate = validator(JSON.parse(cli('--protocol', 'test/fixtures/primary.ts')) as object);
+    expect(validate(parseYaml('protocol: ./primary.ts\nbugs: [fixture.diverge]\n'))).toBe(true);
+    expect(validate(parseYaml('protocol: test/fixtures/primary.ts\nbugs: [fixture.nope]\n'))).toBe(false);
+    expect(validate(parseYaml('protocol: fixture\nprotocolOptions: { anything: 1 }\n'))).toBe(false);
+    // Without the module the schema knows nothing of its bugs: a module path may hold anything.
+    expect(validate(parseYaml('protocol: ./other.ts\nbugs: [fixture.nope]\n'))).toBe(true);
   });
 });
 
