@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { benchBareHeap } from './heap.js';
 import { benchExplore } from './explore.js';
-import { benchLongRun, LONG_RUN_SECONDS, longRunTable, type LongRunRow } from './long.js';
+import { benchLongRun, LONG_RUN_SCENARIOS, LONG_RUN_SECONDS, longRunRatio, longRunTable, type LongRunRatioRow, type LongRunRow } from './long.js';
 import { benchScenario, benchSweep, DEFAULT_SIM_BENCH, nemesisScenarios, simTable, sweepTable, SWEEP_SECONDS, type SimBenchOptions, type SimBenchRow } from './sim.js';
 
 function flag(name: string): string | undefined {
@@ -81,15 +81,26 @@ async function benchChecking(): Promise<void> {
   await mod.benchChecker();
 }
 
-/** Memory and speed of one long run at each of LONG_RUN_SECONDS (each in its own process). */
+/** Memory and speed of one long run of each scenario at each of LONG_RUN_SECONDS (each in its own process), and the ratio of the longest to the shortest. */
 function benchLongRuns(): void {
   const rows: LongRunRow[] = [];
-  for (const seconds of LONG_RUN_SECONDS) {
-    const row = benchLongRun(seconds);
-    process.stdout.write(JSON.stringify(row) + '\n');
-    rows.push(row);
+  const ratios: LongRunRatioRow[] = [];
+  for (const file of LONG_RUN_SCENARIOS) {
+    const mine: LongRunRow[] = [];
+    for (const seconds of LONG_RUN_SECONDS) {
+      const row = benchLongRun(seconds, file);
+      process.stdout.write(JSON.stringify(row) + '\n');
+      mine.push(row);
+    }
+    const [short, long] = [mine[0], mine[mine.length - 1]];
+    if (short !== undefined && long !== undefined && long !== short) {
+      const ratio = longRunRatio(short, long);
+      process.stdout.write(JSON.stringify(ratio) + '\n');
+      ratios.push(ratio);
+    }
+    rows.push(...mine);
   }
-  process.stdout.write('\n' + longRunTable(rows).join('\n') + '\n\n');
+  process.stdout.write('\n' + longRunTable(rows, ratios).join('\n') + '\n\n');
 }
 
 const only = flag('--only');

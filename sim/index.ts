@@ -20,6 +20,7 @@ export type {
   RoleEvent,
   RunOptions,
   RunOutcome,
+  RetainedSizes,
   SendEvent,
   StateEvent,
   TraceEvent,

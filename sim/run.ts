@@ -74,6 +74,29 @@ export interface RunOutcome {
   readonly fired?: readonly ScriptedFault[];
   /** Extension: the same firings as event-triggered rules pinned to the exact moments (see World.firedRules). */
   readonly firedRules?: readonly TriggeredFault[];
+  /** Extension: what the run held at its end of everything that could grow with its length. */
+  readonly retained?: RetainedSizes;
+}
+
+/**
+ * Entry counts of the simulator's structures that could grow with a run's length (none of them
+ * does: each is bounded by the workload, the cluster or a fixed window). For tests and benches.
+ */
+export interface RetainedSizes {
+  /** Applied-prefix ledger: recent commands plus kept digests (at most 2 × LEDGER_WINDOW + 256). */
+  readonly ledger: number;
+  /** Latency recorder: distinct latencies (µs) plus operations in flight (bounded by the op timeout). */
+  readonly latency: number;
+  /** History events kept whole (0 unless `keepHistory`). */
+  readonly historyKept: number;
+  /** History events held by the segmented check: open segments and carried unobserved `info` operations. */
+  readonly segmented: number;
+  /** Events queued (messages in flight, timers). */
+  readonly queued: number;
+  /** Events waiting for paused nodes. */
+  readonly parked: number;
+  /** Skipped and event-triggered faults kept for the result. */
+  readonly faultsKept: number;
 }
 
 /** Where a run finds its protocol by name. */
@@ -148,6 +171,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
   if (options.observe !== undefined) world.watchMoments(options.observe(() => world.views()));
   world.run();
   trace.finish();
+  const segmentedHeld = segmented === null ? 0 : segmented.held;
 
   const invariants: InvariantViolation[] = world.violation === null ? [] : [world.violation];
   const stoppedEarly = world.violation !== null;
@@ -193,6 +217,7 @@ export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome
     traceEvents: trace.length,
     ...(world.firedFaults.length === 0 ? {} : { fired: world.firedFaults }),
     ...(world.firedRules.length === 0 ? {} : { firedRules: world.firedRules }),
+    retained: { ...world.retained(), latency: latency.retained, segmented: segmentedHeld },
   };
 }
 

@@ -1,9 +1,10 @@
 /**
  * One seed of a sweep, the same code in the main thread (one worker) and in worker threads: run
  * the scenario with that seed, without hashing the trace (a sweep wants verdicts, not
- * fingerprints), and keep only what the sweep reports. A failing seed is run once more with
- * hashing, so its failure record carries the `traceHash` that `run` of its reproduce command
- * prints (same seed, same run: the second run is the first one again, fingerprinted).
+ * fingerprints), check the history as it is recorded instead of keeping it, and keep only what
+ * the sweep reports. A failing seed is run once more with hashing, so its failure record carries
+ * the `traceHash` that `run` of its reproduce command prints (same seed, same run: the second run
+ * is the first one again, fingerprinted).
  */
 import { runScenario, traceToJsonLines, type ProtocolChoice } from './run.js';
 import type { Scenario } from './scenario/types.js';
@@ -47,7 +48,9 @@ export interface SeedOutcome {
 export function runSeed(job: SweepJob, seed: number, protocols: ProtocolChoice): SeedOutcome {
   try {
     const keep = job.keepTrace === true;
-    const options = { seed, extraBugs: job.extraBugs, reproArgs: job.reproArgs, protocols };
+    // The history is checked segment by segment as the run goes, as `consensim run` does, and not
+    // kept: a seed's memory does not grow with `duration`, and its reason is the one `run` prints.
+    const options = { seed, extraBugs: job.extraBugs, reproArgs: job.reproArgs, protocols, keepHistory: false };
     const { result, trace } = runScenario(job.scenario, { ...options, collectTrace: keep, hashTrace: keep });
     // Passing seeds skip hashing (a sweep wants verdicts); a failure, rare and worth a
     // fingerprint, runs once more with the hash: the same seed gives the same run.

@@ -6,6 +6,10 @@
  * response." Every change is written and synced here, inside the call, so the caller may send the
  * reply as soon as the call returns. The `acceptor-amnesia` bug keeps the same state in memory only,
  * so a crash forgets every promise and vote.
+ *
+ * Votes in slots below the node's snapshot point are compacted away (snapshots.ts): those slots
+ * are known chosen, so a Promise reports the snapshot instead of them (the node attaches it), and
+ * an Accept there (from a leader that is behind) is answered without keeping the vote.
  */
 import type { DurableLog, DurableStore } from '../api.js';
 import { assertSlot, BALLOT_ZERO, compareBallots } from './ballot.js';
@@ -17,6 +21,8 @@ const VOTES_LOG = 'paxos.votes';
 /** Votes live on disk, or (amnesia) in an array that dies with the node. */
 interface VoteLog {
   readonly length: number;
+  readonly start: number;
+  compact(upTo: number): void;
   get(slot: number): AcceptedVote | null | undefined;
   append(vote: AcceptedVote | null): void;
   set(slot: number, vote: AcceptedVote | null): void;
@@ -48,13 +54,24 @@ export class Acceptor {
     return this.promisedBallot;
   }
 
-  /** Slots this acceptor has a vote (or an empty place) for. */
+  /** Slots this acceptor has a vote (or an empty place) for, compacted ones included. */
   get length(): number {
     return this.votes.length;
   }
 
   vote(slot: number): AcceptedVote | null {
     return this.votes.get(slot) ?? null;
+  }
+
+  /** Vote places held in memory: what compaction bounds. */
+  get held(): number {
+    return this.votes.length - this.votes.start;
+  }
+
+  /** Forget the votes below `slot`, all in chosen slots the node's snapshot covers. */
+  compactTo(slot: number): void {
+    while (this.votes.length < slot) this.votes.append(null);
+    this.votes.compact(slot);
   }
 
   /**
@@ -77,8 +94,11 @@ export class Acceptor {
       this.promisedBallot = ballot;
       if (this.durable) this.storage.write(PROMISED_KEY, ballot);
     }
-    while (this.votes.length <= slot) this.votes.append(null);
-    this.votes.set(slot, Object.freeze({ ballot, value }));
+    // A compacted slot is chosen and in our snapshot: the promise above is all that counts there.
+    if (slot >= this.votes.start) {
+      while (this.votes.length <= slot) this.votes.append(null);
+      this.votes.set(slot, Object.freeze({ ballot, value }));
+    }
     this.persist();
     return true;
   }
@@ -96,7 +116,7 @@ export class Acceptor {
   private report(fromSlot: number, chosen: (slot: number) => SlotValue | undefined, knownSlots: number): PromisedSlot[] {
     const slots: PromisedSlot[] = [];
     const end = Math.max(this.votes.length, knownSlots);
-    for (let slot = fromSlot; slot < end; slot++) {
+    for (let slot = Math.max(fromSlot, this.votes.start); slot < end; slot++) {
       const value = chosen(slot);
       if (value !== undefined) {
         slots.push(Object.freeze({ slot, kind: 'chosen', value }));
@@ -110,17 +130,23 @@ export class Acceptor {
 }
 
 class MemoryVotes implements VoteLog {
-  private readonly entries: (AcceptedVote | null)[] = [];
+  private entries: (AcceptedVote | null)[] = [];
+  start = 0;
   get length(): number {
-    return this.entries.length;
+    return this.start + this.entries.length;
   }
   get(slot: number): AcceptedVote | null | undefined {
-    return this.entries[slot];
+    return slot < this.start ? undefined : this.entries[slot - this.start];
   }
   append(vote: AcceptedVote | null): void {
     this.entries.push(vote);
   }
   set(slot: number, vote: AcceptedVote | null): void {
-    this.entries[slot] = vote;
+    this.entries[slot - this.start] = vote;
+  }
+  compact(upTo: number): void {
+    if (upTo <= this.start) return;
+    this.entries = this.entries.slice(upTo - this.start);
+    this.start = upTo;
   }
 }

@@ -2,6 +2,7 @@
  * Ballots and slot values: pure helpers shared by the node and the monitor.
  */
 import { commandKey } from '../kv.js';
+import { assert } from '../kit/index.js';
 import type { NodeId } from '../api.js';
 import type { Ballot, SlotValue } from './types.js';
 
@@ -14,7 +15,7 @@ export const NOOP: SlotValue = Object.freeze({ kind: 'noop' });
 export const MAX_SLOT = 10_000_000;
 
 export function assertSlot(slot: number): void {
-  if (!Number.isInteger(slot) || slot < 0 || slot > MAX_SLOT) throw new Error(`multipaxos: slot ${slot} out of range`);
+  assert(Number.isInteger(slot) && slot >= 0 && slot <= MAX_SLOT, () => `slot ${slot} out of range`);
 }
 
 function nodeNumber(node: NodeId): number {

@@ -40,101 +40,41 @@
  * first result, so a command chosen twice (proposed again after a failover) executes once.
  * Non-leaders redirect clients to the leader they know.
  */
-import type { ClientPolicy, ProtocolDefinition, ProtocolOptions, ScenarioProblem, ScenarioShape } from '../api.js';
-import { phase1QuorumSize, phase2QuorumSize } from './quorums.js';
-import { BUG_AMNESIA, BUG_DISJOINT_QUORUMS, BUG_SKIP_PHASE1, BUG_STALE_PROMISE, MultiPaxosNode } from './node.js';
+import type { ClientPolicy, ProtocolDefinition, ScenarioProblem, ScenarioShape } from '../api.js';
+import { BUG_AMNESIA, BUG_DISJOINT_QUORUMS, BUG_SKIP_PHASE1, BUG_STALE_PROMISE } from './bugs.js';
+import { MultiPaxosNode } from './node.js';
 import { MultiPaxosMonitor, MULTIPAXOS_INVARIANTS } from './monitor.js';
-import type { MultiPaxosMessage, MultiPaxosOptions, MultiPaxosView } from './types.js';
+import { OPTIONS, readConfig } from './options.js';
+import type { MultiPaxosMessage, MultiPaxosView } from './types.js';
 import { multipaxosNarrator } from './narrator.js';
 
 export type { MultiPaxosMessage, MultiPaxosView } from './types.js';
 
-function readOptions(nodes: number, options: ProtocolOptions): MultiPaxosOptions {
-  const leader = options['leader'];
-  if (leader !== 'stable' && leader !== 'none') throw new Error(`multipaxos: bad leader option ${String(leader)}`);
-  return {
-    leader,
-    electionTimeoutUs: numberOption(options, 'electionTimeout'),
-    heartbeatIntervalUs: numberOption(options, 'heartbeatInterval'),
-    resendIntervalUs: numberOption(options, 'resendInterval'),
-    duelRetryUs: numberOption(options, 'duelRetry'),
-    window: numberOption(options, 'window'),
-    phase1Quorum: phase1QuorumSize(nodes, options),
-    phase2Quorum: phase2QuorumSize(nodes, options),
-  };
-}
-
 /** Flexible Paxos (quorums.ts): each quorum at most n, and every phase 1 quorum meets every phase 2 quorum. */
 function checkScenario(scenario: ScenarioShape): ScenarioProblem | null {
   const n = scenario.nodes;
+  const config = readConfig(n, scenario.options);
   for (const name of ['q1', 'q2'] as const) {
-    const value = scenario.options[name];
-    if (typeof value === 'number' && value > n) {
-      return { field: `protocolOptions.${name}`, message: `expected a quorum size from 1 to n = ${n} (0 for a majority), found ${value}` };
+    if (config[name] > n) {
+      return { field: `protocolOptions.${name}`, message: `expected a quorum size from 1 to n = ${n} (0 for a majority), found ${config[name]}` };
     }
   }
-  const q1 = phase1QuorumSize(n, scenario.options);
-  const q2 = phase2QuorumSize(n, scenario.options);
+  const q1 = config.phase1Quorum;
+  const q2 = config.phase2Quorum;
   if (q1 + q2 > n || scenario.bugs.has(BUG_DISJOINT_QUORUMS)) return null;
   return {
-    field: scenario.options['q1'] !== 0 ? 'protocolOptions.q1' : 'protocolOptions.q2',
+    field: config.q1 !== 0 ? 'protocolOptions.q1' : 'protocolOptions.q2',
     message:
       `q1 + q2 = ${q1} + ${q2} is not more than n = ${n}: a new leader's phase 1 quorum could miss every acceptor that chose a value, ` +
       `and choose another (make q1 + q2 > n, or add the bug ${BUG_DISJOINT_QUORUMS} to watch that happen)`,
   };
 }
 
-function numberOption(options: ProtocolOptions, name: string): number {
-  const value = options[name];
-  if (typeof value !== 'number') throw new Error(`multipaxos: option ${name} missing after validation`);
-  return value;
-}
-
 export const multipaxos: ProtocolDefinition<MultiPaxosMessage, MultiPaxosView> = {
   name: 'multipaxos',
   description:
     'Multi-Paxos (Paxos Made Simple §3): a stable leader runs phase 1 once for all open slots, then one phase 2 per command; no-ops fill gaps.',
-  options: {
-    leader: {
-      type: 'enum',
-      values: ['stable', 'none'],
-      default: 'stable',
-      description: 'stable: one leader elected by ballot; none: every node proposes on its own (dueling proposers, PMS §2.4)',
-    },
-    electionTimeout: {
-      type: 'duration',
-      default: '150ms',
-      description: 'a follower with no heartbeat for this long plus a random extra of up to as much campaigns for leader',
-    },
-    heartbeatInterval: { type: 'duration', default: '30ms', description: 'how often the leader announces itself and its chosen prefix' },
-    resendInterval: { type: 'duration', default: '60ms', description: 'unanswered Prepares are sent again after this long' },
-    duelRetry: {
-      type: 'duration',
-      default: '3ms',
-      description: 'leader: none only — a preempted proposer retries after exactly this long (no jitter)',
-    },
-    window: {
-      type: 'integer',
-      default: 32,
-      min: 1,
-      max: 1024,
-      description: 'slots a leader may propose beyond the chosen prefix (α in PMS §3)',
-    },
-    q1: {
-      type: 'integer',
-      default: 0,
-      min: 0,
-      max: 64,
-      description: 'phase 1 quorum (Flexible Paxos): promises a ballot needs to lead; 0 = a majority; q1 + q2 must exceed n',
-    },
-    q2: {
-      type: 'integer',
-      default: 0,
-      min: 0,
-      max: 64,
-      description: 'phase 2 quorum (Flexible Paxos): accepts that choose a value; 0 = a majority',
-    },
-  },
+  options: OPTIONS,
   bugs: [
     {
       name: BUG_AMNESIA,
@@ -155,16 +95,16 @@ export const multipaxos: ProtocolDefinition<MultiPaxosMessage, MultiPaxosView> =
   ],
   checkScenario,
   createNode(ctx) {
-    return new MultiPaxosNode(ctx.env, readOptions(ctx.env.nodes.length, ctx.options), ctx.bugs);
+    return new MultiPaxosNode(ctx.env, readConfig(ctx.env.nodes.length, ctx.options), ctx.bugs);
   },
   narrator: multipaxosNarrator,
   invariants: MULTIPAXOS_INVARIANTS,
   createMonitor(ctx) {
     return new MultiPaxosMonitor(ctx);
   },
-  clientPolicy(_nodes, options): ClientPolicy {
+  clientPolicy(nodes, options): ClientPolicy {
     // With a stable leader, followers redirect and a client tries the next node on silence. With
     // no leader every node proposes, so a silent request is sent to all of them: the duel.
-    return { replyQuorum: 1, retry: options['leader'] === 'none' ? 'all' : 'next', retryAfterMicros: 100_000 };
+    return { replyQuorum: 1, retry: readConfig(nodes, options).leader === 'none' ? 'all' : 'next', retryAfterMicros: 100_000 };
   },
 };

@@ -25,12 +25,19 @@
  *
  * Votes are read from Accepted messages and from the `leaderAccepted` flag of Accept messages
  * (a leader votes locally, without a message). Applied-prefix agreement is checked by the host.
+ *
+ * Bounded records. The per-slot records (votes per ballot, the value chosen) are kept only for
+ * slots at or above the lowest snapshot point of all nodes (their views show it): below it every
+ * node, restarted or not, knows the slot chosen from a durable snapshot, so no node proposes there
+ * again and there is nothing left to check (a late Accepted for such a slot is ignored). As a
+ * backstop against a node that never snapshots (down for good), at most `SLOT_WINDOW` slots below
+ * the highest one seen are kept. Promise records keep only each proposer's highest ballot: a node
+ * can lead no ballot of its own but its latest.
  */
-import { majority } from '../api.js';
-import type { InvariantDefinition } from '../api.js';
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
+import { defineInvariants } from '../kit/index.js';
 import { compareBallots, formatBallot, sameBallot, valueKey } from './ballot.js';
-import { phase2QuorumSize } from './quorums.js';
+import { readConfig } from './options.js';
 import type { Ballot, MultiPaxosMessage, MultiPaxosView, PromisedSlot, SlotValue } from './types.js';
 
 interface Tally {
@@ -83,29 +90,57 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private readonly promised = new Map<NodeId, Ballot>();
   /** acceptor → the highest ballot it sent a Promise for (P1ᵃ's floor, with `promised`). */
   private readonly promiseSent = new Map<NodeId, Ballot>();
-  /** `proposer|ballot` → acceptors that promised that ballot to that proposer. */
-  private readonly promisers = new Map<string, Set<NodeId>>();
+  /** proposer → its highest ballot sent a Promise, and the acceptors that promised it that ballot. */
+  private readonly promisers = new Map<NodeId, { readonly ballot: Ballot; readonly acceptors: Set<NodeId> }>();
+  /** node → the snapshot point its last view showed. */
+  private readonly snapshotSlots = new Map<NodeId, number>();
+  private readonly nodes: readonly NodeId[];
+  /** Per-slot records below this slot are forgotten (see the top of this file). */
+  private slotFloor = 0;
+  private highestSlot = 0;
   /** node → the leadership its last view showed, with the P2ᶜ mandates of its counted promises. */
   private readonly leading = new Map<NodeId, Leadership>();
   /** Accepts sent by a node whose leadership the monitor has not seen yet (the step that made it leader). */
   private pending: PendingAccept[] = [];
 
   constructor(ctx: MonitorContext) {
-    this.quorum = phase2QuorumSize(ctx.nodes.length, ctx.options);
+    this.quorum = readConfig(ctx.nodes.length, ctx.options).phase2Quorum;
+    this.nodes = ctx.nodes;
   }
 
   afterStep(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
+    this.noteSnapshot(node, view.compaction.snapshotSlot);
     return this.checkPromised(node, view) ?? this.checkLeadership(node, view) ?? this.drainPending(node);
+  }
+
+  /** How many per-slot and per-proposer records the monitor holds (what its bound is about). */
+  sizes(): { readonly slots: number; readonly chosen: number; readonly proposers: number; readonly pending: number } {
+    return { slots: this.tallies.size, chosen: this.chosen.size, proposers: this.promisers.size, pending: this.pending.length };
+  }
+
+  private noteSnapshot(node: NodeId, slot: number): void {
+    if (this.snapshotSlots.get(node) === slot) return;
+    this.snapshotSlots.set(node, slot);
+    let lowest = Infinity;
+    for (const id of this.nodes) lowest = Math.min(lowest, this.snapshotSlots.get(id) ?? 0);
+    this.forgetBelow(lowest);
+  }
+
+  private forgetBelow(slot: number): void {
+    if (slot <= this.slotFloor) return;
+    this.slotFloor = slot;
+    for (const key of this.tallies.keys()) if (key < slot) this.tallies.delete(key);
+    for (const key of this.chosen.keys()) if (key < slot) this.chosen.delete(key);
   }
 
   private checkPromised(node: NodeId, view: MultiPaxosView): InvariantFinding | null {
     const before = this.promised.get(node);
     if (before !== undefined && compareBallots(view.promised, before) < 0) {
-      return {
-        name: 'promise-monotonic',
-        detail: `${node} had promised ballot ${formatBallot(before)} and now promises only ${formatBallot(view.promised)}`,
-        nodes: [node],
-      };
+      return INV.finding(
+        'promise-monotonic',
+        `${node} had promised ballot ${formatBallot(before)} and now promises only ${formatBallot(view.promised)}`,
+        [node],
+      );
     }
     this.promised.set(node, view.promised);
     return null;
@@ -129,13 +164,12 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   // ---- the proof's local steps -----------------------------------------------------------------
 
   private promisedTo(acceptor: NodeId, proposer: NodeId, ballot: Ballot): void {
-    const key = `${proposer}|${formatBallot(ballot)}`;
-    let set = this.promisers.get(key);
-    if (set === undefined) {
-      set = new Set();
-      this.promisers.set(key, set);
+    const known = this.promisers.get(proposer);
+    if (known === undefined || compareBallots(ballot, known.ballot) > 0) {
+      this.promisers.set(proposer, { ballot, acceptors: new Set([acceptor]) });
+    } else if (sameBallot(ballot, known.ballot)) {
+      known.acceptors.add(acceptor);
     }
-    set.add(acceptor);
     const floor = this.promiseSent.get(acceptor);
     if (floor === undefined || compareBallots(ballot, floor) > 0) this.promiseSent.set(acceptor, ballot);
   }
@@ -144,11 +178,11 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
   private checkP1a(acceptor: NodeId, ballot: Ballot, slot: number): InvariantFinding | null {
     for (const floor of [this.promised.get(acceptor), this.promiseSent.get(acceptor)]) {
       if (floor === undefined || compareBallots(ballot, floor) >= 0) continue;
-      return {
-        name: 'p1a',
-        detail: `${acceptor} votes in slot ${slot} at ballot ${formatBallot(ballot)} after promising ${formatBallot(floor)}`,
-        nodes: [acceptor],
-      };
+      return INV.finding(
+        'p1a',
+        `${acceptor} votes in slot ${slot} at ballot ${formatBallot(ballot)} after promising ${formatBallot(floor)}`,
+        [acceptor],
+      );
     }
     return null;
   }
@@ -166,16 +200,17 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     }
     const known = this.leading.get(node);
     if (known !== undefined && sameBallot(known.ballot, ballot)) return null;
-    const promisers = this.promisers.get(`${node}|${formatBallot(ballot)}`);
+    const latest = this.promisers.get(node);
+    const promisers = latest !== undefined && sameBallot(latest.ballot, ballot) ? latest.acceptors : undefined;
     const mandates = new Map<number, Mandate>();
     for (const [acceptor, slots] of view.counted) {
       const own = acceptor === node && sameBallot(view.promised, ballot);
       if (!own && promisers?.has(acceptor) !== true) {
-        return {
-          name: 'promise-current-ballot',
-          detail: `${node} leads ballot ${formatBallot(ballot)} counting a Promise from ${acceptor}, which never promised it that ballot`,
-          nodes: [node, acceptor],
-        };
+        return INV.finding(
+          'promise-current-ballot',
+          `${node} leads ballot ${formatBallot(ballot)} counting a Promise from ${acceptor}, which never promised it that ballot`,
+          [node, acceptor],
+        );
       }
       for (const entry of slots) addMandate(mandates, entry, acceptor);
     }
@@ -205,13 +240,12 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     const mandate = leadership.mandates.get(slot);
     if (mandate === undefined || mandate.value === value || valueKey(mandate.value) === valueKey(value)) return null;
     const vote = mandate.ballot === null ? 'reported it chosen' : `voted for it at ballot ${formatBallot(mandate.ballot)}`;
-    return {
-      name: 'p2c',
-      detail:
-        `${from} proposes ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, but the promises it counted ` +
+    return INV.finding(
+      'p2c',
+      `${from} proposes ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, but the promises it counted ` +
         `name ${valueKey(mandate.value)} there (${mandate.reporter} ${vote})`,
-      nodes: [from, mandate.reporter],
-    };
+      [from, mandate.reporter],
+    );
   }
 
   /** The proposal itself: P2ᵇ and ballot uniqueness. */
@@ -219,26 +253,31 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
     const choice = this.chosen.get(slot);
     if (choice !== undefined && compareBallots(ballot, choice.ballot) > 0 && !sameAs(choice, value)) {
       const key = valueKey(value);
-      return {
-        name: 'p2b',
-        detail:
-          `slot ${slot} chose ${choice.value} at ballot ${formatBallot(choice.ballot)}, ` +
+      return INV.finding(
+        'p2b',
+        `slot ${slot} chose ${choice.value} at ballot ${formatBallot(choice.ballot)}, ` +
           `but ${from} proposes ${key} there at the higher ballot ${formatBallot(ballot)}`,
-        nodes: [from, ...choice.acceptors],
-      };
+        [from, ...choice.acceptors],
+      );
     }
     const tally = findTally(this.tallies.get(slot), ballot);
     if (tally !== undefined && !sameAs(tally, value)) {
-      return {
-        name: 'unique-ballot',
-        detail: `two proposals at ballot ${formatBallot(ballot)} in slot ${slot}: ${tally.value} and ${valueKey(value)} (from ${from})`,
-        nodes: [from],
-      };
+      return INV.finding(
+        'unique-ballot',
+        `two proposals at ballot ${formatBallot(ballot)} in slot ${slot}: ${tally.value} and ${valueKey(value)} (from ${from})`,
+        [from],
+      );
     }
     return null;
   }
 
   private vote(acceptor: NodeId, ballot: Ballot, slot: number, value: SlotValue): InvariantFinding | null {
+    if (slot < this.slotFloor) return null;
+    if (slot > this.highestSlot) {
+      this.highestSlot = slot;
+      // In batches of a quarter window, so that pruning costs O(1) per slot.
+      if (slot - this.slotFloor > SLOT_WINDOW + SLOT_WINDOW / 4) this.forgetBelow(slot - SLOT_WINDOW);
+    }
     let bySlot = this.tallies.get(slot);
     if (bySlot === undefined) {
       bySlot = [];
@@ -250,11 +289,11 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
       bySlot.push(tally);
     }
     if (!sameAs(tally, value)) {
-      return {
-        name: 'unique-ballot',
-        detail: `${acceptor} accepted ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, where others accepted ${tally.value}`,
-        nodes: [acceptor],
-      };
+      return INV.finding(
+        'unique-ballot',
+        `${acceptor} accepted ${valueKey(value)} in slot ${slot} at ballot ${formatBallot(ballot)}, where others accepted ${tally.value}`,
+        [acceptor],
+      );
     }
     if (tally.acceptors.includes(acceptor)) return null;
     tally.acceptors.push(acceptor);
@@ -269,15 +308,17 @@ export class MultiPaxosMonitor implements InvariantMonitor<MultiPaxosMessage, Mu
       return null;
     }
     if (earlier.value === tally.value) return null;
-    return {
-      name: 'one-value-per-slot',
-      detail:
-        `slot ${slot} chose ${earlier.value} at ballot ${formatBallot(earlier.ballot)} (accepted by ${earlier.acceptors.join(', ')}) ` +
+    return INV.finding(
+      'one-value-per-slot',
+      `slot ${slot} chose ${earlier.value} at ballot ${formatBallot(earlier.ballot)} (accepted by ${earlier.acceptors.join(', ')}) ` +
         `and ${tally.value} at ballot ${formatBallot(tally.ballot)} (accepted by ${tally.acceptors.join(', ')})`,
-      nodes: [...new Set([...earlier.acceptors, ...tally.acceptors])].sort(),
-    };
+      [...new Set([...earlier.acceptors, ...tally.acceptors])].sort(),
+    );
   }
 }
+
+/** Slots of per-slot records kept below the highest slot voted in (up to a quarter more; a backstop: see the top). */
+const SLOT_WINDOW = 65_536;
 
 /** Accepts waiting for their sender's step to end: one step's worth of proposals (the window, twice). */
 const PENDING_MAX = 4096;
@@ -300,7 +341,7 @@ function findTally(tallies: readonly Tally[] | undefined, ballot: Ballot): Tally
 }
 
 /** What this monitor checks, for `consensim list` and docs/multipaxos.md. */
-export const MULTIPAXOS_INVARIANTS: readonly InvariantDefinition[] = [
+const INV = defineInvariants([
   { name: "one-value-per-slot", description: "No slot chooses two values (chosen = accepted by a majority at one ballot).", source: "Paxos Made Simple §2.1-2.2" },
   { name: "p2b", description: "Once v is chosen in a slot at ballot b, every Accept there at a higher ballot carries v.", source: "Paxos Made Simple §2.2, P2b" },
   { name: "unique-ballot", description: "Two Accepts for one slot at one ballot carry the same value.", source: "Paxos Made Simple §2.5" },
@@ -308,4 +349,6 @@ export const MULTIPAXOS_INVARIANTS: readonly InvariantDefinition[] = [
   { name: "p2c", description: "A leader's Accept in a slot carries the value of the highest-numbered vote its counted Promises reported there; any value only where none reported one.", source: "Paxos Made Simple §2.2, P2c" },
   { name: "promise-current-ballot", description: "Every Promise a leader counted was made to the ballot it leads with.", source: "Paxos Made Simple §2.2, phase 2(a)" },
   { name: "p1a", description: "An acceptor never votes at a ballot below one it has promised.", source: "Paxos Made Simple §2.2, P1a" },
-];
+] as const);
+
+export const MULTIPAXOS_INVARIANTS = INV.list;

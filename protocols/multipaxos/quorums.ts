@@ -9,19 +9,9 @@
  *
  * Options `q1` and `q2` are given as counts; 0 means a majority.
  */
-import { majority, type ProtocolOptions } from '../api.js';
+import { majority } from '../kit/index.js';
 
-export function phase1QuorumSize(n: number, options: ProtocolOptions): number {
-  return size(n, options['q1']);
-}
-
-export function phase2QuorumSize(n: number, options: ProtocolOptions): number {
-  return size(n, options['q2']);
-}
-
-function size(n: number, option: unknown): number {
-  // Absent (a definition built in code without the option): a majority, the classic Paxos quorum.
-  if (option === undefined || option === 0) return majority(n);
-  if (typeof option !== 'number' || !Number.isInteger(option) || option < 0) throw new Error(`multipaxos: bad quorum size ${String(option)}`);
-  return option;
+/** A quorum of `count` acceptors out of `n`; 0 means a majority, the classic Paxos quorum. */
+export function quorumSize(n: number, count: number): number {
+  return count === 0 ? majority(n) : count;
 }

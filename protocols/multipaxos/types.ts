@@ -1,8 +1,8 @@
 /**
  * Multi-Paxos vocabulary: ballots, log values, messages (named as in Paxos Made Simple), the view
- * the host and the monitor read, and the options after validation.
+ * the host and the monitor read.
  */
-import type { Command, NodeId, NodeView } from '../api.js';
+import type { Command, MachineSnapshot, NodeId, NodeView } from '../api.js';
 
 /**
  * A proposal number. Paxos Made Simple §2.5: "different proposers choose their numbers from
@@ -36,15 +36,29 @@ export interface ChosenSlot {
   readonly value: SlotValue;
 }
 
+/**
+ * A snapshot (snapshots.ts): slots [0, slot) are chosen, and `machine` is the state after applying
+ * them. Sent to a peer that needs slots this node has compacted.
+ */
+export interface SnapshotRecord {
+  readonly slot: number;
+  readonly machine: MachineSnapshot;
+}
+
 export type MultiPaxosMessage =
   /** Phase 1a, once per ballot for every slot from `fromSlot` on (PMS §3). */
   | { readonly type: 'prepare'; readonly ballot: Ballot; readonly fromSlot: number }
-  /** Phase 1b: a promise for all slots ≥ fromSlot, with what this acceptor accepted there. */
+  /**
+   * Phase 1b: a promise for all slots ≥ fromSlot, with what this acceptor accepted there. An
+   * acceptor that compacted slots at or above fromSlot reports from its snapshot point on and
+   * attaches the snapshot (absent otherwise).
+   */
   | {
       readonly type: 'promise';
       readonly ballot: Ballot;
       readonly fromSlot: number;
       readonly slots: readonly PromisedSlot[];
+      readonly snapshot?: SnapshotRecord;
     }
   /** "I promised a higher ballot": the proposer should abandon `ballot` (PMS §2.2, last paragraph). */
   | { readonly type: 'nack'; readonly ballot: Ballot; readonly promised: Ballot }
@@ -67,7 +81,8 @@ export type MultiPaxosMessage =
   | { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly chosenPrefix: number }
   /** A lagging learner asks for chosen slots from `fromSlot` on. */
   | { readonly type: 'catchup'; readonly fromSlot: number }
-  | { readonly type: 'catchup-reply'; readonly slots: readonly ChosenSlot[] };
+  /** Chosen slots; first the sender's snapshot when the asker needs slots it compacted. */
+  | { readonly type: 'catchup-reply'; readonly slots: readonly ChosenSlot[]; readonly snapshot?: SnapshotRecord };
 
 export type Role = 'leader' | 'follower' | 'candidate';
 
@@ -87,22 +102,18 @@ export interface MultiPaxosView extends NodeView {
    * read it at once). The monitor checks P2ᶜ and the promises' ballot against it.
    */
   readonly counted: ReadonlyMap<NodeId, readonly PromisedSlot[]> | null;
+  /**
+   * What this node keeps of its logs (an object, so the trace's state lines, which show scalar view
+   * fields, leave it out): `logLength` stays the full logical length.
+   */
+  readonly compaction: CompactionView;
 }
 
-export interface MultiPaxosOptions {
-  /** `stable`: one leader elected by ballot; `none`: every node proposes on its own (dueling). */
-  readonly leader: 'stable' | 'none';
-  /** Followers wait this long without a heartbeat, plus a random extra of up to as much, before campaigning. */
-  readonly electionTimeoutUs: number;
-  readonly heartbeatIntervalUs: number;
-  /** Unanswered Prepare/Accept messages are sent again after this long. */
-  readonly resendIntervalUs: number;
-  /** `leader: none` only: a preempted proposer retries after exactly this long (no jitter). */
-  readonly duelRetryUs: number;
-  /** How many slots a leader may have proposed beyond the chosen prefix (PMS §3's α). */
-  readonly window: number;
-  /** Promises a ballot needs to lead (phase 1 quorum, Flexible Paxos's Q1). */
-  readonly phase1Quorum: number;
-  /** Accepts that choose a value (phase 2 quorum, Flexible Paxos's Q2). */
-  readonly phase2Quorum: number;
+export interface CompactionView {
+  /** Slots below this are in the snapshot: values and votes forgotten (0 before any snapshot). */
+  readonly snapshotSlot: number;
+  /** Chosen-log places held in memory (from the snapshot point to the highest known slot). */
+  readonly chosenHeld: number;
+  /** Vote places held in memory. */
+  readonly votesHeld: number;
 }

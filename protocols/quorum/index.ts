@@ -40,24 +40,42 @@
  * not apply (`commandOrder: 'none'`).
  */
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions, ScenarioProblem, ScenarioShape } from '../api.js';
-import { QuorumMonitor } from './monitor.js';
+import { readOptions, type OptionSchema } from '../kit/index.js';
+import { QUORUM_INVARIANTS, QuorumMonitor } from './monitor.js';
 import { BUG_ACK_BEFORE_DURABLE, BUG_NO_READ_REPAIR, BUG_SLOPPY, BUG_TAG_WITHOUT_WRITER, QuorumNode } from './node.js';
 import { quorumSizes } from './sizes.js';
 import type { QuorumMessage, QuorumOptions, QuorumView } from './types.js';
 
 export type { QuorumMessage, QuorumView } from './types.js';
 
-function readOptions(nodes: number, options: ProtocolOptions): QuorumOptions {
-  const { r, w } = quorumSizes(nodes, options);
-  const readRepair = options['readRepair'];
-  if (typeof readRepair !== 'boolean') throw new Error('quorum: option readRepair missing after validation');
-  return { r, w, readRepair, resendIntervalUs: numberOption(options, 'resendInterval'), giveUpAfterUs: numberOption(options, 'giveUpAfter') };
-}
+export const QUORUM_OPTIONS = {
+  r: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 64,
+    description: 'read quorum: query replies a read (and the first round of a write) waits for; 0 = a majority; r + w must exceed n',
+  },
+  w: {
+    type: 'integer',
+    default: 0,
+    min: 0,
+    max: 64,
+    description: 'write quorum: store acknowledgements a write (and a read\'s write-back) waits for; 0 = a majority',
+  },
+  readRepair: {
+    type: 'boolean',
+    default: true,
+    description: 'a read writes the value it returns back to w replicas first (unless w replies already held it); false only with r = n',
+  },
+  resendInterval: { type: 'duration', default: '50ms', description: 'a coordinator sends a query or store again to replicas that have not answered after this long' },
+  giveUpAfter: { type: 'duration', default: '2s', description: 'a coordinator drops an operation still open after this long (its client has given up)' },
+} as const satisfies OptionSchema;
 
-function numberOption(options: ProtocolOptions, name: string): number {
-  const value = options[name];
-  if (typeof value !== 'number') throw new Error(`quorum: option ${name} missing after validation`);
-  return value;
+function quorumOptions(nodes: number, options: ProtocolOptions): QuorumOptions {
+  const read = readOptions(QUORUM_OPTIONS, options);
+  const { r, w } = quorumSizes(nodes, read);
+  return { r, w, readRepair: read.readRepair, resendIntervalUs: read.resendInterval, giveUpAfterUs: read.giveUpAfter };
 }
 
 /** The rules between the options, the cluster size, the bugs and the workload. */
@@ -109,29 +127,7 @@ export const quorum: ProtocolDefinition<QuorumMessage, QuorumView> = {
   name: 'quorum',
   description:
     'Multi-writer ABD register (Attiya, Bar-Noy, Dolev 1995; Lynch & Shvartsman 1997): read and write quorums of r and w replicas, tags, reads that write back; read and write only, no consensus.',
-  options: {
-    r: {
-      type: 'integer',
-      default: 0,
-      min: 0,
-      max: 64,
-      description: 'read quorum: query replies a read (and the first round of a write) waits for; 0 = a majority; r + w must exceed n',
-    },
-    w: {
-      type: 'integer',
-      default: 0,
-      min: 0,
-      max: 64,
-      description: 'write quorum: store acknowledgements a write (and a read\'s write-back) waits for; 0 = a majority',
-    },
-    readRepair: {
-      type: 'boolean',
-      default: true,
-      description: 'a read writes the value it returns back to w replicas first (unless w replies already held it); false only with r = n',
-    },
-    resendInterval: { type: 'duration', default: '50ms', description: 'a coordinator sends a query or store again to replicas that have not answered after this long' },
-    giveUpAfter: { type: 'duration', default: '2s', description: 'a coordinator drops an operation still open after this long (its client has given up)' },
-  },
+  options: QUORUM_OPTIONS,
   bugs: [
     {
       name: BUG_NO_READ_REPAIR,
@@ -151,26 +147,10 @@ export const quorum: ProtocolDefinition<QuorumMessage, QuorumView> = {
     },
   ],
   commandOrder: 'none',
-  invariants: [
-    {
-      name: 'tag-monotonic',
-      description: "A replica's tag for a key never goes back, crashes included (a stored, acknowledged tag is durable).",
-      source: 'ABD 1995 (replicas keep the largest tag); Lynch & Shvartsman 1997',
-    },
-    {
-      name: 'unique-tag',
-      description: 'One tag (ts, writer) names one value, whichever replica stores it.',
-      source: 'Lynch & Shvartsman 1997 (tags ordered by timestamp, ties broken by writer id)',
-    },
-    {
-      name: 'write-quorum',
-      description: 'A completed write stays held by at least w replicas until a newer tag supersedes it.',
-      source: 'ABD 1995 (a write returns after w acknowledgements; r + w > n makes every read quorum meet it)',
-    },
-  ],
+  invariants: QUORUM_INVARIANTS.list,
   checkScenario,
   createNode(ctx) {
-    return new QuorumNode(ctx.env, readOptions(ctx.env.nodes.length, ctx.options), ctx.bugs);
+    return new QuorumNode(ctx.env, quorumOptions(ctx.env.nodes.length, ctx.options), ctx.bugs);
   },
   createMonitor(ctx) {
     return new QuorumMonitor(ctx);

@@ -9,9 +9,36 @@
  * Linearizability of the client history stays the main check; these name the broken step.
  */
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId, Value } from '../api.js';
+import { defineInvariants } from '../kit/index.js';
 import { compareTags, formatTag, TAG_ZERO, type Tag } from './tag.js';
 import type { QuorumMessage, QuorumView } from './types.js';
 import { quorumSizes } from './sizes.js';
+
+export const QUORUM_INVARIANTS = defineInvariants([
+  {
+    name: 'tag-monotonic',
+    description: "A replica's tag for a key never goes back, crashes included (a stored, acknowledged tag is durable).",
+    source: 'ABD 1995 (replicas keep the largest tag); Lynch & Shvartsman 1997',
+  },
+  {
+    name: 'unique-tag',
+    description: 'One tag (ts, writer) names one value, whichever replica stores it.',
+    source: 'Lynch & Shvartsman 1997 (tags ordered by timestamp, ties broken by writer id)',
+  },
+  {
+    name: 'write-quorum',
+    description: 'A completed write stays held by at least w replicas until a newer tag supersedes it.',
+    source: 'ABD 1995 (a write returns after w acknowledgements; r + w > n makes every read quorum meet it)',
+  },
+] as const);
+const { finding } = QUORUM_INVARIANTS;
+
+/**
+ * Tags remembered per key for unique-tag: the most recent ones stored. A store re-sends a tag it
+ * read or made moments ago, so a clash is always among recent tags; the oldest are forgotten so a
+ * long run keeps bounded memory.
+ */
+const REMEMBERED_TAGS_PER_KEY = 256;
 
 export class QuorumMonitor implements InvariantMonitor<QuorumMessage, QuorumView> {
   private readonly w: number;
@@ -44,11 +71,7 @@ export class QuorumMonitor implements InvariantMonitor<QuorumMessage, QuorumView
       if (compareTags(now, before) >= 0) continue;
       const lost = this.checkQuorum(key);
       if (lost !== null) return lost;
-      return {
-        name: 'tag-monotonic',
-        detail: `${node}'s tag for ${key} went back from ${formatTag(before)} to ${formatTag(now)}`,
-        nodes: [node],
-      };
+      return finding('tag-monotonic', `${node}'s tag for ${key} went back from ${formatTag(before)} to ${formatTag(now)}`, [node]);
     }
     for (const write of view.completed) {
       const highest = this.completed.get(write.key);
@@ -69,15 +92,20 @@ export class QuorumMonitor implements InvariantMonitor<QuorumMessage, QuorumView
     const text = formatTag(msg.tag);
     if (!byTag.has(text)) {
       byTag.set(text, msg.value);
+      if (byTag.size > REMEMBERED_TAGS_PER_KEY) byTag.delete(byTag.keys().next().value as string);
       return null;
     }
     const first = byTag.get(text) as Value;
-    if (first === msg.value) return null;
-    return {
-      name: 'unique-tag',
-      detail: `${from} stores ${JSON.stringify(msg.value)} for ${msg.key} under tag ${text}, which already names ${JSON.stringify(first)}`,
-      nodes: [from],
-    };
+    if (first === msg.value) {
+      byTag.delete(text); // stored again: it is recent once more
+      byTag.set(text, first);
+      return null;
+    }
+    return finding(
+      'unique-tag',
+      `${from} stores ${JSON.stringify(msg.value)} for ${msg.key} under tag ${text}, which already names ${JSON.stringify(first)}`,
+      [from],
+    );
   }
 
   /** The highest completed write of `key` must be held (or superseded) by at least w replicas. */
@@ -87,10 +115,10 @@ export class QuorumMonitor implements InvariantMonitor<QuorumMessage, QuorumView
     const holders: NodeId[] = [];
     for (const [node, held] of this.held) if (compareTags(held.get(key) ?? TAG_ZERO, tag) >= 0) holders.push(node);
     if (holders.length >= this.w) return null;
-    return {
-      name: 'write-quorum',
-      detail: `the completed write ${formatTag(tag)} of ${key} is held by ${holders.length} replica(s) (${holders.join(', ') || 'none'}), fewer than w = ${this.w}`,
-      nodes: [...this.held.keys()].filter((n) => !holders.includes(n)),
-    };
+    return finding(
+      'write-quorum',
+      `the completed write ${formatTag(tag)} of ${key} is held by ${holders.length} replica(s) (${holders.join(', ') || 'none'}), fewer than w = ${this.w}`,
+      [...this.held.keys()].filter((n) => !holders.includes(n)),
+    );
   }
 }

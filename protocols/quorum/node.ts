@@ -17,6 +17,7 @@
  */
 import type { ClientId, KvOp, NodeEnv, NodeId, ProtocolNode, Value } from '../api.js';
 import { assertNever } from '../api.js';
+import { defineTimers, VoteTally } from '../kit/index.js';
 import { Replica } from './replica.js';
 import { clientNumber, compareTags, TAG_ZERO, type Tag } from './tag.js';
 import type { CompletedWrite, OpRef, QuorumMessage, QuorumOptions, QuorumView, Tagged } from './types.js';
@@ -39,13 +40,12 @@ interface Operation {
   readonly startedUs: number;
   phase: 'query' | 'store';
   readonly replies: Map<NodeId, Tagged>;
-  readonly acks: Set<NodeId>;
+  readonly acks: VoteTally;
   /** What the store phase propagates. */
   stored: Tagged | null;
 }
 
-const TICK = 'tick';
-const FLUSH = 'flush';
+const TIMERS = defineTimers(['tick', 'flush'] as const);
 /** ack-before-durable: how long after an acknowledgement the replica gets round to syncing. */
 const LAZY_SYNC_US = 100_000;
 /** Bound on operations one node coordinates at once; beyond it a request is not taken. */
@@ -114,7 +114,7 @@ export class QuorumNode implements ProtocolNode<QuorumMessage, QuorumView> {
       startedUs: this.env.now(),
       phase: 'query',
       replies: new Map(),
-      acks: new Set(),
+      acks: new VoteTally(this.options.w),
       stored: null,
     };
     this.operations.set(ref.op, operation);
@@ -127,7 +127,7 @@ export class QuorumNode implements ProtocolNode<QuorumMessage, QuorumView> {
   private armTick(): void {
     if (this.ticking) return;
     this.ticking = true;
-    this.env.setTimer(TICK, this.options.resendIntervalUs);
+    TIMERS.set(this.env, 'tick', this.options.resendIntervalUs);
   }
 
   onMessage(from: NodeId, msg: QuorumMessage): void {
@@ -162,12 +162,12 @@ export class QuorumNode implements ProtocolNode<QuorumMessage, QuorumView> {
 
   onTimer(name: string): void {
     this.beginStep();
-    if (name === FLUSH) {
+    if (!TIMERS.is(name)) return;
+    if (name === 'flush') {
       this.flushPending = false;
       this.env.storage.sync();
       return;
     }
-    if (name !== TICK) return;
     this.ticking = false;
     const now = this.env.now();
     for (const operation of [...this.operations.values()]) {
@@ -251,7 +251,7 @@ export class QuorumNode implements ProtocolNode<QuorumMessage, QuorumView> {
 
   private onStoreAck(operation: Operation, from: NodeId): void {
     operation.acks.add(from);
-    if (operation.acks.size < this.options.w || operation.stored === null) return;
+    if (!operation.acks.reached || operation.stored === null) return;
     if (operation.kind === 'write') this.completed.push({ key: operation.key, tag: operation.stored.tag });
     this.finish(operation, operation.kind === 'write' ? operation.writeValue : operation.stored.value);
   }
@@ -275,7 +275,7 @@ export class QuorumNode implements ProtocolNode<QuorumMessage, QuorumView> {
       if (!this.ackBeforeDurable) this.env.storage.sync();
       else if (!this.flushPending) {
         this.flushPending = true;
-        this.env.setTimer(FLUSH, LAZY_SYNC_US);
+        TIMERS.set(this.env, 'flush', LAZY_SYNC_US);
       }
     }
     this.env.moment({ kind: 'ack', to: coordinator, index: tag.ts, term: 0 });

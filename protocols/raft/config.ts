@@ -1,9 +1,10 @@
 /**
  * Raft's options and bug variants, as the scenario loader sees them and as a node uses them.
  */
-import type { BugDefinition, OptionSpec, ProtocolOptions } from '../api.js';
+import type { BugDefinition, ProtocolOptions } from '../api.js';
+import { readOptions, type OptionSchema } from '../kit/index.js';
 
-export const RAFT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+export const RAFT_OPTIONS = {
   electionTimeout: {
     type: 'duration',
     default: '150ms',
@@ -32,7 +33,14 @@ export const RAFT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     max: 10000,
     description: 'Most log entries carried by one AppendEntries.',
   },
-};
+  snapshotEvery: {
+    type: 'integer',
+    default: 4096,
+    min: 1,
+    max: 1_000_000,
+    description: 'Applied log entries between snapshots; each snapshot compacts the log up to it (§7).',
+  },
+} as const satisfies OptionSchema;
 
 export const BUG_COMMIT_PREVIOUS_TERM = 'raft.commit-previous-term';
 export const BUG_FORGET_VOTE = 'raft.forget-vote';
@@ -76,6 +84,7 @@ export interface RaftConfig {
   readonly readPath: 'log' | 'readindex';
   readonly preVote: boolean;
   readonly maxBatch: number;
+  readonly snapshotEvery: number;
   readonly bugs: {
     readonly commitPreviousTerm: boolean;
     readonly forgetVote: boolean;
@@ -84,22 +93,16 @@ export interface RaftConfig {
   };
 }
 
-function numberOption(options: ProtocolOptions, name: string, fallback: number): number {
-  const value = options[name];
-  return typeof value === 'number' ? value : fallback;
-}
-
-/** Options arrive validated (durations in µs); defaults cover options built in code. */
+/** The node's configuration: options as validated (defaults from the schema), bugs as flags. */
 export function raftConfig(options: ProtocolOptions, bugs: ReadonlySet<string>): RaftConfig {
-  const electionTimeoutUs = numberOption(options, 'electionTimeout', 150_000);
-  const heartbeatIntervalUs = numberOption(options, 'heartbeatInterval', 40_000);
-  if (!(electionTimeoutUs > 0) || !(heartbeatIntervalUs > 0)) throw new Error('raft timeouts must be positive');
+  const o = readOptions(RAFT_OPTIONS, options);
   return {
-    electionTimeoutUs,
-    heartbeatIntervalUs,
-    readPath: options['readPath'] === 'readindex' ? 'readindex' : 'log',
-    preVote: options['preVote'] === true,
-    maxBatch: Math.max(1, Math.floor(numberOption(options, 'maxBatch', 64))),
+    electionTimeoutUs: o.electionTimeout,
+    heartbeatIntervalUs: o.heartbeatInterval,
+    readPath: o.readPath,
+    preVote: o.preVote,
+    maxBatch: o.maxBatch,
+    snapshotEvery: o.snapshotEvery,
     bugs: {
       commitPreviousTerm: bugs.has(BUG_COMMIT_PREVIOUS_TERM),
       forgetVote: bugs.has(BUG_FORGET_VOTE),

@@ -2,10 +2,10 @@
  * Raft's messages, named as in Figure 2 of the paper (plus PreVote, thesis §9.6, and the read
  * sequence number that ReadIndex piggybacks on heartbeats, thesis §6.4).
  *
- * Indices are 1-based as in the paper: entry `i` lives at position `i - 1` of the durable log,
- * index 0 is the empty prefix with term 0.
+ * Indices are 1-based as in the paper; index 0 is the empty prefix with term 0. Entries up to a
+ * node's snapshot index live only in its snapshot (§7, persistent.ts).
  */
-import type { Command, NodeId } from '../api.js';
+import type { Command, MachineSnapshot, NodeId } from '../api.js';
 
 /** One log entry. `command === null` is the no-op a leader appends at the start of its term (§8). */
 export interface LogEntry {
@@ -59,4 +59,27 @@ export interface AppendEntriesReply {
   readonly readSeq: number;
 }
 
-export type RaftMessage = RequestVote | RequestVoteReply | AppendEntries | AppendEntriesReply;
+/**
+ * §7: a leader whose log no longer holds the entries a follower needs (they were compacted into
+ * its snapshot) sends the snapshot instead, in one message (no chunking).
+ */
+export interface InstallSnapshot {
+  readonly type: 'InstallSnapshot';
+  readonly term: number;
+  readonly leader: NodeId;
+  readonly lastIncludedIndex: number;
+  readonly lastIncludedTerm: number;
+  /** The leader's state machine after applying entry lastIncludedIndex (data and session table). */
+  readonly machine: MachineSnapshot;
+  readonly readSeq: number;
+}
+
+export interface InstallSnapshotReply {
+  readonly type: 'InstallSnapshotReply';
+  readonly term: number;
+  /** The snapshot answered: the follower now holds (or already held) a committed prefix up to it. */
+  readonly lastIncludedIndex: number;
+  readonly readSeq: number;
+}
+
+export type RaftMessage = RequestVote | RequestVoteReply | AppendEntries | AppendEntriesReply | InstallSnapshot | InstallSnapshotReply;

@@ -86,6 +86,17 @@ function onMessage(step: Step, from: string, msg: RaftMessage, tail: string): st
       if (!msg.success && msg.term === step.after?.term) return `${node} heard ${from}'s log does not match; it will resend from earlier entries`;
       return null;
     }
+    case 'InstallSnapshot': {
+      if (step.after !== null && step.before !== null && step.after.commitIndex > step.before.commitIndex) {
+        return `${node} installed ${from}'s snapshot up to entry ${msg.lastIncludedIndex} (term ${msg.lastIncludedTerm}): the entries it lacked were compacted on ${from} (§7)${tail}`;
+      }
+      return null;
+    }
+    case 'InstallSnapshotReply': {
+      const commit = moment(step, 'commit');
+      if (commit !== undefined) return `${node} heard ${from} installed its snapshot up to ${msg.lastIncludedIndex}: entries up to ${commit.index} are committed${tail}`;
+      return null;
+    }
     default:
       return null;
   }

@@ -29,16 +29,23 @@
  *   and a retry of a command already in the leader's log is not appended twice.
  * - Reads. By default through the log like any command (§8); with `readPath: readindex`, by the
  *   thesis's ReadIndex (§6.4, see read-index.ts).
- * - Restart. Only currentTerm, votedFor and the log survive; the state machine is rebuilt by
- *   re-applying the log as this node re-learns the commit index.
+ * - Snapshots (§7, see snapshot.ts). Every `snapshotEvery` applied entries a node saves its
+ *   machine's state and forgets the log up to there, so memory does not grow with the run. A
+ *   follower that needs entries its leader forgot gets the leader's snapshot (InstallSnapshot).
+ * - Restart. Only currentTerm, votedFor, the snapshot and the log after it survive; the state
+ *   machine is restored from the snapshot, and the log after it is re-applied as this node
+ *   re-learns the commit index.
  */
-import type { ClientId, ClientReply, KvOp, NodeEnv, NodeId, NodeView, OpResult, ProtocolNode } from '../api.js';
-import { assertNever, majority } from '../api.js';
+import type { ClientId, KvOp, NodeEnv, NodeId, NodeView, ProtocolNode } from '../api.js';
+import { assertNever } from '../api.js';
+import { assert, ClientSessions, defineTimers, kthLargest, majority, VoteTally, type RoleHandler } from '../kit/index.js';
 import { commandKey, type Command } from '../kv.js';
 import { LIMITS, type RaftConfig } from './config.js';
-import type { AppendEntries, AppendEntriesReply, LogEntry, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
-import { PersistentState } from './persistent.js';
+import type { AppendEntries, AppendEntriesReply, InstallSnapshot, LogEntry, RaftMessage, RequestVote, RequestVoteReply } from './messages.js';
+import { NO_SNAPSHOT, PersistentState, type SnapshotMark } from './persistent.js';
 import { ReadIndexQueue } from './read-index.js';
+import { Replication } from './replication.js';
+import { installSnapshot, restoreSnapshot, snapshotDue, snapshotReply, takeSnapshot } from './snapshot.js';
 
 export type RaftRole = 'follower' | 'precandidate' | 'candidate' | 'leader';
 
@@ -46,84 +53,126 @@ export interface RaftView extends NodeView {
   readonly role: RaftRole;
   readonly votedFor: NodeId | null;
   readonly lastLogTerm: number;
-  /** The live log (not a copy): read it at once, never keep or mutate it. */
+  /**
+   * The snapshot's last included index and term (0 and 0: none); `log` holds the entries after
+   * it. An object, so the trace's state events (scalars only) stay as they were before snapshots.
+   */
+  readonly snapshot: SnapshotMark;
+  /**
+   * The live log after the snapshot (not a copy): `log[i]` is entry `snapshot.lastIncludedIndex +
+   * 1 + i`. Read it at once, never keep or mutate it. `logLength` is the full logical length.
+   */
   readonly log: readonly LogEntry[];
 }
 
-/** What a role does with a message that passed the term rules, and with its timers. */
-interface RoleHandlers {
-  readonly role: RaftRole;
-  step(from: NodeId, msg: RaftMessage): void;
-  tick(timer: string): void;
-  request(client: ClientId, reqId: number, op: KvOp): void;
-}
+/**
+ * Raft's timers: a follower's or candidate's election timeout, a leader's heartbeat, and a
+ * candidate's re-ask of silent peers (requests are lost like any message, §5.1).
+ */
+const TIMERS = defineTimers(['election', 'heartbeat', 'vote-retry'] as const);
+type RaftTimer = (typeof TIMERS.names)[number];
 
-const ELECTION_TIMER = 'election';
-const HEARTBEAT_TIMER = 'heartbeat';
-/** A candidate re-asks silent peers this often: requests are lost like any message (§5.1). */
-const VOTE_RETRY_TIMER = 'vote-retry';
+/**
+ * One role's behaviour (etcd-raft's `step` per role, the kit's RoleHandler): a message that
+ * passed the term rules, a timer, a client request, and what the role gives up when the node
+ * leaves it. A role change swaps the whole object; no handler asks which role the node is in.
+ */
+interface RaftRoleHandler extends RoleHandler<RaftMessage, RaftTimer> {
+  readonly role: RaftRole;
+  /** The node leaves this role for a follower of `newLeader` (a leader steps down). */
+  leave(newLeader: NodeId | null): void;
+}
 
 export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   private readonly env: NodeEnv<RaftMessage>;
   private readonly config: RaftConfig;
   private readonly state: PersistentState;
   private readonly quorum: number;
+  /** A bug variant is on: local asserts that a bug is meant to break stay quiet (the monitor reports). */
+  private readonly buggy: boolean;
 
   // Volatile state on all servers (Figure 2).
-  private handlers: RoleHandlers;
+  private current: RaftRoleHandler;
   private leader: NodeId | null = null;
   private commitIndex = 0;
   private lastApplied = 0;
   /** Local time this node last heard from the leader of its term (pre-vote refusals, §9.6). */
   private leaderContactAt = -Infinity;
   /** Granted votes (or pre-votes) in the current campaign, and every peer that answered it. */
-  private votes = new Set<NodeId>();
+  private votes: VoteTally;
   private answered = new Set<NodeId>();
 
   // Volatile state on leaders, reinitialized after each election (Figure 2).
-  private nextIndex = new Map<NodeId, number>();
-  private matchIndex = new Map<NodeId, number>();
-  /**
-   * Followers whose last answer was a success (etcd's "replicate" state): entries go to them as
-   * soon as they are appended and nextIndex moves on optimistically, so several requests can be
-   * in flight. Any refusal puts a follower back to probing, one request per answer.
-   */
-  private replicating = new Set<NodeId>();
-  /** Each follower's matchIndex at the previous heartbeat: no progress in between means loss. */
-  private matchAtHeartbeat = new Map<NodeId, number>();
+  /** nextIndex[], matchIndex[] and what the leader sends each follower (replication.ts). */
+  private readonly replication: Replication;
   /** Highest heartbeat round each follower answered in this term (ReadIndex). */
   private ackedReadSeq = new Map<NodeId, number>();
   private readSeq = 0;
-  /** Client → the one request it waits for (a client has at most one outstanding op). */
-  private pending = new Map<ClientId, number>();
+  /** Clients waiting here, one request each, answered when their command applies. */
+  private readonly sessions: ClientSessions;
   /** Command key → log index, for commands in the log that are not yet applied. */
   private unapplied = new Map<string, number>();
   private readonly reads = new ReadIndexQueue(LIMITS.maxPendingReads);
   /** Reused by quorumValue (one slot per node). */
   private readonly scratch: number[] = [];
 
-  private readonly followerRole: RoleHandlers;
-  private readonly preCandidateRole: RoleHandlers;
-  private readonly candidateRole: RoleHandlers;
-  private readonly leaderRole: RoleHandlers;
+  private readonly followerRole: RaftRoleHandler;
+  private readonly preCandidateRole: RaftRoleHandler;
+  private readonly candidateRole: RaftRoleHandler;
+  private readonly leaderRole: RaftRoleHandler;
 
   constructor(env: NodeEnv<RaftMessage>, config: RaftConfig) {
     this.env = env;
     this.config = config;
     this.state = new PersistentState(env.storage, config.bugs.forgetVote);
     this.quorum = majority(env.nodes.length);
-    const redirect = (client: ClientId, reqId: number): void => this.redirect(client, reqId);
-    const campaignTick = (timer: string): void => this.tickElection(timer);
-    this.followerRole = { role: 'follower', step: (f, m) => this.stepFollower(f, m), tick: campaignTick, request: redirect };
-    this.preCandidateRole = { role: 'precandidate', step: (f, m) => this.stepPreCandidate(f, m), tick: campaignTick, request: redirect };
-    this.candidateRole = { role: 'candidate', step: (f, m) => this.stepCandidate(f, m), tick: campaignTick, request: redirect };
+    this.buggy = Object.values(config.bugs).some(Boolean);
+    this.votes = new VoteTally(this.quorum);
+    this.sessions = new ClientSessions(env);
+    const node = this;
+    this.replication = new Replication({
+      env,
+      state: this.state,
+      config,
+      get commitIndex(): number {
+        return node.commitIndex;
+      },
+      get readSeq(): number {
+        return node.readSeq;
+      },
+      advanceCommit: () => this.advanceCommit(),
+    });
+    const redirect = (client: ClientId, reqId: number): void => this.sessions.redirect(client, reqId, this.leader);
+    const stay = (): void => {};
+    this.followerRole = {
+      role: 'follower',
+      step: (f, m) => this.stepFollower(f, m),
+      timer: (t) => this.tickFollower(t),
+      request: redirect,
+      leave: stay,
+    };
+    this.preCandidateRole = {
+      role: 'precandidate',
+      step: (f, m) => this.stepPreCandidate(f, m),
+      timer: (t) => this.tickCandidate(t, true),
+      request: redirect,
+      leave: stay,
+    };
+    this.candidateRole = {
+      role: 'candidate',
+      step: (f, m) => this.stepCandidate(f, m),
+      timer: (t) => this.tickCandidate(t, false),
+      request: redirect,
+      leave: stay,
+    };
     this.leaderRole = {
       role: 'leader',
       step: (f, m) => this.stepLeader(f, m),
-      tick: (t) => this.tickHeartbeat(t),
+      timer: (t) => this.tickLeader(t),
       request: (c, r, op) => this.leaderRequest(c, r, op),
+      leave: (newLeader) => this.stepDown(newLeader),
     };
-    this.handlers = this.followerRole;
+    this.current = this.followerRole;
   }
 
   // ---------------------------------------------------------------- host entry points
@@ -131,32 +180,32 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   start(): void {
     // After a restart only the persistent state is here: start as a follower (§5.2) and let
     // the leader's AppendEntries re-teach the commit index, which re-applies the log.
-    this.handlers = this.followerRole;
+    this.current = this.followerRole;
+    const restored = restoreSnapshot(this.state, this.env.machine);
+    this.commitIndex = restored;
+    this.lastApplied = restored;
     this.resetElectionTimer();
   }
 
   onMessage(from: NodeId, msg: RaftMessage): void {
     if (!this.observeTerm(from, msg)) return;
-    this.handlers.step(from, msg);
+    this.current.step(from, msg);
   }
 
   onTimer(name: string): void {
-    this.handlers.tick(name);
+    // The host fires only timers this node set.
+    if (TIMERS.is(name)) this.current.timer(name);
   }
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
     // An applied request has a final answer on any node that applied it.
-    const cached = this.env.machine.cached(client, reqId);
-    if (cached !== undefined) {
-      this.answer(client, reqId, cached);
-      return;
-    }
-    this.handlers.request(client, reqId, op);
+    if (this.sessions.answerIfExecuted(client, reqId)) return;
+    this.current.request(client, reqId, op);
   }
 
   inspect(): RaftView {
     return {
-      role: this.handlers.role,
+      role: this.current.role,
       term: this.state.currentTerm,
       leader: this.leader,
       commitIndex: this.commitIndex,
@@ -164,7 +213,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       logLength: this.state.lastIndex,
       votedFor: this.state.votedFor,
       lastLogTerm: this.state.lastTerm,
-      log: this.state.all(),
+      snapshot: this.state.snapshot ?? NO_SNAPSHOT,
+      log: this.state.held(),
     };
   }
 
@@ -178,7 +228,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     // A granted pre-vote echoes the term that was asked about, one above ours.
     if (msg.type === 'RequestVoteReply' && msg.preVote && msg.voteGranted) return true;
     if (msg.term > term) {
-      this.becomeFollower(msg.term, msg.type === 'AppendEntries' ? msg.leader : null);
+      const leader = msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot' ? msg.leader : null;
+      this.becomeFollower(msg.term, leader);
       return true;
     }
     if (msg.term < term) {
@@ -195,6 +246,8 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       this.env.send(from, { type: 'RequestVoteReply', term, voteGranted: false, preVote: false });
     } else if (msg.type === 'AppendEntries') {
       this.env.send(from, this.appendReply(false, 0, msg, 0, 0));
+    } else if (msg.type === 'InstallSnapshot') {
+      this.env.send(from, { type: 'InstallSnapshotReply', term, lastIncludedIndex: 0, readSeq: msg.readSeq });
     }
   }
 
@@ -206,33 +259,54 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       // Persisted before anything this node says in the new term.
       this.state.sync();
     }
-    if (this.handlers === this.leaderRole) this.stepDown(leader);
-    this.handlers = this.followerRole;
+    this.current.leave(leader);
+    this.current = this.followerRole;
     this.leader = leader;
-    this.votes = new Set();
-    this.env.cancelTimer(VOTE_RETRY_TIMER);
+    this.votes = new VoteTally(this.quorum);
+    TIMERS.cancel(this.env, 'vote-retry');
     this.resetElectionTimer();
   }
 
-  private tickElection(timer: string): void {
-    if (timer === VOTE_RETRY_TIMER) {
-      this.retryVotes();
-    } else if (timer === ELECTION_TIMER) {
-      if (this.config.preVote) this.startPreVote();
-      else this.startElection();
+  private tickFollower(timer: RaftTimer): void {
+    switch (timer) {
+      case 'election':
+        return this.campaign();
+      case 'heartbeat':
+      case 'vote-retry':
+        return; // left over from a role this node no longer has
+      default:
+        return assertNever(timer);
     }
+  }
+
+  private tickCandidate(timer: RaftTimer, preVote: boolean): void {
+    switch (timer) {
+      case 'election':
+        return this.campaign(); // split vote or silence: try again in a new term (§5.2)
+      case 'vote-retry':
+        return this.retryVotes(preVote);
+      case 'heartbeat':
+        return;
+      default:
+        return assertNever(timer);
+    }
+  }
+
+  private campaign(): void {
+    if (this.config.preVote) this.startPreVote();
+    else this.startElection();
   }
 
   /** Thesis §9.6: ask for votes in term+1 without touching anyone's term. */
   private startPreVote(): void {
-    this.handlers = this.preCandidateRole;
+    this.current = this.preCandidateRole;
     this.leader = null;
-    this.votes = new Set([this.env.id]);
+    this.votes = new VoteTally(this.quorum);
     this.answered = new Set();
     this.env.note(`pre-vote for term ${this.state.currentTerm + 1}`);
     this.requestVotes(this.state.currentTerm + 1, true);
     this.resetElectionTimer();
-    if (this.votes.size >= this.quorum) this.startElection();
+    if (this.votes.add(this.env.id)) this.startElection();
   }
 
   /** §5.2: increment currentTerm, vote for self, ask every other server. */
@@ -240,29 +314,27 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.state.setTerm(this.state.currentTerm + 1);
     this.state.setVote(this.env.id);
     this.state.sync();
-    this.handlers = this.candidateRole;
+    this.current = this.candidateRole;
     this.leader = null;
-    this.votes = new Set([this.env.id]);
+    this.votes = new VoteTally(this.quorum);
     this.answered = new Set();
     this.env.moment({ kind: 'era-change', term: this.state.currentTerm });
     this.requestVotes(this.state.currentTerm, false);
     this.resetElectionTimer();
-    if (this.votes.size >= this.quorum) this.becomeLeader();
+    if (this.votes.add(this.env.id)) this.becomeLeader();
   }
 
   private requestVotes(term: number, preVote: boolean): void {
     const msg = this.voteRequest(term, preVote);
     for (const peer of this.env.peers) this.env.send(peer, msg);
-    this.env.setTimer(VOTE_RETRY_TIMER, this.config.heartbeatIntervalUs);
+    TIMERS.set(this.env, 'vote-retry', this.config.heartbeatIntervalUs);
   }
 
-  private retryVotes(): void {
-    if (this.handlers !== this.candidateRole && this.handlers !== this.preCandidateRole) return;
-    const preVote = this.handlers === this.preCandidateRole;
+  private retryVotes(preVote: boolean): void {
     const term = preVote ? this.state.currentTerm + 1 : this.state.currentTerm;
     const msg = this.voteRequest(term, preVote);
     for (const peer of this.env.peers) if (!this.answered.has(peer)) this.env.send(peer, msg);
-    this.env.setTimer(VOTE_RETRY_TIMER, this.config.heartbeatIntervalUs);
+    TIMERS.set(this.env, 'vote-retry', this.config.heartbeatIntervalUs);
   }
 
   private voteRequest(term: number, preVote: boolean): RequestVote {
@@ -277,55 +349,45 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   }
 
   private becomeLeader(): void {
-    this.handlers = this.leaderRole;
+    this.current = this.leaderRole;
     this.leader = this.env.id;
-    this.env.cancelTimer(ELECTION_TIMER);
-    this.env.cancelTimer(VOTE_RETRY_TIMER);
-    const next = this.state.lastIndex + 1;
-    this.replicating.clear();
-    this.matchAtHeartbeat.clear();
-    for (const peer of this.env.peers) {
-      this.nextIndex.set(peer, next);
-      this.matchIndex.set(peer, 0);
-      this.ackedReadSeq.set(peer, 0);
-    }
+    TIMERS.cancel(this.env, 'election');
+    TIMERS.cancel(this.env, 'vote-retry');
+    this.replication.start(this.env.peers, this.state.lastIndex + 1);
+    for (const peer of this.env.peers) this.ackedReadSeq.set(peer, 0);
     this.readSeq = 0;
     this.indexUnapplied();
     // §8: a no-op of the new term, so that earlier entries can commit through it (§5.4.2) and
     // the leader learns the commit index before serving reads.
     this.state.append({ term: this.state.currentTerm, command: null });
     this.state.sync();
-    this.broadcastAppend();
-    this.env.setTimer(HEARTBEAT_TIMER, this.config.heartbeatIntervalUs);
+    this.replication.broadcast();
+    TIMERS.set(this.env, 'heartbeat', this.config.heartbeatIntervalUs);
     this.advanceCommit();
   }
 
   /** Remember which commands already sit in the log, so a client's retry is not appended twice. */
   private indexUnapplied(): void {
     this.unapplied.clear();
-    const log = this.state.all();
-    for (let index = this.lastApplied + 1; index <= log.length; index++) {
-      const command = log[index - 1]?.command;
-      if (command !== null && command !== undefined) this.unapplied.set(commandKey(command), index);
+    for (let index = this.lastApplied + 1; index <= this.state.lastIndex; index++) {
+      const command = this.state.entry(index).command;
+      if (command !== null) this.unapplied.set(commandKey(command), index);
     }
   }
 
   /** Leadership lost: clients waiting here must look for the new leader. */
   private stepDown(newLeader: NodeId | null): void {
-    this.env.cancelTimer(HEARTBEAT_TIMER);
-    for (const [client, reqId] of this.pending) this.env.reply(client, reqId, { kind: 'redirect', leader: newLeader });
-    this.pending.clear();
+    TIMERS.cancel(this.env, 'heartbeat');
+    this.sessions.redirectAll(newLeader);
     for (const read of this.reads.drain()) this.env.reply(read.client, read.reqId, { kind: 'redirect', leader: newLeader });
     this.unapplied.clear();
-    this.nextIndex.clear();
-    this.matchIndex.clear();
-    this.replicating.clear();
+    this.replication.clear();
     this.ackedReadSeq.clear();
   }
 
   private resetElectionTimer(): void {
     const base = this.config.electionTimeoutUs;
-    this.env.setTimer(ELECTION_TIMER, base + Math.floor(this.env.random() * base));
+    TIMERS.set(this.env, 'election', base + Math.floor(this.env.random() * base));
   }
 
   // ---------------------------------------------------------------- role step functions
@@ -334,10 +396,13 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     switch (msg.type) {
       case 'AppendEntries':
         return this.handleAppendEntries(from, msg);
+      case 'InstallSnapshot':
+        return this.handleInstallSnapshot(from, msg);
       case 'RequestVote':
         return this.handleRequestVote(from, msg);
       case 'RequestVoteReply':
       case 'AppendEntriesReply':
+      case 'InstallSnapshotReply':
         return; // answers to a campaign or a leadership this node no longer has
       default:
         return assertNever(msg);
@@ -363,29 +428,35 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
   }
 
   private stepCandidateCommon(from: NodeId, msg: RaftMessage): void {
-    if (msg.type === 'AppendEntries') {
+    if (msg.type === 'AppendEntries' || msg.type === 'InstallSnapshot') {
       // §5.2: a leader of this term exists; recognise it.
       this.becomeFollower(this.state.currentTerm, msg.leader);
-      this.handleAppendEntries(from, msg);
+      this.followerRole.step(from, msg);
     } else if (msg.type === 'RequestVote') {
       this.handleRequestVote(from, msg);
     }
   }
 
   private countVote(from: NodeId, won: () => void): void {
-    this.votes.add(from);
-    if (this.votes.size === this.quorum) won();
+    if (this.votes.add(from)) won();
   }
 
   private stepLeader(from: NodeId, msg: RaftMessage): void {
     switch (msg.type) {
       case 'AppendEntriesReply':
-        return this.handleAppendReply(from, msg);
+        this.ackReadRound(from, msg.readSeq);
+        return this.replication.onAppendReply(from, msg);
+      case 'InstallSnapshotReply':
+        this.ackReadRound(from, msg.readSeq);
+        return this.replication.onSnapshotReply(from, msg);
       case 'RequestVote':
+        // Thesis §9.6: a live leader refuses every pre-vote; a real vote goes by the usual rules.
+        if (msg.preVote) return this.refusePreVote(from);
         return this.handleRequestVote(from, msg);
       case 'AppendEntries':
+      case 'InstallSnapshot':
         // Two leaders in one term: impossible unless votes were lost (the monitor reports it).
-        this.env.note(`AppendEntries from ${from}, another leader of term ${msg.term}`);
+        this.env.note(`${msg.type} from ${from}, another leader of term ${msg.term}`);
         return;
       case 'RequestVoteReply':
         return;
@@ -417,14 +488,16 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     if (granted) this.env.moment({ kind: 'vote', for: msg.candidate, term: this.state.currentTerm });
   }
 
-  /** Thesis §9.6: grant if the candidate could win and this node has no live leader. */
+  /** Thesis §9.6: grant if the candidate could win and this node has heard no live leader. */
   private answerPreVote(from: NodeId, msg: RequestVote, logOk: boolean): void {
-    const leaderAlive =
-      this.handlers === this.leaderRole ||
-      (this.leader !== null && this.env.now() - this.leaderContactAt < this.config.electionTimeoutUs);
+    const leaderAlive = this.leader !== null && this.env.now() - this.leaderContactAt < this.config.electionTimeoutUs;
     const granted = msg.term > this.state.currentTerm && logOk && !leaderAlive;
     const term = granted ? msg.term : this.state.currentTerm;
     this.env.send(from, { type: 'RequestVoteReply', term, voteGranted: granted, preVote: true });
+  }
+
+  private refusePreVote(from: NodeId): void {
+    this.env.send(from, { type: 'RequestVoteReply', term: this.state.currentTerm, voteGranted: false, preVote: true });
   }
 
   // ---------------------------------------------------------------- AppendEntries, follower side (§5.3)
@@ -439,14 +512,24 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       this.env.send(from, this.appendReply(false, 0, msg, 0, this.state.lastIndex + 1));
       return;
     }
-    const localPrevTerm = this.state.termAt(msg.prevLogIndex);
-    if (localPrevTerm !== msg.prevLogTerm) {
-      const first = this.firstIndexOfTerm(msg.prevLogIndex, localPrevTerm);
-      this.env.send(from, this.appendReply(false, 0, msg, localPrevTerm, first));
-      return;
+    const snapshotIndex = this.state.snapshotIndex;
+    let prevLogIndex = msg.prevLogIndex;
+    let entries = msg.entries;
+    if (prevLogIndex < snapshotIndex) {
+      // Entries up to our snapshot are committed here, so the leader holds the same ones (§5.4.3):
+      // match from the snapshot on.
+      entries = entries.slice(Math.min(entries.length, snapshotIndex - prevLogIndex));
+      prevLogIndex = snapshotIndex;
+    } else {
+      const localPrevTerm = this.state.termAt(prevLogIndex);
+      if (localPrevTerm !== msg.prevLogTerm) {
+        const first = this.firstIndexOfTerm(prevLogIndex, localPrevTerm);
+        this.env.send(from, this.appendReply(false, 0, msg, localPrevTerm, first));
+        return;
+      }
     }
-    if (this.mergeEntries(msg.prevLogIndex, msg.entries)) this.state.sync();
-    const lastVerified = msg.prevLogIndex + msg.entries.length;
+    if (this.mergeEntries(prevLogIndex, entries)) this.state.sync();
+    const lastVerified = prevLogIndex + entries.length;
     // Figure 2, rule 5: never past the last entry this request proved equal to the leader's.
     const cap = this.config.bugs.commitIndexUncapped ? this.state.lastIndex : lastVerified;
     this.commitUpTo(Math.min(msg.leaderCommit, cap));
@@ -473,6 +556,18 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     };
   }
 
+  /** §7: a leader's snapshot, for a follower whose log lacks entries the leader compacted. */
+  private handleInstallSnapshot(from: NodeId, msg: InstallSnapshot): void {
+    this.leader = msg.leader;
+    this.leaderContactAt = this.env.now();
+    this.resetElectionTimer();
+    if (installSnapshot(this.state, this.env.machine, msg, this.commitIndex)) {
+      this.commitIndex = msg.lastIncludedIndex;
+      this.lastApplied = msg.lastIncludedIndex;
+    }
+    this.env.send(from, snapshotReply(this.state.currentTerm, msg));
+  }
+
   /** First index of the run of `term` ending at `index`; entries up to commitIndex are settled. */
   private firstIndexOfTerm(index: number, term: number): number {
     let first = index;
@@ -492,6 +587,9 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       index++;
       if (index <= this.state.lastIndex) {
         if (this.state.termAt(index) === entry.term) continue;
+        // Only a bug variant may get here (the monitor names what broke); in a correct run it is
+        // a programming error.
+        assert(index > this.commitIndex || this.buggy, () => `truncating committed entry ${index} (commit index ${this.commitIndex})`);
         if (index <= this.commitIndex) this.env.note(`truncating committed entry ${index}`);
         this.state.truncateAfter(index - 1);
         this.forgetUnapplied(index);
@@ -507,120 +605,32 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     for (const [key, index] of this.unapplied) if (index >= fromIndex) this.unapplied.delete(key);
   }
 
-  // ---------------------------------------------------------------- AppendEntries, leader side
+  // ---------------------------------------------------------------- leader side (replication.ts)
 
-  /** Heartbeat everyone (§5.2): new entries where nothing is in flight, else just the commit index. */
-  private broadcastAppend(): void {
-    for (const peer of this.env.peers) this.heartbeatTo(peer);
-  }
-
-  /**
-   * A follower with entries in flight gets an empty AppendEntries anchored at what it has
-   * acknowledged: it confirms leadership and the commit index without sending the same entries
-   * twice, and a follower that is catching up keeps getting one batch per answer.
-   */
-  private heartbeatTo(peer: NodeId): void {
-    const match = this.matchIndex.get(peer) ?? 0;
-    const next = this.nextIndex.get(peer) ?? this.state.lastIndex + 1;
-    if (!this.replicating.has(peer) || next <= match + 1) {
-      this.sendAppend(peer);
-      return;
+  private tickLeader(timer: RaftTimer): void {
+    switch (timer) {
+      case 'heartbeat':
+        this.replication.heartbeat();
+        return TIMERS.set(this.env, 'heartbeat', this.config.heartbeatIntervalUs);
+      case 'election':
+      case 'vote-retry':
+        return; // a leader cancels both when it takes office
+      default:
+        return assertNever(timer);
     }
-    this.env.send(peer, {
-      type: 'AppendEntries',
-      term: this.state.currentTerm,
-      leader: this.env.id,
-      prevLogIndex: match,
-      prevLogTerm: this.state.termAt(match),
-      entries: [],
-      leaderCommit: this.commitIndex,
-      readSeq: this.readSeq,
-    });
   }
 
-  private sendAppend(peer: NodeId): void {
-    const next = this.nextIndex.get(peer) ?? this.state.lastIndex + 1;
-    const prevLogIndex = next - 1;
-    const last = Math.min(this.state.lastIndex, prevLogIndex + this.config.maxBatch);
-    const msg: AppendEntries = {
-      type: 'AppendEntries',
-      term: this.state.currentTerm,
-      leader: this.env.id,
-      prevLogIndex,
-      prevLogTerm: this.state.termAt(prevLogIndex),
-      entries: last >= next ? this.state.slice(next, last) : [],
-      leaderCommit: this.commitIndex,
-      readSeq: this.readSeq,
-    };
-    this.env.send(peer, msg);
-    const inFlight = prevLogIndex - (this.matchIndex.get(peer) ?? 0);
-    if (last >= next && this.replicating.has(peer) && inFlight < LIMITS.maxInFlightEntries) this.nextIndex.set(peer, last + 1);
-  }
-
-  private tickHeartbeat(timer: string): void {
-    if (timer !== HEARTBEAT_TIMER) return;
-    for (const peer of this.env.peers) {
-      const match = this.matchIndex.get(peer) ?? 0;
-      const inFlight = this.replicating.has(peer) && (this.nextIndex.get(peer) ?? 0) > match + 1;
-      const stalled = inFlight && match === this.matchAtHeartbeat.get(peer);
-      this.matchAtHeartbeat.set(peer, match);
-      if (stalled) {
-        // Nothing acknowledged for a whole interval with entries in flight: assume they were
-        // lost and probe again from the last acknowledged entry.
-        this.replicating.delete(peer);
-        this.nextIndex.set(peer, match + 1);
-      }
-      this.heartbeatTo(peer);
-    }
-    this.env.setTimer(HEARTBEAT_TIMER, this.config.heartbeatIntervalUs);
-  }
-
-  private handleAppendReply(from: NodeId, msg: AppendEntriesReply): void {
-    if (msg.readSeq > (this.ackedReadSeq.get(from) ?? 0)) {
-      this.ackedReadSeq.set(from, msg.readSeq);
+  /** A follower answered a heartbeat round (ReadIndex, thesis §6.4). */
+  private ackReadRound(from: NodeId, readSeq: number): void {
+    if (readSeq > (this.ackedReadSeq.get(from) ?? 0)) {
+      this.ackedReadSeq.set(from, readSeq);
       this.serveReads();
     }
-    if (msg.success) {
-      const match = this.matchIndex.get(from) ?? 0;
-      if (msg.matchIndex <= match) return; // duplicate or reordered acknowledgement
-      this.matchIndex.set(from, msg.matchIndex);
-      this.replicating.add(from);
-      const next = Math.max(this.nextIndex.get(from) ?? 1, msg.matchIndex + 1);
-      this.nextIndex.set(from, next);
-      this.advanceCommit();
-      // A follower still behind gets its next batch as each answer returns.
-      if (this.handlers === this.leaderRole && next <= this.state.lastIndex) this.sendAppend(from);
-      return;
-    }
-    // Stale: the follower has since acknowledged more, or we already backed off past this probe.
-    if (msg.rejectedPrev <= (this.matchIndex.get(from) ?? 0) || msg.rejectedPrev >= (this.nextIndex.get(from) ?? 1)) return;
-    this.replicating.delete(from);
-    this.nextIndex.set(from, this.backOff(from, msg));
-    this.sendAppend(from);
-  }
-
-  /** §5.3's optimisation: skip the follower's whole conflicting term, or to its log's end. */
-  private backOff(peer: NodeId, msg: AppendEntriesReply): number {
-    let next = msg.conflictIndex;
-    if (msg.conflictTerm > 0) {
-      const last = this.lastIndexOfTerm(msg.conflictTerm, msg.rejectedPrev);
-      if (last > 0) next = last + 1;
-    }
-    const match = this.matchIndex.get(peer) ?? 0;
-    // Always strictly below the rejected probe, never below what the follower acknowledged.
-    return Math.max(match + 1, Math.min(next, msg.rejectedPrev));
-  }
-
-  /** Last index ≤ `upTo` holding `term` in the leader's log, 0 if it has none. */
-  private lastIndexOfTerm(term: number, upTo: number): number {
-    let index = Math.min(upTo, this.state.lastIndex);
-    while (index > 0 && this.state.termAt(index) > term) index--;
-    return index > 0 && this.state.termAt(index) === term ? index : 0;
   }
 
   /** §5.3–5.4.2: commit the highest index a majority stores, if it is of the current term. */
   private advanceCommit(): void {
-    const candidate = this.quorumValue(this.matchIndex, this.state.lastIndex);
+    const candidate = this.quorumValue(this.replication.matchIndex, this.state.lastIndex);
     if (candidate <= this.commitIndex) return;
     // Figure 8: a majority storing an entry of an older term does not make it safe.
     if (!this.config.bugs.commitPreviousTerm && this.state.termAt(candidate) !== this.state.currentTerm) return;
@@ -632,6 +642,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
 
   private commitUpTo(index: number): void {
     if (index <= this.commitIndex) return;
+    assert(index <= this.state.lastIndex, () => `commit index ${index} beyond the last entry ${this.state.lastIndex}`);
     this.commitIndex = index;
     this.applyCommitted();
   }
@@ -643,34 +654,24 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
       this.lastApplied++;
       const command = this.state.entry(this.lastApplied).command;
       if (command === null) continue;
-      const result = this.env.machine.apply(command);
       this.unapplied.delete(commandKey(command));
-      this.answerPending(command, result);
+      this.sessions.applyAndAnswer(command);
     }
+    if (snapshotDue(this.state, this.lastApplied, this.config.snapshotEvery)) takeSnapshot(this.state, this.env.machine, this.lastApplied);
     this.serveReads();
-  }
-
-  private answerPending(command: Command, result: OpResult): void {
-    if (this.pending.get(command.client) !== command.reqId) return;
-    this.pending.delete(command.client);
-    this.answer(command.client, command.reqId, result);
   }
 
   // ---------------------------------------------------------------- client requests
 
-  private answer(client: ClientId, reqId: number, result: OpResult): void {
-    const reply: ClientReply = { kind: 'result', result };
-    this.env.reply(client, reqId, reply);
-  }
-
-  private redirect(client: ClientId, reqId: number): void {
-    this.env.reply(client, reqId, { kind: 'redirect', leader: this.leader });
+  /** A read answered from the machine (ReadIndex, or the stale-read bug). */
+  private answerRead(client: ClientId, reqId: number, key: string): void {
+    this.env.reply(client, reqId, { kind: 'result', result: this.env.machine.peek(key) });
   }
 
   private leaderRequest(client: ClientId, reqId: number, op: KvOp): void {
     if (op.f === 'read' && this.config.bugs.staleLeaderRead) {
       // The bug: a leader that may have been deposed answers from its own state.
-      this.answer(client, reqId, this.env.machine.peek(op.key));
+      this.answerRead(client, reqId, op.key);
       return;
     }
     if (op.f === 'read' && this.config.readPath === 'readindex') {
@@ -680,7 +681,7 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     const command: Command = { client, reqId, op };
     const key = commandKey(command);
     if (this.unapplied.has(key)) {
-      this.pending.set(client, reqId); // a retry: the entry is already on its way
+      this.sessions.wait(client, reqId); // a retry: the entry is already on its way
       return;
     }
     if (this.state.lastIndex - this.commitIndex >= LIMITS.maxUncommitted) {
@@ -694,10 +695,10 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.state.append({ term: this.state.currentTerm, command });
     const index = this.state.lastIndex;
     this.unapplied.set(key, index);
-    this.pending.set(command.client, command.reqId);
+    this.sessions.wait(command.client, command.reqId);
     this.state.sync();
     // Followers caught up (or pipelined up to here) get the entry now; the others as answers return.
-    for (const peer of this.env.peers) if (this.nextIndex.get(peer) === index) this.sendAppend(peer);
+    this.replication.appended(index);
     this.advanceCommit();
   }
 
@@ -718,35 +719,24 @@ export class RaftNode implements ProtocolNode<RaftMessage, RaftView> {
     this.readSeq++;
     this.reads.assign(this.readSeq, this.commitIndex);
     if (this.quorum === 1) this.serveReads();
-    else this.broadcastAppend();
+    else this.replication.broadcast();
   }
 
   private serveReads(): void {
-    if (this.handlers !== this.leaderRole || this.reads.size === 0) return;
+    // Only a leader holds reads: stepping down hands every one back (stepDown).
+    if (this.reads.size === 0) return;
     const confirmed = this.quorumValue(this.ackedReadSeq, this.readSeq);
     for (const read of this.reads.takeReady(confirmed, this.lastApplied)) {
-      this.answer(read.client, read.reqId, this.env.machine.peek(read.key));
+      this.answerRead(read.client, read.reqId, read.key);
     }
   }
 
-  /**
-   * The highest value at least `quorum` nodes have reached: the quorum-th largest of every peer's
-   * value (missing = 0) and this node's own. An insertion sort into a reused scratch array: on a
-   * hot path (every acknowledgement), and cheaper than map + sort with a comparator.
-   */
+  /** The highest value a quorum has reached: every peer's (missing = 0) and this node's own. */
   private quorumValue(perPeer: ReadonlyMap<NodeId, number>, own: number): number {
     const values = this.scratch;
-    const peers = this.env.peers;
     values[0] = own;
-    for (let i = 0; i < peers.length; i++) {
-      const v = perPeer.get(peers[i] as NodeId) ?? 0;
-      let j = i + 1;
-      while (j > 0 && (values[j - 1] as number) < v) {
-        values[j] = values[j - 1] as number;
-        j--;
-      }
-      values[j] = v;
-    }
-    return values[this.quorum - 1] ?? 0;
+    const peers = this.env.peers;
+    for (let i = 0; i < peers.length; i++) values[i + 1] = perPeer.get(peers[i] as NodeId) ?? 0;
+    return kthLargest(values, this.quorum) ?? 0;
   }
 }

@@ -39,7 +39,7 @@
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
 import type { VsrMessage } from './messages.js';
 import { VsrMonitor, VSR_INVARIANTS } from './monitor.js';
-import { VSR_BUGS, VSR_OPTIONS, vsrSettings } from './options.js';
+import { VSR_BUGS, VSR_OPTIONS, vsrOptions } from './options.js';
 import { VsrReplica, type VsrView } from './replica.js';
 import { vsrNarrator } from './narrator.js';
 
@@ -49,8 +49,8 @@ export type { VsrView } from './replica.js';
 function clientPolicy(_nodes: number, options: ProtocolOptions): ClientPolicy {
   // Long enough for a commit round trip; short enough that a client finds the new primary
   // soon after a view change (backups redirect it there).
-  const settings = vsrSettings(options);
-  return { replyQuorum: 1, retry: 'next', retryAfterMicros: Math.max(settings.viewChangeTimeoutUs / 2, settings.heartbeatUs * 4) };
+  const { viewChangeTimeout, heartbeat } = vsrOptions(options);
+  return { replyQuorum: 1, retry: 'next', retryAfterMicros: Math.max(viewChangeTimeout / 2, heartbeat * 4) };
 }
 
 export const vsr: ProtocolDefinition<VsrMessage, VsrView> = {

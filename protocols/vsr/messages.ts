@@ -2,12 +2,15 @@
  * VR Revisited's messages, named as in the paper (Liskov & Cowling 2012, §4). The sender's replica
  * number `i` of the paper is not carried: the host tells the receiver who sent a message.
  *
- * Logs travel whole (no checkpoints or log suffix optimisations of §5): a simulated run holds a
- * few thousand operations at most, and whole logs keep the view-change rule easy to read.
+ * A message that carries a log (DoViewChange, StartView, the primary's RecoveryResponse, NewState)
+ * carries the ops after the sender's latest checkpoint, and the checkpoint itself once there is
+ * one (§5, see checkpoint.ts): never the whole history of a long run. `opNumber` is always the
+ * op-number of the last op, forgotten ones included.
  */
 import type { Command } from '../api.js';
+import type { Checkpoint } from './checkpoint.js';
 
-/** The replicated log: position p (0-based) holds op-number p + 1. */
+/** Consecutive ops of the replicated log (position p holds op-number start + p + 1). */
 export type Log = readonly Command[];
 
 /** §4.1: the primary orders request `op` as op-number `opNumber` in `view`. */
@@ -48,6 +51,8 @@ export interface DoViewChange {
   readonly lastNormalView: number;
   readonly opNumber: number;
   readonly commitNumber: number;
+  /** Op-numbers up to checkpoint.opNumber (the ops before `log`); absent: `log` starts at op 1. */
+  readonly checkpoint?: Checkpoint;
 }
 
 /** §4.2 step 4: the new primary's log; the view starts. */
@@ -57,6 +62,8 @@ export interface StartView {
   readonly log: Log;
   readonly opNumber: number;
   readonly commitNumber: number;
+  /** Op-numbers up to checkpoint.opNumber (the ops before `log`); absent: `log` starts at op 1. */
+  readonly checkpoint?: Checkpoint;
 }
 
 /** §4.3: a restarted replica asks for state; `nonce` tells its responses from older ones. */
@@ -73,6 +80,8 @@ export interface RecoveryResponse {
   readonly log: Log | null;
   readonly opNumber: number;
   readonly commitNumber: number;
+  /** Op-numbers up to checkpoint.opNumber (the ops before `log`); absent: `log` starts at op 1. */
+  readonly checkpoint?: Checkpoint;
 }
 
 /** State transfer (§5.2): send me your log after op-number `after`. */
@@ -90,6 +99,8 @@ export interface NewState {
   readonly entries: Log;
   readonly opNumber: number;
   readonly commitNumber: number;
+  /** Sent when `after` is the sender's checkpoint (the receiver asked for ops it forgot). */
+  readonly checkpoint?: Checkpoint;
 }
 
 export type VsrMessage =

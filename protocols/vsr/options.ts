@@ -1,7 +1,8 @@
 /**
  * VR's options (all timeouts are local-clock durations) and the bug variants, as data.
  */
-import type { BugDefinition, OptionSpec, ProtocolOptions } from '../api.js';
+import type { BugDefinition, ProtocolOptions } from '../api.js';
+import { readOptions, type OptionSchema, type OptionValues } from '../kit/index.js';
 
 export const VSR_OPTIONS = {
   heartbeat: {
@@ -47,7 +48,15 @@ export const VSR_OPTIONS = {
     max: 100000,
     description: 'The primary drops new requests while this many ops wait to commit (clients retry).',
   },
-} as const satisfies Readonly<Record<string, OptionSpec>>;
+  snapshotEvery: {
+    type: 'integer',
+    default: 4096,
+    min: 1,
+    max: 1000000,
+    description:
+      'A replica takes a checkpoint (a snapshot of the machine) every this many executed ops and forgets the ops it covers; a peer that needs forgotten ops gets the checkpoint and the ops after it.',
+  },
+} as const satisfies OptionSchema;
 
 export const BUG_REJOIN_WITHOUT_RECOVERY = 'vsr.rejoin-without-recovery';
 export const BUG_LONGEST_LOG_WINS = 'vsr.longest-log-wins';
@@ -71,44 +80,9 @@ export const VSR_BUGS: readonly BugDefinition[] = [
   },
 ];
 
-/** Options after the loader filled defaults; durations in microseconds. */
-export interface VsrSettings {
-  readonly heartbeatUs: number;
-  readonly viewChangeTimeoutUs: number;
-  readonly recoveryRetryUs: number;
-  readonly stateTransferRetryUs: number;
-  readonly resendWindow: number;
-  readonly prepareBuffer: number;
-  readonly maxUncommitted: number;
-}
+/** The options as a replica reads them: durations in microseconds, defaults from the table above. */
+export type VsrOptions = OptionValues<typeof VSR_OPTIONS>;
 
-function numberOption(options: ProtocolOptions, name: keyof typeof VSR_OPTIONS): number {
-  const value = options[name];
-  if (value === undefined) {
-    const spec = VSR_OPTIONS[name];
-    if (spec.type === 'integer') return spec.default;
-    return parseDefaultDuration(spec.default);
-  }
-  if (typeof value !== 'number') throw new Error(`vsr option ${name}: expected a number, got ${String(value)}`);
-  return value;
-}
-
-/** Only for defaults written above ("20ms"): the loader converts user input. */
-function parseDefaultDuration(text: string): number {
-  const match = /^([0-9]+)(us|ms|s)$/.exec(text);
-  if (match === null) throw new Error(`bad default duration ${text}`);
-  const unit = match[2] === 'us' ? 1 : match[2] === 'ms' ? 1000 : 1_000_000;
-  return Number(match[1]) * unit;
-}
-
-export function vsrSettings(options: ProtocolOptions): VsrSettings {
-  return {
-    heartbeatUs: numberOption(options, 'heartbeat'),
-    viewChangeTimeoutUs: numberOption(options, 'viewChangeTimeout'),
-    recoveryRetryUs: numberOption(options, 'recoveryRetry'),
-    stateTransferRetryUs: numberOption(options, 'stateTransferRetry'),
-    resendWindow: numberOption(options, 'resendWindow'),
-    prepareBuffer: numberOption(options, 'prepareBuffer'),
-    maxUncommitted: numberOption(options, 'maxUncommitted'),
-  };
+export function vsrOptions(options: ProtocolOptions): VsrOptions {
+  return readOptions(VSR_OPTIONS, options);
 }

@@ -1,6 +1,12 @@
 /**
- * One VR replica (see index.ts for the algorithm and the paper sections). Handlers are grouped by
- * sub-protocol: normal operation (§4.1), view change (§4.2), recovery (§4.3), state transfer (§5.2).
+ * One VR replica (see index.ts for the algorithm and the paper sections).
+ *
+ * The replica's status picks one handler object (etcd-raft's `step` per role): a primary and a
+ * backup of a view they hold the log of, a backup that learned of a view without its log (state
+ * transfer, §5.2), a replica changing views (§4.2) and a recovering one (§4.3). The view rules
+ * common to every status but recovering (drop older views, follow news of a later one) run once in
+ * `observeView` before the handler's `step`; a status change swaps the handler, so no handler asks
+ * which status it is in.
  */
 import {
   assertNever,
@@ -11,7 +17,6 @@ import {
   type KvOp,
   type NodeEnv,
   type NodeId,
-  type NodeView,
   type ProtocolNode,
 } from '../api.js';
 import type {
@@ -32,28 +37,14 @@ import {
   BUG_ACK_WITH_GAP,
   BUG_LONGEST_LOG_WINS,
   BUG_REJOIN_WITHOUT_RECOVERY,
-  vsrSettings,
-  type VsrSettings,
+  vsrOptions,
+  type VsrOptions,
 } from './options.js';
-
-export type VsrStatus = 'normal' | 'view-change' | 'recovering';
-export type VsrRole = 'primary' | 'backup' | 'view-change' | 'recovering';
-
-export interface VsrView extends NodeView {
-  readonly role: VsrRole;
-  readonly status: VsrStatus;
-  readonly view: number;
-  /** v′: the latest view whose log this replica holds (sent in DoViewChange). */
-  readonly lastNormalView: number;
-  readonly opNumber: number;
-  readonly commitNumber: number;
-  /** The replica's log, by reference: read it, never change it. */
-  readonly log: Log;
-  /** The nonce of the current recovery (null when not recovering). */
-  readonly nonce: number | null;
-  /** The DoViewChange messages gathered for the current view (live map: read it at once). */
-  readonly doViewChanges: ReadonlyMap<NodeId, DoViewChange>;
-}
+import { RecoveryRound } from './recovery.js';
+import { chooseLog, viewRule } from './view-rules.js';
+import { checkpointField, pieceOf, ReplicaLog, type Checkpoint, type LogPiece } from './checkpoint.js';
+import { assert, ClientSessions, kthLargest, VoteTally } from '../kit/index.js';
+import { TIMERS, type StatusHandler, type VsrTimer, type VsrView } from './view.js';
 
 /**
  * The only thing VR writes to disk: "this replica has been a member before". It is not protocol
@@ -62,28 +53,26 @@ export interface VsrView extends NodeView {
  */
 export const JOINED_MARKER = 'vsr:joined';
 
-const TIMER_HEARTBEAT = 'heartbeat';
-const TIMER_PRIMARY_SILENCE = 'primary-silence';
-const TIMER_VIEW_CHANGE = 'view-change';
-const TIMER_VIEW_CHANGE_RESEND = 'view-change-resend';
-const TIMER_RECOVERY = 'recovery';
-const TIMER_STATE_TRANSFER = 'state-transfer';
+export { chooseLog } from './view-rules.js';
 
-/** Nonces are integers below 2^48, drawn from the node's own random stream (unique per restart). */
-const NONCE_RANGE = 2 ** 48;
+export type { VsrRole, VsrStatus, VsrView } from './view.js';
 
 export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private readonly env: NodeEnv<VsrMessage>;
-  private readonly settings: VsrSettings;
+  /** Durations in microseconds. */
+  private readonly options: VsrOptions;
   private readonly bugs: ReadonlySet<string>;
   /** Replies needed from distinct replicas: f + 1 when n = 2f + 1. */
   private readonly quorum: number;
+  /** Answers retries of executed requests from the machine's session table (the client table). */
+  private readonly sessions: ClientSessions;
 
-  // VR state (paper Fig. 2): view-number, status, op-number (= log.length), log, commit-number.
+  // VR state (paper Fig. 2): view-number, status (the handler), op-number (= log.length), log, commit-number.
   private view = 0;
-  private status: VsrStatus = 'normal';
+  private current: StatusHandler;
   private lastNormalView = 0;
-  private log: Command[] = [];
+  /** The log after the latest checkpoint; `log.length` is the op-number of its last op. */
+  private readonly log = new ReplicaLog();
   private commitNumber = 0;
   /** Ops executed on env.machine (always <= commitNumber). */
   private applied = 0;
@@ -91,8 +80,6 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   // Primary: highest op-number each backup acknowledged in this view; newest request per client.
   private acked = new Map<NodeId, number>();
   private ackedAtLastHeartbeat = new Map<NodeId, number>();
-  /** Reused by advancePrimaryCommit (one slot per peer). */
-  private readonly ackScratch: number[] = [];
   private newestInLog = new Map<ClientId, number>();
 
   // Backup: out-of-order Prepares (op-number → op) and whether a GetState is outstanding.
@@ -100,19 +87,71 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private stateRequested = false;
 
   // View change: StartViewChange senders and DoViewChange messages for `view`.
-  private startViewChangeFrom = new Set<NodeId>();
+  private startViewChangeFrom: VoteTally;
   private doViewChanges = new Map<NodeId, DoViewChange>();
   private sentDoViewChange = false;
 
-  // Recovery.
-  private nonce: number | null = null;
-  private recoveryResponses = new Map<NodeId, RecoveryResponse>();
+  /** The recovery under way (null when not recovering). */
+  private recovery: RecoveryRound | null = null;
+
+  /** Normal in a view whose log it holds: the primary, or a backup. */
+  private readonly primaryRole: StatusHandler;
+  private readonly backupRole: StatusHandler;
+  /** Normal in a view it has not got the log of yet: asks the primary for it (§5.2). */
+  private readonly transferRole: StatusHandler;
+  private readonly viewChangeRole: StatusHandler;
+  private readonly recoveringRole: StatusHandler;
 
   constructor(ctx: CreateContext<VsrMessage>) {
     this.env = ctx.env;
-    this.settings = vsrSettings(ctx.options);
+    this.options = vsrOptions(ctx.options);
     this.bugs = ctx.bugs;
     this.quorum = majority(ctx.env.nodes.length);
+    this.sessions = new ClientSessions(ctx.env);
+    this.startViewChangeFrom = this.startViewChangeTally();
+    const unavailable = (client: ClientId, reqId: number): void => this.sessions.redirect(client, reqId, null);
+    /** A status reacts to its own timers only (others it left armed fire into nothing). */
+    const onTimers = (actions: Partial<Record<VsrTimer, () => void>>) => (name: VsrTimer) => actions[name]?.();
+    const primarySilent = (): void => this.startViewChange(this.view + 1, 'primary silent');
+    this.primaryRole = {
+      role: 'primary',
+      status: 'normal',
+      step: (from, msg) => this.stepPrimary(from, msg),
+      timer: onTimers({ heartbeat: () => this.onHeartbeatTimer() }),
+      request: (client, reqId, op) => this.acceptRequest({ client, reqId, op }),
+    };
+    this.backupRole = {
+      role: 'backup',
+      status: 'normal',
+      step: (from, msg) => this.stepBackup(from, msg),
+      timer: onTimers({ 'primary-silence': primarySilent }),
+      request: (client, reqId) => this.sessions.redirect(client, reqId, this.primaryOf(this.view)),
+    };
+    this.transferRole = {
+      role: 'backup',
+      status: 'normal',
+      step: (from, msg) => this.stepTransfer(from, msg),
+      timer: onTimers({ 'primary-silence': primarySilent, 'state-transfer': () => this.requestState() }),
+      request: unavailable,
+    };
+    this.viewChangeRole = {
+      role: 'view-change',
+      status: 'view-change',
+      step: (from, msg) => this.stepViewChange(from, msg),
+      timer: onTimers({
+        'view-change': () => this.startViewChange(this.view + 1, 'view change timed out'),
+        'view-change-resend': () => this.resendViewChange(),
+      }),
+      request: unavailable,
+    };
+    this.recoveringRole = {
+      role: 'recovering',
+      status: 'recovering',
+      step: (from, msg) => (msg.type === 'RecoveryResponse' ? this.onRecoveryResponse(from, msg) : undefined),
+      timer: onTimers({ recovery: () => this.sendRecovery() }),
+      request: unavailable,
+    };
+    this.current = this.backupRole;
   }
 
   start(): void {
@@ -130,87 +169,140 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   onMessage(from: NodeId, msg: VsrMessage): void {
-    switch (msg.type) {
-      case 'Prepare':
-        return this.onPrepare(from, msg);
-      case 'PrepareOk':
-        return this.onPrepareOk(from, msg);
-      case 'Commit':
-        return this.onCommit(from, msg);
-      case 'StartViewChange':
-        return this.onStartViewChange(from, msg);
-      case 'DoViewChange':
-        return this.onDoViewChange(from, msg);
-      case 'StartView':
-        return this.onStartView(from, msg);
-      case 'Recovery':
-        return this.onRecovery(from, msg);
-      case 'RecoveryResponse':
-        return this.onRecoveryResponse(from, msg);
-      case 'GetState':
-        return this.onGetState(from, msg);
-      case 'NewState':
-        return this.onNewState(from, msg);
-      default:
-        return assertNever(msg);
-    }
+    // A recovering replica knows no view yet: only its handler looks at what arrives.
+    if (this.current !== this.recoveringRole && !this.observeView(from, msg)) return;
+    this.current.step(from, msg);
   }
 
   onTimer(name: string): void {
-    switch (name) {
-      case TIMER_HEARTBEAT:
-        return this.onHeartbeatTimer();
-      case TIMER_PRIMARY_SILENCE:
-        if (this.status === 'normal' && !this.isPrimary()) this.startViewChange(this.view + 1, 'primary silent');
-        return;
-      case TIMER_VIEW_CHANGE:
-        if (this.status === 'view-change') this.startViewChange(this.view + 1, 'view change timed out');
-        return;
-      case TIMER_VIEW_CHANGE_RESEND:
-        return this.resendViewChange();
-      case TIMER_RECOVERY:
-        return this.sendRecovery();
-      case TIMER_STATE_TRANSFER:
-        this.stateRequested = false;
-        if (this.status === 'normal' && !this.synced()) this.requestState();
-        return;
-      default:
-        throw new Error(`vsr: unknown timer ${name}`);
-    }
+    if (!TIMERS.is(name)) throw new Error(`vsr: unknown timer ${name}`);
+    // Whatever the status now, the GetState this timer guarded is over.
+    if (name === 'state-transfer') this.stateRequested = false;
+    this.current.timer(name);
   }
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
-    if (this.status === 'recovering') return this.env.reply(client, reqId, { kind: 'redirect', leader: null });
+    if (this.current === this.recoveringRole) return this.current.request(client, reqId, op);
     // The client table is the machine's session table: every replica executes the same committed
     // prefix, so any of them can answer a retry of an executed request (§4.1 step 2).
-    const cached = this.env.machine.cached(client, reqId);
-    if (cached !== undefined) return this.env.reply(client, reqId, { kind: 'result', result: cached });
-    if (this.status !== 'normal' || !this.synced()) {
-      return this.env.reply(client, reqId, { kind: 'redirect', leader: null });
-    }
-    if (!this.isPrimary()) {
-      return this.env.reply(client, reqId, { kind: 'redirect', leader: this.primaryOf(this.view) });
-    }
-    this.acceptRequest({ client, reqId, op });
+    if (!this.sessions.answerIfExecuted(client, reqId)) this.current.request(client, reqId, op);
   }
 
   inspect(): VsrView {
+    const status = this.current.status;
     return {
-      role: this.role(),
+      role: this.current.role,
       term: this.view,
-      leader: this.status === 'normal' ? this.primaryOf(this.view) : null,
+      leader: status === 'normal' ? this.primaryOf(this.view) : null,
       commitIndex: this.commitNumber,
       appliedIndex: this.applied,
       logLength: this.log.length,
-      status: this.status,
+      status,
       view: this.view,
       lastNormalView: this.lastNormalView,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
-      log: this.log,
-      nonce: this.nonce,
+      log: this.log.entries,
+      checkpoint: this.log.checkpoint,
+      nonce: this.recovery?.nonce ?? null,
       doViewChanges: this.doViewChanges,
     };
+  }
+
+  // ---------------------------------------------------------------- the view rules and the handlers
+
+  /**
+   * Rules for every status but recovering (§4.2, §5.2): a message of an older view, or one that
+   * only primary(v) may send coming from another replica, is dropped; news of a later view moves
+   * this replica there first. Returns false when the message needs nothing more.
+   */
+  private observeView(from: NodeId, msg: VsrMessage): boolean {
+    const rule = viewRule(from, msg, this.view, this.env.id, (view) => this.primaryOf(view));
+    switch (rule.kind) {
+      case 'drop':
+        return false;
+      case 'handle':
+        return true;
+      case 'adopt':
+        this.adoptStartView(rule.msg);
+        return false;
+      case 'join':
+        this.joinViewAsLaggard(rule.view);
+        return false;
+      case 'change':
+        this.startViewChange(rule.view, `${msg.type} from ${from}`);
+        return true;
+      default:
+        return assertNever(rule);
+    }
+  }
+
+  /** Normal, primary(v): PrepareOks commit ops; it serves recovering and lagging replicas. */
+  private stepPrimary(from: NodeId, msg: VsrMessage): void {
+    if (msg.type === 'PrepareOk') this.onPrepareOk(from, msg);
+    else this.serveSynced(from, msg);
+  }
+
+  /** Normal backup holding the view's log: Prepares in op-number order, Commits execute (§4.1). */
+  private stepBackup(from: NodeId, msg: VsrMessage): void {
+    switch (msg.type) {
+      case 'Prepare':
+        this.armPrimarySilence();
+        return this.onPrepare(msg);
+      case 'Commit':
+        this.armPrimarySilence();
+        return this.advanceBackupCommit(msg.commitNumber);
+      case 'NewState':
+        return this.appendNewState(msg);
+      default:
+        return this.serveSynced(from, msg);
+    }
+  }
+
+  /** Answers of a replica that holds its view's log (primary or backup): recovery and GetState. */
+  private serveSynced(from: NodeId, msg: VsrMessage): void {
+    if (msg.type === 'Recovery') this.onRecovery(from, msg);
+    else if (msg.type === 'GetState') this.onGetState(from, msg);
+  }
+
+  /** Normal in a view without its log: everything from the primary says "ask for the state". */
+  private stepTransfer(from: NodeId, msg: VsrMessage): void {
+    switch (msg.type) {
+      case 'Prepare':
+      case 'Commit':
+        this.armPrimarySilence();
+        return this.requestState();
+      case 'StartView':
+        return this.adoptStartView(msg);
+      case 'NewState':
+        return this.installNewState(msg);
+      default:
+        return;
+    }
+  }
+
+  /** Changing views (§4.2): StartViewChange and DoViewChange count; the view's own messages end it. */
+  private stepViewChange(from: NodeId, msg: VsrMessage): void {
+    switch (msg.type) {
+      case 'StartViewChange':
+        return this.onStartViewChange(from);
+      case 'DoViewChange':
+        return this.onDoViewChange(from, msg);
+      case 'StartView':
+        return this.adoptStartView(msg);
+      case 'Prepare':
+      case 'Commit':
+        // The view started without us hearing StartView: state transfer.
+        return this.joinViewAsLaggard(msg.view);
+      default:
+        return;
+    }
+  }
+
+  /** Become normal in `this.view`: primary or backup if the log is the view's, else state transfer. */
+  private becomeNormal(): void {
+    if (this.lastNormalView !== this.view) this.current = this.transferRole;
+    else this.current = this.isPrimary() ? this.primaryRole : this.backupRole;
   }
 
   // ---------------------------------------------------------------- normal operation (§4.1)
@@ -221,7 +313,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     // A request already in the log is in progress (its reply comes when it commits); an older
     // one is a stale duplicate its client no longer waits for.
     if (newest !== undefined && cmd.reqId <= newest) return;
-    if (this.log.length - this.commitNumber >= this.settings.maxUncommitted) return;
+    if (this.log.length - this.commitNumber >= this.options.maxUncommitted) return;
     this.log.push(cmd);
     this.newestInLog.set(cmd.client, cmd.reqId);
     const prepare: Prepare = {
@@ -235,8 +327,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     if (this.quorum === 1) this.advancePrimaryCommit();
   }
 
-  private onPrepare(from: NodeId, msg: Prepare): void {
-    if (!this.acceptFromPrimary(from, msg.view)) return;
+  private onPrepare(msg: Prepare): void {
     const expected = this.log.length + 1;
     if (msg.opNumber === expected) {
       this.log.push(msg.op);
@@ -253,7 +344,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private bufferPrepare(msg: Prepare): void {
-    if (msg.opNumber - this.log.length <= this.settings.prepareBuffer) this.buffered.set(msg.opNumber, msg.op);
+    if (msg.opNumber - this.log.length <= this.options.prepareBuffer) this.buffered.set(msg.opNumber, msg.op);
     this.requestState();
   }
 
@@ -278,36 +369,18 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private onPrepareOk(from: NodeId, msg: PrepareOk): void {
-    if (this.status !== 'normal' || !this.isPrimary() || msg.view !== this.view) return;
     this.acked.set(from, Math.max(this.acked.get(from) ?? 0, msg.opNumber));
     this.advancePrimaryCommit();
   }
 
   /** Primary, step 5: an op commits once f backups (quorum − 1) acknowledged it and all before it. */
   private advancePrimaryCommit(): void {
-    // The (quorum-1)-th largest acknowledgement: insertion sort (descending) into a reused array,
-    // cheaper than map + sort with a comparator on this per-PREPAREOK path.
-    const acks = this.ackScratch;
-    const peers = this.env.peers;
-    for (let i = 0; i < peers.length; i++) {
-      const v = Math.min(this.acked.get(peers[i] as NodeId) ?? 0, this.log.length);
-      let j = i;
-      while (j > 0 && (acks[j - 1] as number) < v) {
-        acks[j] = acks[j - 1] as number;
-        j--;
-      }
-      acks[j] = v;
-    }
     const needed = this.quorum - 1;
-    const candidate = needed === 0 ? this.log.length : (acks[needed - 1] ?? 0);
+    const held = this.env.peers.map((peer) => Math.min(this.acked.get(peer) ?? 0, this.log.length));
+    const candidate = needed === 0 ? this.log.length : (kthLargest(held, needed) ?? 0);
     if (candidate <= this.commitNumber) return;
     this.commitNumber = candidate;
     this.execute();
-  }
-
-  private onCommit(from: NodeId, msg: Commit): void {
-    if (!this.acceptFromPrimary(from, msg.view)) return;
-    this.advanceBackupCommit(msg.commitNumber);
   }
 
   /** Backup, step 7: execute committed ops in order; ask for state when the primary is ahead. */
@@ -318,46 +391,41 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.execute();
   }
 
-  /**
-   * Shared entry of Prepare and Commit: only from primary(v); a message of a later view (or of
-   * our view while we are still changing views) means we missed the StartView: state transfer.
-   * Returns true when the message is for the view this replica is a synced backup in.
-   */
-  private acceptFromPrimary(from: NodeId, view: number): boolean {
-    if (this.status === 'recovering' || view < this.view || from !== this.primaryOf(view)) return false;
-    if (view > this.view || this.status === 'view-change') {
-      this.joinViewAsLaggard(view);
-      return false;
-    }
-    if (this.isPrimary()) return false;
-    this.armPrimarySilence();
-    if (!this.synced()) {
-      this.requestState();
-      return false;
-    }
-    return true;
-  }
-
   /** Execute every committed op not yet executed; the primary replies to its client (step 5). */
   private execute(): void {
-    const replies = this.status === 'normal' && this.isPrimary();
+    const replies = this.current === this.primaryRole;
     while (this.applied < this.commitNumber) {
-      const cmd = this.log[this.applied];
-      if (cmd === undefined) throw new Error(`vsr: op ${this.applied + 1} committed but not in the log`);
+      const cmd = this.log.at(this.applied + 1);
+      assert(cmd !== undefined, () => `vsr: op ${this.applied + 1} committed but not in the log`);
       const result = this.env.machine.apply(cmd);
       this.applied++;
       if (replies) this.env.reply(cmd.client, cmd.reqId, { kind: 'result', result });
     }
+    if (this.applied - this.log.start >= this.options.snapshotEvery) this.takeCheckpoint();
   }
 
+  /** §5.1: the machine's state after the executed ops replaces them in the log. */
+  private takeCheckpoint(): void {
+    const machine = this.env.machine.snapshot();
+    assert(machine.appliedCount === this.applied, () => `vsr: a checkpoint of ${machine.appliedCount} ops after executing ${this.applied}`);
+    this.log.compact({ opNumber: this.applied, machine });
+  }
+
+  /** Jump the machine to a peer's checkpoint (ops this replica had not executed yet). */
+  private restore(checkpoint: Checkpoint): void {
+    assert(checkpoint.machine !== null, 'vsr: restoring the empty checkpoint');
+    this.env.machine.restore(checkpoint.machine);
+    this.env.note(`restored the checkpoint at op ${checkpoint.opNumber}`);
+  }
+
+  /** Primary: Commit (the heartbeat) to every backup, and re-send what a backup did not acknowledge. */
   private onHeartbeatTimer(): void {
-    if (this.status !== 'normal' || !this.isPrimary()) return;
     const commit: Commit = { type: 'Commit', view: this.view, commitNumber: this.commitNumber };
     for (const peer of this.env.peers) {
       this.env.send(peer, commit);
       this.resendPrepares(peer);
     }
-    this.env.setTimer(TIMER_HEARTBEAT, this.settings.heartbeatUs);
+    TIMERS.set(this.env, 'heartbeat', this.options.heartbeat);
   }
 
   /** Prepares or PrepareOks get lost: re-send to a backup that made no progress for a heartbeat. */
@@ -366,9 +434,9 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const before = this.ackedAtLastHeartbeat.get(peer);
     this.ackedAtLastHeartbeat.set(peer, acked);
     if (acked >= this.log.length || before !== acked) return;
-    const last = Math.min(this.log.length, acked + this.settings.resendWindow);
+    const last = Math.min(this.log.length, acked + this.options.resendWindow);
     for (let opNumber = acked + 1; opNumber <= last; opNumber++) {
-      const op = this.log[opNumber - 1];
+      const op = this.log.at(opNumber);
       if (op === undefined) break;
       const prepare: Prepare = { type: 'Prepare', view: this.view, op, opNumber, commitNumber: this.commitNumber };
       this.env.send(peer, prepare);
@@ -382,31 +450,32 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.note(`start view change to view ${view} (${why})`);
     this.leaveRole();
     this.view = view;
-    this.status = 'view-change';
-    this.startViewChangeFrom = new Set();
+    this.current = this.viewChangeRole;
+    this.startViewChangeFrom = this.startViewChangeTally();
     this.doViewChanges = new Map();
     this.sentDoViewChange = false;
     this.env.moment({ kind: 'era-change', term: view });
-    this.env.setTimer(TIMER_VIEW_CHANGE, this.jittered(this.settings.viewChangeTimeoutUs));
+    TIMERS.set(this.env, 'view-change', this.jittered(this.options.viewChangeTimeout));
     this.resendViewChange();
   }
 
   private resendViewChange(): void {
-    if (this.status !== 'view-change') return;
     const svc: StartViewChange = { type: 'StartViewChange', view: this.view };
     for (const peer of this.env.peers) this.env.send(peer, svc);
     const primary = this.primaryOf(this.view);
     if (this.sentDoViewChange && primary !== this.env.id) this.env.send(primary, this.makeDoViewChange());
-    this.env.setTimer(TIMER_VIEW_CHANGE_RESEND, this.settings.heartbeatUs * 2);
+    TIMERS.set(this.env, 'view-change-resend', this.options.heartbeat * 2);
   }
 
-  private onStartViewChange(from: NodeId, msg: StartViewChange): void {
-    if (this.status === 'recovering' || msg.view < this.view) return;
-    if (msg.view > this.view) this.startViewChange(msg.view, `StartViewChange from ${from}`);
-    else if (this.status !== 'view-change') return;
+  private onStartViewChange(from: NodeId): void {
     this.startViewChangeFrom.add(from);
-    // Step 2: f StartViewChange messages from others (quorum − 1) → DoViewChange to primary(v).
-    if (!this.sentDoViewChange && this.startViewChangeFrom.size >= this.quorum - 1) this.sendDoViewChange();
+    if (!this.sentDoViewChange && this.startViewChangeFrom.reached) this.sendDoViewChange();
+  }
+
+  /** Step 2: f StartViewChange messages from others (quorum − 1) → DoViewChange to primary(v). */
+  private startViewChangeTally(): VoteTally {
+    // A group of one never changes views (no peer can send one); the tally still needs a bound.
+    return new VoteTally(Math.max(1, this.quorum - 1));
   }
 
   private sendDoViewChange(): void {
@@ -418,22 +487,23 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.moment({ kind: 'vote', for: primary, term: this.view });
   }
 
+  /** The log after the sender's checkpoint, with the checkpoint once there is one (§5.3). */
   private makeDoViewChange(): DoViewChange {
+    const { checkpoint, entries } = this.log.piece();
     return {
       type: 'DoViewChange',
       view: this.view,
-      log: this.log.slice(),
+      log: entries,
       lastNormalView: this.lastNormalView,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
+      ...checkpointField(checkpoint),
     };
   }
 
+  /** To primary(v) only (observeView checked): it proves f + 1 replicas are in view v. */
   private onDoViewChange(from: NodeId, msg: DoViewChange): void {
-    if (this.status === 'recovering' || msg.view < this.view || this.primaryOf(msg.view) !== this.env.id) return;
-    if (msg.view > this.view) this.startViewChange(msg.view, `DoViewChange from ${from}`);
-    else if (this.status !== 'view-change') return;
-    // A DoViewChange proves f + 1 replicas are in view v; the new primary adds its own state.
+    // The new primary adds its own state.
     if (!this.sentDoViewChange) this.sendDoViewChange();
     this.recordDoViewChange(from, msg);
   }
@@ -448,20 +518,24 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const all = [...this.doViewChanges.values()];
     const chosen = chooseLog(all, this.bugs.has(BUG_LONGEST_LOG_WINS));
     const maxCommit = Math.max(this.commitNumber, ...all.map((m) => m.commitNumber));
-    this.installLog(chosen.log.slice(), Math.min(maxCommit, chosen.log.length));
+    this.installLog(pieceOf(chosen), Math.min(maxCommit, chosen.opNumber));
     this.acked = new Map();
     this.ackedAtLastHeartbeat = new Map();
     this.newestInLog = new Map();
-    for (const cmd of this.log) this.newestInLog.set(cmd.client, Math.max(cmd.reqId, this.newestInLog.get(cmd.client) ?? 0));
+    // Requests executed before the checkpoint are in its session table, the rest in the log.
+    for (const [client, reqId] of this.log.checkpoint.machine?.sessions ?? []) this.newestInLog.set(client, reqId);
+    for (const cmd of this.log.entries) this.newestInLog.set(cmd.client, Math.max(cmd.reqId, this.newestInLog.get(cmd.client) ?? 0));
     this.env.note(
       `view ${this.view} starts: log of ${chosen.opNumber} ops from a replica normal in view ${chosen.lastNormalView}, commit ${this.commitNumber}`,
     );
+    const { checkpoint, entries } = this.log.piece();
     const startView: StartView = {
       type: 'StartView',
       view: this.view,
-      log: this.log.slice(),
+      log: entries,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
+      ...checkpointField(checkpoint),
     };
     for (const peer of this.env.peers) this.env.send(peer, startView);
     this.execute();
@@ -469,34 +543,35 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   /** Step 5: backups take the new log, execute what is committed, and accept uncommitted ops. */
-  private onStartView(from: NodeId, msg: StartView): void {
-    if (this.status === 'recovering' || msg.view < this.view || from !== this.primaryOf(msg.view)) return;
-    if (msg.view === this.view && this.status === 'normal' && this.synced()) return;
+  private adoptStartView(msg: StartView): void {
     this.leaveRole();
     this.view = msg.view;
-    this.installLog(msg.log.slice(), Math.min(Math.max(this.commitNumber, msg.commitNumber), msg.log.length));
+    this.installLog(pieceOf(msg), Math.min(Math.max(this.commitNumber, msg.commitNumber), msg.opNumber));
     this.armPrimarySilence();
     this.execute();
     if (this.log.length > this.commitNumber) this.sendPrepareOk(this.log.length);
   }
 
-  /** Adopt `log` as view `this.view`'s log and become normal in it. */
-  private installLog(log: Command[], commitNumber: number): void {
-    this.log = log;
-    this.commitNumber = Math.max(commitNumber, this.applied);
-    this.status = 'normal';
+  /** Adopt `piece` as view `this.view`'s log and become normal in it. */
+  private installLog(piece: LogPiece, commitNumber: number): void {
+    const length = piece.checkpoint.opNumber + piece.entries.length;
+    // Every later view's log holds every committed op (§4.2): a shorter one would lose some.
+    assert(length >= this.commitNumber, () => `vsr: view ${this.view}'s log of ${length} ops misses committed op ${this.commitNumber}`);
+    this.applied = this.log.install(piece, this.applied, (checkpoint) => this.restore(checkpoint));
+    this.commitNumber = Math.max(commitNumber, this.commitNumber, this.applied);
     this.lastNormalView = this.view;
+    this.becomeNormal();
     this.buffered = new Map();
-    this.env.cancelTimer(TIMER_VIEW_CHANGE);
-    this.env.cancelTimer(TIMER_VIEW_CHANGE_RESEND);
+    TIMERS.cancel(this.env, 'view-change');
+    TIMERS.cancel(this.env, 'view-change-resend');
   }
 
   /** Stop whatever this replica did in its current view (timers of its role). */
   private leaveRole(): void {
-    this.env.cancelTimer(TIMER_HEARTBEAT);
-    this.env.cancelTimer(TIMER_PRIMARY_SILENCE);
-    this.env.cancelTimer(TIMER_VIEW_CHANGE);
-    this.env.cancelTimer(TIMER_VIEW_CHANGE_RESEND);
+    TIMERS.cancel(this.env, 'heartbeat');
+    TIMERS.cancel(this.env, 'primary-silence');
+    TIMERS.cancel(this.env, 'view-change');
+    TIMERS.cancel(this.env, 'view-change-resend');
     this.buffered = new Map();
     this.stateRequested = false;
   }
@@ -513,54 +588,74 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.note(`view ${view} is running without us: state transfer`);
     this.leaveRole();
     this.view = view;
-    this.status = 'normal';
+    this.becomeNormal();
     this.armPrimarySilence();
     this.requestState();
   }
 
-  /** Synced: this replica's log is its view's log (normal and lastNormalView === view). */
-  private synced(): boolean {
-    return this.status === 'normal' && this.lastNormalView === this.view;
-  }
-
+  /** A backup (never the primary) asks primary(v) for the log it lacks; one request at a time. */
   private requestState(): void {
-    if (this.stateRequested || this.status !== 'normal' || this.isPrimary()) return;
+    assert(this.current === this.backupRole || this.current === this.transferRole, 'vsr: only a backup asks for state');
+    if (this.stateRequested) return;
     this.stateRequested = true;
     // Up to the commit-number every log of a later view agrees with ours; past it, only a synced
     // log does.
-    const after = this.synced() ? this.log.length : this.commitNumber;
+    const after = this.current === this.transferRole ? this.commitNumber : this.log.length;
     const get: GetState = { type: 'GetState', view: this.view, after };
     this.env.send(this.primaryOf(this.view), get);
-    this.env.setTimer(TIMER_STATE_TRANSFER, this.settings.stateTransferRetryUs);
+    TIMERS.set(this.env, 'state-transfer', this.options.stateTransferRetry);
   }
 
+  /** The ops after `after`, or the checkpoint and the ops after it when `after` was forgotten (§5.2). */
   private onGetState(from: NodeId, msg: GetState): void {
-    if (!this.synced() || msg.view !== this.view || msg.after > this.log.length) return;
+    if (msg.after > this.log.length) return;
+    const forgotten = msg.after < this.log.start;
+    const after = forgotten ? this.log.start : msg.after;
     const state: NewState = {
       type: 'NewState',
       view: this.view,
-      after: msg.after,
-      entries: this.log.slice(msg.after),
+      after,
+      entries: this.log.after(after),
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
+      ...(forgotten ? { checkpoint: this.log.checkpoint } : {}),
     };
     this.env.send(from, state);
   }
 
-  private onNewState(from: NodeId, msg: NewState): void {
-    if (this.status !== 'normal' || msg.view !== this.view || from !== this.primaryOf(this.view)) return;
-    if (this.synced()) {
-      if (msg.after > this.log.length) return;
+  /** A synced backup that missed Prepares: append the entries it lacks (or jump to the checkpoint). */
+  private appendNewState(msg: NewState): void {
+    if (msg.after > this.log.length) {
+      if (msg.checkpoint === undefined) return;
+      this.installCheckpointed(msg.checkpoint, msg.entries);
+    } else {
       const fresh = msg.entries.slice(this.log.length - msg.after);
       for (const op of fresh) this.log.push(op);
-    } else {
-      if (msg.after > this.commitNumber) return;
-      this.log = this.log.slice(0, msg.after).concat(msg.entries);
-      this.lastNormalView = this.view;
-      this.env.note(`state transfer done: ${this.log.length} ops of view ${this.view}`);
     }
+    this.finishStateTransfer(msg);
+  }
+
+  /** A backup without its view's log: keep the committed prefix, take the view's log after it. */
+  private installNewState(msg: NewState): void {
+    if (msg.checkpoint !== undefined) this.installCheckpointed(msg.checkpoint, msg.entries);
+    else if (msg.after > this.commitNumber) return;
+    else this.log.replaceAfter(msg.after, msg.entries);
+    assert(this.log.length >= this.commitNumber, () => `vsr: state transfer left ${this.log.length} ops, below commit ${this.commitNumber}`);
+    this.lastNormalView = this.view;
+    this.becomeNormal();
+    this.env.note(`state transfer done: ${this.log.length} ops of view ${this.view}`);
+    this.finishStateTransfer(msg);
+  }
+
+  /** The primary's checkpoint and the ops after it replace this replica's log. */
+  private installCheckpointed(checkpoint: Checkpoint, entries: Log): void {
+    this.applied = this.log.install({ checkpoint, entries }, this.applied, (c) => this.restore(c));
+    this.commitNumber = Math.max(this.commitNumber, this.applied);
+  }
+
+  private finishStateTransfer(msg: NewState): void {
     this.stateRequested = false;
-    this.env.cancelTimer(TIMER_STATE_TRANSFER);
+    TIMERS.cancel(this.env, 'state-transfer');
     this.drainBuffer();
     this.sendPrepareOk(this.log.length);
     this.advanceBackupCommit(msg.commitNumber);
@@ -570,51 +665,42 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** A restarted replica has nothing: it asks f + 1 others, and takes no part until it knows. */
   private beginRecovery(): void {
-    this.status = 'recovering';
-    this.nonce = Math.floor(this.env.random() * NONCE_RANGE);
-    this.recoveryResponses = new Map();
-    this.env.note(`restarted with no state: recovering with nonce ${this.nonce}`);
+    this.current = this.recoveringRole;
+    this.recovery = new RecoveryRound(() => this.env.random(), this.quorum);
+    this.env.note(`restarted with no state: recovering with nonce ${this.recovery.nonce}`);
     this.sendRecovery();
   }
 
   private sendRecovery(): void {
-    if (this.status !== 'recovering' || this.nonce === null) return;
-    const recovery: Recovery = { type: 'Recovery', nonce: this.nonce };
+    if (this.recovery === null) return;
+    const recovery: Recovery = { type: 'Recovery', nonce: this.recovery.nonce };
     for (const peer of this.env.peers) this.env.send(peer, recovery);
-    this.env.setTimer(TIMER_RECOVERY, this.settings.recoveryRetryUs);
+    TIMERS.set(this.env, 'recovery', this.options.recoveryRetry);
   }
 
+  /** Only a replica that holds its view's log answers, and only the primary sends it (with its checkpoint). */
   private onRecovery(from: NodeId, msg: Recovery): void {
-    if (!this.synced()) return;
+    const piece = this.current === this.primaryRole ? this.log.piece() : null;
     const response: RecoveryResponse = {
       type: 'RecoveryResponse',
       view: this.view,
       nonce: msg.nonce,
-      log: this.isPrimary() ? this.log.slice() : null,
+      log: piece === null ? null : piece.entries,
       opNumber: this.log.length,
       commitNumber: this.commitNumber,
+      ...(piece === null ? {} : checkpointField(piece.checkpoint)),
     };
     this.env.send(from, response);
   }
 
-  private onRecoveryResponse(from: NodeId, msg: RecoveryResponse): void {
-    if (this.status !== 'recovering' || msg.nonce !== this.nonce) return;
-    const previous = this.recoveryResponses.get(from);
-    if (previous === undefined || msg.view >= previous.view) this.recoveryResponses.set(from, msg);
-    this.finishRecovery();
-  }
-
   /** f + 1 responses with our nonce, including one from the primary of the latest view among them. */
-  private finishRecovery(): void {
-    if (this.recoveryResponses.size < this.quorum) return;
-    const latest = Math.max(...[...this.recoveryResponses.values()].map((r) => r.view));
-    const primary = this.recoveryResponses.get(this.primaryOf(latest));
-    if (primary === undefined || primary.view !== latest || primary.log === null) return;
-    this.view = latest;
-    this.installLog(primary.log.slice(), Math.min(primary.commitNumber, primary.log.length));
-    this.nonce = null;
-    this.recoveryResponses = new Map();
-    this.env.cancelTimer(TIMER_RECOVERY);
+  private onRecoveryResponse(from: NodeId, msg: RecoveryResponse): void {
+    const primary = this.recovery?.add(from, msg, (view) => this.primaryOf(view)) ?? null;
+    if (primary === null) return;
+    this.view = primary.view;
+    this.installLog(pieceOf(primary), Math.min(primary.commitNumber, primary.opNumber));
+    this.recovery = null;
+    TIMERS.cancel(this.env, 'recovery');
     this.env.note(`recovered: view ${this.view}, ${this.log.length} ops, commit ${this.commitNumber}`);
     this.armPrimarySilence();
     this.execute();
@@ -624,13 +710,13 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** First boot: every replica starts empty and normal in view 0, whose primary is n1. */
   private enterNormal(): void {
-    this.status = 'normal';
-    if (this.isPrimary()) this.env.setTimer(TIMER_HEARTBEAT, this.settings.heartbeatUs);
+    this.becomeNormal();
+    if (this.current === this.primaryRole) TIMERS.set(this.env, 'heartbeat', this.options.heartbeat);
     else this.armPrimarySilence();
   }
 
   private armPrimarySilence(): void {
-    this.env.setTimer(TIMER_PRIMARY_SILENCE, this.jittered(this.settings.viewChangeTimeoutUs));
+    TIMERS.set(this.env, 'primary-silence', this.jittered(this.options.viewChangeTimeout));
   }
 
   /** Spread timeouts so that replicas do not all give up at once. */
@@ -649,31 +735,4 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private isPrimary(): boolean {
     return this.primaryOf(this.view) === this.env.id;
   }
-
-  private role(): VsrRole {
-    if (this.status === 'normal') return this.isPrimary() ? 'primary' : 'backup';
-    return this.status;
-  }
-}
-
-/**
- * §4.2 step 3: the log of the DoViewChange with the largest v′, ties broken by the largest
- * op-number. Logs of the same v′ are prefixes of that view's primary log, so the longest of them
- * holds every op committed in v′; older views may hold ops that were never committed.
- * The bug variant compares op-numbers first.
- */
-export function chooseLog(messages: readonly DoViewChange[], longestWins: boolean): DoViewChange {
-  const rank = (m: DoViewChange): readonly [number, number] =>
-    longestWins ? [m.opNumber, m.lastNormalView] : [m.lastNormalView, m.opNumber];
-  let best: DoViewChange | undefined;
-  for (const m of messages) {
-    if (best === undefined || outranks(rank(m), rank(best))) best = m;
-  }
-  if (best === undefined) throw new Error('vsr: no DoViewChange to choose from');
-  return best;
-}
-
-/** Lexicographic: first key, then second; equal ranks keep the earlier message. */
-function outranks(a: readonly [number, number], b: readonly [number, number]): boolean {
-  return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
 }

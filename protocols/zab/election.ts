@@ -11,8 +11,11 @@
  * Election is only a good guess: safety comes from discovery (a quorum of promises, acceptedEpoch)
  * and from the leader refusing to go on when a follower turns out to be more up to date.
  */
-import type { NodeId } from '../api.js';
-import type { Vote } from './messages.js';
+import type { ClientId, KvOp, NodeId } from '../api.js';
+import { assertNever } from '../api.js';
+import type { Vote, VoteMessage, ZabMessage } from './messages.js';
+import { isPeerGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
+import type { ZabServer } from './server.js';
 import { compareZxid } from './zxid.js';
 
 function idNumber(node: NodeId): number {
@@ -45,4 +48,170 @@ export function supportFor(vote: Vote, votes: ReadonlyMap<NodeId, Vote>): number
 export function moreRecent(epochA: number, zxidA: Vote['zxid'], epochB: number, zxidB: Vote['zxid']): boolean {
   if (epochA !== epochB) return epochA > epochB;
   return compareZxid(zxidA, zxidB) > 0;
+}
+
+/**
+ * Phase 0 as a role handler: a LOOKING server. Votes travel outside the follower–leader
+ * sessions; every other message is not for a LOOKING server (a follower still writing to the
+ * leader it had is told its session is gone).
+ */
+export class Looking implements ZabRole {
+  readonly role = 'looking';
+  readonly phase = 'election';
+  readonly leaderId = null;
+  readonly epoch = null;
+  get term(): number {
+    return this.server.currentEpoch;
+  }
+
+  private readonly server: ZabServer;
+  private readonly roles: RoleSwitch;
+  /** Votes of LOOKING servers in our round, ours included. */
+  private readonly votes = new Map<NodeId, Vote>();
+  /** The last notification of each server that already follows or leads. */
+  private readonly outOfElection = new Map<NodeId, VoteMessage>();
+
+  constructor(server: ZabServer, roles: RoleSwitch) {
+    this.server = server;
+    this.roles = roles;
+  }
+
+  /** A new round: vote for ourselves and tell everyone. */
+  begin(): void {
+    const server = this.server;
+    server.round++;
+    server.vote = server.selfVote();
+    this.votes.set(server.env.id, server.vote);
+    this.broadcastVote();
+    this.armElectionTimer();
+    this.checkQuorum();
+  }
+
+  step(from: NodeId, msg: ZabMessage): void {
+    switch (msg.type) {
+      case 'VOTE':
+        if (msg.state === 'looking') {
+          this.outOfElection.delete(from);
+          return this.onLookingVote(from, msg);
+        }
+        return this.onSettledVote(from, msg);
+      case 'ACK-E':
+      case 'ACK-LD':
+      case 'ACK':
+      case 'REQUEST':
+      case 'PONG':
+        // Not our session (we stopped leading): tell the sender to reconnect.
+        return this.server.env.send(from, { type: 'RESET', sid: msg.sid });
+      case 'RESET':
+      case 'CEPOCH':
+      case 'NEWEPOCH':
+      case 'NEWLEADER':
+      case 'COMMIT-LD':
+      case 'PROPOSE':
+      case 'COMMIT':
+      case 'PING':
+        return;
+      default:
+        return assertNever(msg);
+    }
+  }
+
+  timer(name: ZabTimer): void {
+    if (isPeerGapTimer(name)) return;
+    switch (name) {
+      case 'election':
+        this.broadcastVote();
+        return this.armElectionTimer();
+      case 'finalize':
+        // FLE waits finalizeWait after reaching a quorum, in case a better vote is still on its way.
+        if (supportFor(this.server.vote, this.votes) >= this.server.quorum) this.decide(this.server.vote.leader);
+        return;
+      case 'tick':
+      case 'init':
+      case 'connect':
+      case 'flush':
+      case 'silence':
+      case 'gap':
+        return;
+      default:
+        return assertNever(name);
+    }
+  }
+
+  request(client: ClientId, reqId: number, op: KvOp): void {
+    const server = this.server;
+    if (server.isLocalRead(op)) return server.env.reply(client, reqId, { kind: 'redirect', leader: null });
+    // It waits until this server leads or follows an established leader.
+    server.hold(client, reqId, op);
+  }
+
+  leave(): void {}
+
+  private armElectionTimer(): void {
+    const base = this.server.config.electionTimeout;
+    this.server.setTimer('election', base + Math.floor(this.server.env.random() * base));
+  }
+
+  private broadcastVote(): void {
+    for (const peer of this.server.env.peers) this.server.sendVote(peer, 'looking');
+  }
+
+  private onLookingVote(from: NodeId, msg: VoteMessage): void {
+    const server = this.server;
+    if (msg.round < server.round) return server.sendVote(from, 'looking');
+    if (msg.round > server.round) {
+      server.round = msg.round;
+      const mine = server.selfVote();
+      server.vote = betterVote(msg.vote, mine) ? msg.vote : mine;
+      this.votes.clear();
+      this.votes.set(server.env.id, server.vote);
+      this.broadcastVote();
+    } else if (betterVote(msg.vote, server.vote)) {
+      server.vote = msg.vote;
+      this.votes.set(server.env.id, server.vote);
+      this.broadcastVote();
+    }
+    this.recordVote(from, msg.vote);
+    this.checkQuorum();
+  }
+
+  /** Within a round a server's vote only improves; an older, worse one arriving late is ignored. */
+  private recordVote(from: NodeId, vote: Vote): void {
+    const previous = this.votes.get(from);
+    if (previous === undefined || !betterVote(previous, vote)) this.votes.set(from, vote);
+  }
+
+  /** A server that already follows or leads: join its leader once a quorum (the leader included) says so. */
+  private onSettledVote(from: NodeId, msg: VoteMessage): void {
+    const server = this.server;
+    this.outOfElection.set(from, msg);
+    const leader = msg.vote.leader;
+    if (leader === server.env.id) {
+      // A server already follows us (it decided first): its vote counts in our round.
+      if (msg.round === server.round && sameVote(msg.vote, server.vote)) {
+        this.recordVote(from, msg.vote);
+        this.checkQuorum();
+      }
+      return;
+    }
+    const claim = this.outOfElection.get(leader);
+    if (claim === undefined || claim.state !== 'leading' || claim.vote.leader !== leader) return;
+    let support = 0;
+    for (const other of this.outOfElection.values()) if (other.vote.leader === leader) support++;
+    if (support < server.quorum) return;
+    server.round = Math.max(server.round, claim.round);
+    server.vote = claim.vote;
+    this.decide(leader);
+  }
+
+  private checkQuorum(): void {
+    if (supportFor(this.server.vote, this.votes) >= this.server.quorum) this.server.setTimer('finalize', this.server.config.finalizeWait);
+  }
+
+  private decide(leader: NodeId): void {
+    this.server.cancelTimer('election');
+    this.server.cancelTimer('finalize');
+    if (leader === this.server.env.id) this.roles.lead();
+    else this.roles.follow(leader);
+  }
 }

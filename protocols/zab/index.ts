@@ -36,59 +36,15 @@
 import type { ClientPolicy, ProtocolDefinition, ProtocolOptions } from '../api.js';
 import type { ZabMessage } from './messages.js';
 import { ZabMonitor, ZAB_INVARIANTS } from './monitor.js';
-import {
-  BUG_ACK_BEFORE_DURABLE,
-  BUG_EPOCH_BEFORE_HISTORY,
-  BUG_FORGET_ACCEPTED_EPOCH,
-  ZabNode,
-  type ZabConfig,
-  type ZabView,
-} from './node.js';
+import { ZabNode, type ZabView } from './node.js';
+import { BUG_ACK_BEFORE_DURABLE, BUG_EPOCH_BEFORE_HISTORY, BUG_FORGET_ACCEPTED_EPOCH } from './server.js';
+import { OPTIONS, zabConfig } from './config.js';
 import { zabNarrator } from './narrator.js';
-
-function duration(options: ProtocolOptions, name: string): number {
-  const value = options[name];
-  if (typeof value !== 'number') throw new Error(`zab: option ${name} should be a duration, found ${String(value)}`);
-  return value;
-}
-
-export function zabConfig(options: ProtocolOptions): ZabConfig {
-  return {
-    tickMicros: duration(options, 'tickTime'),
-    leaderTimeoutMicros: duration(options, 'leaderTimeout'),
-    initLimitMicros: duration(options, 'initLimit'),
-    electionTimeoutMicros: duration(options, 'electionTimeout'),
-    finalizeWaitMicros: duration(options, 'finalizeWait'),
-    reorderWindowMicros: duration(options, 'reorderWindow'),
-    reads: options['reads'] === 'local' ? 'local' : 'broadcast',
-  };
-}
 
 export const zab: ProtocolDefinition<ZabMessage, ZabView> = {
   name: 'zab',
   description: 'ZooKeeper Atomic Broadcast: fast leader election, discovery, synchronization, broadcast',
-  options: {
-    tickTime: { type: 'duration', default: '50ms', description: 'leader heartbeat (PING) interval' },
-    leaderTimeout: {
-      type: 'duration',
-      default: '300ms',
-      description: 'silence after which a follower abandons its leader, or a leader drops a follower',
-    },
-    initLimit: { type: 'duration', default: '1s', description: 'time allowed for discovery and synchronization' },
-    electionTimeout: { type: 'duration', default: '100ms', description: 'base interval between repeated election votes' },
-    finalizeWait: { type: 'duration', default: '40ms', description: 'wait after a quorum of votes for a better vote' },
-    reorderWindow: {
-      type: 'duration',
-      default: '60ms',
-      description: 'how long a session waits for a missing message before calling the connection broken',
-    },
-    reads: {
-      type: 'enum',
-      values: ['broadcast', 'local'],
-      default: 'broadcast',
-      description: 'broadcast: reads are transactions (linearizable); local: served by the replica (ZooKeeper, not linearizable)',
-    },
-  },
+  options: OPTIONS,
   bugs: [
     {
       name: BUG_FORGET_ACCEPTED_EPOCH,
@@ -110,6 +66,6 @@ export const zab: ProtocolDefinition<ZabMessage, ZabView> = {
   clientPolicy: (_nodes: number, options: ProtocolOptions): ClientPolicy => ({
     replyQuorum: 1,
     retry: 'next',
-    retryAfterMicros: Math.max(150_000, duration(options, 'tickTime') * 3),
+    retryAfterMicros: Math.max(150_000, zabConfig(options).tickTime * 3),
   }),
 };

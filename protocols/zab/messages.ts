@@ -5,6 +5,7 @@
  * how this simulator gives Zab the FIFO channel it assumes.
  */
 import type { ClientId, KvOp, NodeId } from '../api.js';
+import type { ZabSnapshot } from './snapshot.js';
 import type { Txn, Zxid } from './zxid.js';
 
 export type ServerState = 'looking' | 'following' | 'leading';
@@ -41,8 +42,11 @@ export type SyncPlan =
   | { readonly mode: 'DIFF'; readonly from: number; readonly txns: readonly Txn[] }
   /** Keep the first `length` (the last of them is `anchor`), drop the rest, append `txns`. */
   | { readonly mode: 'TRUNC'; readonly length: number; readonly anchor: Zxid; readonly txns: readonly Txn[] }
-  /** Anything else: replace the history by the leader's whole history. */
-  | { readonly mode: 'SNAP'; readonly txns: readonly Txn[] };
+  /**
+   * Anything else: replace the history by the leader's whole history. With `snapshot` (the leader
+   * compacted its history) that is the snapshot, then `txns` from its index on (SNAP then DIFF).
+   */
+  | { readonly mode: 'SNAP'; readonly snapshot?: ZabSnapshot; readonly txns: readonly Txn[] };
 
 /** Follower → leader. */
 export type FollowerMessage = OnSession &

@@ -10,22 +10,38 @@
  *    as that zxid: both hold a prefix of that epoch's leader's history, so the follower holds ours
  *    up to there; cut its tail (what the dead primary alone logged) and send the rest;
  *  - SNAP otherwise (a divergent tail from an epoch we never saw): send everything.
+ * With log compaction "our history" is the transactions we still hold, from `start` on, plus the
+ * compaction point just below them (its zxid is known): a follower whose last zxid is that point
+ * gets a DIFF of everything held, and one below it gets SNAP, which then carries our snapshot.
  */
 import type { SyncPlan } from './messages.js';
-import { compareZxid, indexOfZxid, type Txn, type Zxid } from './zxid.js';
+import type { HistoryPoint, ZabSnapshot } from './snapshot.js';
+import { compareZxid, indexOfZxid, sameZxid, type Txn, type Zxid } from './zxid.js';
 
-export function planSync(history: readonly Txn[], followerLast: Zxid): SyncPlan {
-  if (followerLast.epoch === 0 && followerLast.counter === 0) {
-    return { mode: 'DIFF', from: 0, txns: history.slice() };
+/** What a leader holds: transactions from `compacted.index` on, and its latest snapshot. */
+export interface LeaderHistory {
+  readonly held: readonly Txn[];
+  readonly compacted: HistoryPoint;
+  readonly snapshot: ZabSnapshot | null;
+}
+
+export function planSync(history: LeaderHistory, followerLast: Zxid): SyncPlan {
+  const { held, compacted } = history;
+  const start = compacted.index;
+  if (start === 0 && followerLast.epoch === 0 && followerLast.counter === 0) {
+    return { mode: 'DIFF', from: 0, txns: held.slice() };
   }
-  const at = indexOfZxid(history, followerLast);
-  if (at >= 0) return { mode: 'DIFF', from: at + 1, txns: history.slice(at + 1) };
-  const below = countBelow(history, followerLast);
-  const anchor = history[below - 1];
-  if (anchor !== undefined && anchor.zxid.epoch === followerLast.epoch) {
-    return { mode: 'TRUNC', length: below, anchor: anchor.zxid, txns: history.slice(below) };
+  if (start > 0 && sameZxid(followerLast, compacted.zxid)) return { mode: 'DIFF', from: start, txns: held.slice() };
+  const at = indexOfZxid(held, followerLast);
+  if (at >= 0) return { mode: 'DIFF', from: start + at + 1, txns: held.slice(at + 1) };
+  const below = countBelow(held, followerLast);
+  const anchor = below > 0 ? (held[below - 1] as Txn).zxid : start > 0 ? compacted.zxid : undefined;
+  if (anchor !== undefined && anchor.epoch === followerLast.epoch && compareZxid(anchor, followerLast) < 0) {
+    return { mode: 'TRUNC', length: start + below, anchor, txns: held.slice(below) };
   }
-  return { mode: 'SNAP', txns: history.slice() };
+  const snapshot = history.snapshot;
+  if (start === 0 || snapshot === null) return { mode: 'SNAP', txns: held.slice() };
+  return { mode: 'SNAP', snapshot, txns: held.slice(snapshot.index - start) };
 }
 
 /** How many transactions of a zxid-sorted history are below `zxid`. */

@@ -57,6 +57,15 @@ interface PendingOp {
   sends: number;
 }
 
+/**
+ * "k1", "k2", ...: one string per key for the whole process. A template literal would build a new
+ * string per operation, and every command a protocol log holds would keep its own copy.
+ */
+const keyNames: string[] = [];
+function keyName(n: number): string {
+  return (keyNames[n] ??= `k${n}`);
+}
+
 /** Redirect hops followed without pause before backing off (guards against redirect loops). */
 const MAX_REDIRECT_HOPS = 8;
 
@@ -178,7 +187,7 @@ export class Client {
   }
 
   private invokeNext(): void {
-    const key = `k${1 + this.workload.int(Math.max(1, this.spec.keys))}`;
+    const key = keyName(1 + this.workload.int(Math.max(1, this.spec.keys)));
     const mix = this.spec.mix;
     const append = mix.append ?? 0;
     const total = mix.read + mix.write + mix.cas + append;
@@ -211,7 +220,7 @@ export class Client {
   private invokeProbe(): void {
     if (this.probeSent) return;
     this.probeSent = true;
-    const key = `k${1 + (this.index % Math.max(1, this.spec.keys))}`;
+    const key = keyName(1 + (this.index % Math.max(1, this.spec.keys)));
     this.invoke({ f: 'read', key }, 'read', null, true);
   }
 

@@ -81,6 +81,16 @@ export class SegmentedCheck {
     }
   }
 
+  /**
+   * History events held now: the open segments, the invocations in flight and the carried `info`
+   * operations (the only part that grows with the run: one per unobserved `info` write or cas).
+   */
+  get held(): number {
+    let held = 0;
+    for (const state of this.keys.values()) held += state.events.length + state.carried.size;
+    return held;
+  }
+
   /** Check every open segment; the verdict of the whole history. */
   finish(): SegmentedVerdict {
     for (const [key, state] of this.keys) {

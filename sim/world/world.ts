@@ -25,6 +25,7 @@ import type {
   Signature,
 } from '../../protocols/api.js';
 import { assertNever } from '../../protocols/api.js';
+import { isLocalAssertion } from '../../protocols/kit/assert.js';
 import { commandKey, type Command, type KvOp } from '../../protocols/kv.js';
 import type { HistoryEvent } from '../history/types.js';
 import { stream, type Random } from '../random.js';
@@ -518,6 +519,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private nodeThrew(host: Host, error: unknown): void {
     if (this.rethrow) throw error;
     if (error instanceof NodeApiError) return this.violate('node-api', host.id, `${host.id} broke the node API: ${error.message}`);
+    if (isLocalAssertion(error)) return this.violate('assertion', host.id, `${host.id} failed a local assertion: ${error.message}`);
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     this.violate('exception', host.id, `${host.id} threw ${message}${frozenHint(error)}`);
   }
@@ -1014,6 +1016,22 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private endRun(): void {
     this.phase = 'ended';
     if (this.trace.enabled) this.trace.emit({ t: this.now, kind: 'phase', phase: 'end' });
+  }
+
+  /**
+   * What the world holds now that could grow with a run, as entry counts: cheap to read at any
+   * time, so a test can show that none of them grows with `duration` (see RetainedSizes in run.ts).
+   */
+  retained(): { readonly ledger: number; readonly queued: number; readonly parked: number; readonly historyKept: number; readonly faultsKept: number } {
+    let parked = 0;
+    for (const host of this.hosts) parked += host.parked.length;
+    return {
+      ledger: this.ledger === null ? 0 : this.ledger.retained,
+      queued: this.queue.size,
+      parked,
+      historyKept: this.history.events.length,
+      faultsKept: this.skippedFaults.length + this.firedFaults.length + this.firedRules.length,
+    };
   }
 
   // ---------------------------------------------------------------- end-of-run checks

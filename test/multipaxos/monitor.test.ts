@@ -27,8 +27,8 @@ function accept(ballot: Ballot, slot: number, value: SlotValue, leaderAccepted: 
   return { type: 'accept', ballot, slot, value, leaderAccepted };
 }
 
-function view(promised: Ballot): MultiPaxosView {
-  return { role: 'follower', term: promised.round, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0, promised, ballot: null, openSlots: 0, queued: 0, counted: null };
+function view(promised: Ballot, snapshotSlot = 0): MultiPaxosView {
+  return { role: 'follower', term: promised.round, leader: null, commitIndex: 0, appliedIndex: 0, logLength: 0, promised, ballot: null, openSlots: 0, queued: 0, counted: null, compaction: { snapshotSlot, chosenHeld: 0, votesHeld: 0 } };
 }
 
 describe('one value per slot (PMS §2.1 safety, chosen as in §2.2)', () => {
@@ -169,5 +169,44 @@ describe('P1ᵃ (§2.2): no vote below a promise', () => {
     m.afterStep('n4', view(b(6, 'n2')));
     expect(m.onSend('n4', 'n1', accept(b(5, 'n4'), 0, cmd(1), true))).toMatchObject({ name: 'p1a' });
     expect(monitor().onSend('n4', 'n1', accept(b(5, 'n4'), 0, cmd(1), true))).toBeNull();
+  });
+});
+
+describe('bounded records (Paxos Made Live §5.5 snapshots)', () => {
+  /** Slots 0..count-1 chosen at ballot 1.n1 by n1, n2, n3. */
+  function chooseSlots(m: MultiPaxosMonitor, count: number): void {
+    for (let slot = 0; slot < count; slot++) {
+      expect(m.onSend('n1', 'n2', accept(b(1, 'n1'), slot, cmd(slot), true))).toBeNull();
+      for (const from of ['n2', 'n3'] as const) expect(m.onSend(from, 'n1', accepted(b(1, 'n1'), slot, cmd(slot)))).toBeNull();
+    }
+  }
+
+  it('keeps per-slot records until every node has a snapshot past them, then forgets them', () => {
+    const m = monitor();
+    chooseSlots(m, 10);
+    expect(m.sizes()).toMatchObject({ slots: 10, chosen: 10 });
+    for (const node of ['n1', 'n2', 'n3', 'n4'] as const) m.afterStep(node, view(b(1, 'n1'), 8));
+    // n5 has no snapshot yet: it could still need those slots, so nothing is forgotten.
+    expect(m.sizes()).toMatchObject({ slots: 10, chosen: 10 });
+    // A second value chosen in slot 2 is still caught.
+    expect(m.onSend('n2', 'n1', accept(b(2, 'n2'), 2, cmd(99), true))).toMatchObject({ name: 'p2b' });
+    m.afterStep('n5', view(b(1, 'n1'), 6));
+    expect(m.sizes()).toMatchObject({ slots: 4, chosen: 4 });
+    // Slots 6..9 are still judged; a late Accepted for slot 1 (below every snapshot) is ignored.
+    expect(m.onSend('n3', 'n2', accept(b(3, 'n3'), 7, cmd(98), true))).toMatchObject({ name: 'p2b' });
+    expect(m.onSend('n4', 'n1', accepted(b(1, 'n1'), 1, cmd(1)))).toBeNull();
+    expect(m.sizes()).toMatchObject({ slots: 4, chosen: 4 });
+  });
+
+  it('keeps one Promise record per proposer: its highest ballot', () => {
+    const m = monitor();
+    for (let round = 1; round <= 50; round++) {
+      for (const from of ['n2', 'n3'] as const) m.onSend(from, 'n1', { type: 'promise', ballot: b(round, 'n1'), fromSlot: 0, slots: [] });
+    }
+    expect(m.sizes().proposers).toBe(1);
+    // A Promise to an earlier ballot, sent late, does not count for the latest one.
+    m.onSend('n4', 'n1', { type: 'promise', ballot: b(49, 'n1'), fromSlot: 0, slots: [] });
+    const finding = m.afterStep('n1', leaderView('n1', b(50, 'n1'), [['n1', []], ['n2', []], ['n4', []]]));
+    expect(finding).toMatchObject({ name: 'promise-current-ballot', nodes: ['n1', 'n4'] });
   });
 });

@@ -4,12 +4,11 @@
  * step of Paxos Made Simple §3 or a client-facing rule (redirect, exactly-once, restart).
  */
 import { describe, expect, it } from 'vitest';
-import type { ClientId, ClientReply, NodeEnv, NodeId } from '../../protocols/api.js';
+import type { ClientId, ClientReply, NodeEnv, NodeId, ProtocolOptions } from '../../protocols/api.js';
 import { KvMachine } from '../../protocols/kv.js';
-import { multipaxos } from '../../protocols/multipaxos/index.js';
 import { MultiPaxosNode } from '../../protocols/multipaxos/node.js';
+import { readConfig } from '../../protocols/multipaxos/options.js';
 import type { MultiPaxosMessage, MultiPaxosView } from '../../protocols/multipaxos/types.js';
-import { defaultProtocolOptions } from '../../sim/scenario/options.js';
 import { MemoryStore } from '../../sim/world/storage.js';
 
 interface Sent {
@@ -29,9 +28,11 @@ class Cluster {
   inFlight: Sent[] = [];
   readonly replies: { node: NodeId; client: ClientId; reqId: number; reply: ClientReply }[] = [];
   private readonly bugs: ReadonlySet<string>;
+  private readonly options: ProtocolOptions;
 
-  constructor(bugs: readonly string[] = []) {
+  constructor(bugs: readonly string[] = [], options: ProtocolOptions = {}) {
     this.bugs = new Set(bugs);
+    this.options = options;
     for (const id of this.ids) {
       this.stores.set(id, new MemoryStore());
       this.boot(id);
@@ -61,7 +62,7 @@ class Cluster {
       note: (text) => void this.notes.push(`${id}: ${text}`),
       moment: () => {},
     };
-    const node = new MultiPaxosNode(env, readOptions(this.ids.length), this.bugs);
+    const node = new MultiPaxosNode(env, readConfig(this.ids.length, this.options), this.bugs);
     this.nodes.set(id, node);
     node.start();
     return node;
@@ -102,20 +103,6 @@ class Cluster {
     this.inFlight = this.inFlight.filter((m) => m.to !== id);
     (this.stores.get(id) as MemoryStore).crash();
   }
-}
-
-function readOptions(n: number): ConstructorParameters<typeof MultiPaxosNode>[1] {
-  const o = defaultProtocolOptions(multipaxos);
-  return {
-    leader: o['leader'] as 'stable' | 'none',
-    electionTimeoutUs: o['electionTimeout'] as number,
-    heartbeatIntervalUs: o['heartbeatInterval'] as number,
-    resendIntervalUs: o['resendInterval'] as number,
-    duelRetryUs: o['duelRetry'] as number,
-    window: o['window'] as number,
-    phase1Quorum: Math.floor(n / 2) + 1,
-    phase2Quorum: Math.floor(n / 2) + 1,
-  };
 }
 
 const ofType = (type: MultiPaxosMessage['type']) => (m: Sent) => m.msg.type === type;
@@ -235,5 +222,87 @@ describe('§2.5 restarts', () => {
     c.fire('n1', 'heartbeat');
     c.settle();
     expect(c.view('n3')).toMatchObject({ commitIndex: 1, appliedIndex: 1 });
+  });
+});
+
+describe('Paxos Made Live §5.5 snapshots and catch-up (snapshotEvery: 2)', () => {
+  const every2 = (): Cluster => new Cluster([], { snapshotEvery: 2 });
+  const machine = (c: Cluster, id: NodeId): KvMachine => c.machines.get(id) as KvMachine;
+
+  it('snapshots every 2 applied slots, compacts the chosen log and the votes, and a restart restores the snapshot', () => {
+    const c = every2();
+    electN1(c);
+    for (let i = 1; i <= 5; i++) c.node('n1').onRequest('c1', i, write(i));
+    c.settle();
+    expect(c.view('n1')).toMatchObject({ commitIndex: 5, appliedIndex: 5, logLength: 5 });
+    expect(c.view('n1').compaction).toEqual({ snapshotSlot: 4, chosenHeld: 1, votesHeld: 1 });
+    expect(c.stores.get('n1')?.log('paxos.chosen').start).toBe(4);
+    c.crash('n1');
+    c.boot('n1');
+    // Slot 4 was chosen after the last sync (a learned value rides along with the next vote's
+    // sync), so only the snapshot survives: it is restored, with nothing after it to replay.
+    expect(c.notes.at(-1)).toBe('n1: restart: restored the snapshot of slots [0, 4), re-applied 0 chosen slots');
+    expect(c.view('n1')).toMatchObject({ commitIndex: 4, appliedIndex: 4, logLength: 5 });
+    expect(machine(c, 'n1').appliedCount).toBe(4);
+    expect(machine(c, 'n1').peek('k')).toEqual({ type: 'ok', value: 4 });
+  });
+
+  it('a candidate installs the snapshot a Promise carries before counting it, and proposes only above it', () => {
+    const c = every2();
+    electN1(c);
+    // n3 hears nothing of slots 0..3; n1 and n2 choose them and snapshot at slot 4.
+    for (let i = 1; i <= 4; i++) c.node('n1').onRequest('c1', i, write(i));
+    for (let round = 0; round < 10; round++) {
+      c.drop((m) => m.to === 'n3');
+      c.deliver();
+    }
+    expect(c.view('n2').compaction.snapshotSlot).toBe(4);
+    expect(c.view('n3')).toMatchObject({ commitIndex: 0, logLength: 0 });
+    c.crash('n1');
+    c.drop((m) => m.from === 'n1' || m.to === 'n1');
+    c.fire('n3', 'election');
+    c.drop((m) => m.to === 'n1');
+    c.deliver(ofType('prepare'));
+    const promise = c.inFlight.find((m) => m.msg.type === 'promise');
+    expect(promise?.msg).toMatchObject({ type: 'promise', fromSlot: 0, slots: [], snapshot: { slot: 4 } });
+    c.deliver(ofType('promise'));
+    expect(c.view('n3')).toMatchObject({ role: 'leader', commitIndex: 4, appliedIndex: 4 });
+    expect(machine(c, 'n3').digest()).toBe(machine(c, 'n2').digest());
+    c.node('n3').onRequest('c2', 1, write(9));
+    const accepts = c.inFlight.filter(ofType('accept')).map((m) => m.msg);
+    expect(accepts.length).toBeGreaterThan(0);
+    for (const accept of accepts) expect(accept).toMatchObject({ slot: 4 });
+  });
+
+  it('a learner behind the leader\'s snapshot point catches up by state transfer, then by slots', () => {
+    const c = every2();
+    electN1(c);
+    for (let i = 1; i <= 5; i++) c.node('n1').onRequest('c1', i, write(i));
+    for (let round = 0; round < 10; round++) {
+      c.drop((m) => m.to === 'n3');
+      c.deliver();
+    }
+    expect(c.view('n1').compaction.snapshotSlot).toBe(4);
+    c.fire('n1', 'heartbeat');
+    c.deliver(ofType('heartbeat'));
+    c.deliver(ofType('catchup'));
+    const reply = c.inFlight.find((m) => m.msg.type === 'catchup-reply');
+    expect(reply?.msg).toMatchObject({ slots: [{ slot: 4 }], snapshot: { slot: 4 } });
+    c.settle();
+    expect(c.view('n3')).toMatchObject({ commitIndex: 5, appliedIndex: 5 });
+    expect(c.view('n3').compaction.snapshotSlot).toBe(4);
+    expect(machine(c, 'n3').digest()).toBe(machine(c, 'n1').digest());
+  });
+
+  it('an acceptor answers an Accept in a slot it compacted without keeping the vote', () => {
+    const c = every2();
+    electN1(c);
+    for (let i = 1; i <= 2; i++) c.node('n1').onRequest('c1', i, write(i));
+    c.settle();
+    expect(c.view('n2').compaction).toMatchObject({ snapshotSlot: 2, votesHeld: 0 });
+    const value = { kind: 'command' as const, command: { client: 'c1' as ClientId, reqId: 1, op: write(1) } };
+    c.node('n2').onMessage('n1', { type: 'accept', ballot: { round: 1, node: 'n1' }, slot: 0, value, leaderAccepted: true });
+    expect(c.inFlight.at(-1)?.msg).toMatchObject({ type: 'accepted', slot: 0 });
+    expect(c.view('n2').compaction).toMatchObject({ snapshotSlot: 2, votesHeld: 0 });
   });
 });

@@ -20,6 +20,7 @@ function view(role: RaftRole, term: number, log: readonly LogEntry[], commitInde
     commitIndex,
     appliedIndex: commitIndex,
     logLength: log.length,
+    snapshot: { lastIncludedIndex: 0, lastIncludedTerm: 0 },
     votedFor: null,
     lastLogTerm: last === undefined ? 0 : last.term,
     log,

@@ -15,6 +15,7 @@ import { InputError } from '../../sim/errors.js';
 import { scenarioJsonSchema, scenarioJsonSchemaText } from '../../sim/scenario/json-schema.js';
 import { parseScenario } from '../../sim/scenario/load.js';
 import { isModuleRef } from '../../sim/protocol-modules.js';
+import { DURATION, parseDuration } from '../../sim/scenario/fields.js';
 import { FIXTURE_PROTOCOLS } from './fixtures.js';
 
 const SCHEMA_FILE = 'schema/scenario.schema.json';
@@ -55,6 +56,13 @@ describe('schema/scenario.schema.json', () => {
       expect(validate(parseYaml(`protocol: raft\n${extra}\n`)), extra).toBe(false);
     }
     expect(validate(parseYaml('protocol: pbft\nnodes: 4\nbyzantine: { n1: silent }\n'))).toBe(true);
+  });
+
+  it('writes durations with the pattern the duration parser reads', () => {
+    const samples = ['0', '1us', '20ms', '1.5s', '2m', '-200ms', '0.5us', '1.25ms', '10 seconds', '5', '1h', 'ms', '1.s', '.5s', '+1s', '1e3ms', '007ms', ' 1s', '1s '];
+    // Every spelling the parser reads matches the pattern, and the pattern matches nothing it refuses but fractions of a µs.
+    for (const text of samples) if (parseDuration(text) !== null && text !== '0') expect(DURATION.test(text), text).toBe(true);
+    for (const text of samples) if (DURATION.test(text) && parseDuration(text) === null) expect(text).toBe('0.5us');
   });
 
   it('describes a protocol named by module path the way the loader recognises one', () => {

@@ -2,7 +2,7 @@
  * A scripted env for driving one VR replica by hand: messages in, recorded effects out. Used by
  * the tests named after paper sections (etcd-io/raft's raft_paper_test.go shape).
  */
-import type { ClientId, ClientReply, Command, DurableLog, DurableStore, NodeEnv, NodeId, Signature } from '../../protocols/api.js';
+import type { ClientId, ClientReply, Command, DurableLog, DurableStore, NodeEnv, NodeId, ProtocolOptions, Signature } from '../../protocols/api.js';
 import { KvMachine } from '../../protocols/kv.js';
 import type { VsrMessage } from '../../protocols/vsr/index.js';
 import { JOINED_MARKER, VsrReplica } from '../../protocols/vsr/replica.js';
@@ -61,7 +61,7 @@ export class ScriptedReplica {
   readonly node: VsrReplica;
   private randomState = 0.25;
 
-  constructor(id: NodeId, nodes: number, options: { restarted?: boolean; bugs?: readonly string[] } = {}) {
+  constructor(id: NodeId, nodes: number, options: { restarted?: boolean; bugs?: readonly string[]; protocolOptions?: ProtocolOptions } = {}) {
     const all = Array.from({ length: nodes }, (_, i) => `n${i + 1}` as NodeId);
     if (options.restarted === true) this.storage.write(JOINED_MARKER, true);
     const env: NodeEnv<VsrMessage> = {
@@ -81,7 +81,7 @@ export class ScriptedReplica {
       note: () => {},
       moment: () => {},
     };
-    this.node = new VsrReplica({ env, options: {}, bugs: new Set(options.bugs ?? []) });
+    this.node = new VsrReplica({ env, options: options.protocolOptions ?? {}, bugs: new Set(options.bugs ?? []) });
     this.node.start();
   }
 

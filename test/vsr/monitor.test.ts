@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command, NodeId } from '../../protocols/api.js';
 import type { DoViewChange, Log, VsrMessage } from '../../protocols/vsr/messages.js';
 import { VsrMonitor } from '../../protocols/vsr/monitor.js';
+import { NO_CHECKPOINT } from '../../protocols/vsr/checkpoint.js';
 import type { VsrRole, VsrView } from '../../protocols/vsr/replica.js';
 
 const nodes: NodeId[] = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -26,6 +27,7 @@ function view(role: VsrRole, viewNumber: number, log: Log, commitNumber: number,
     opNumber: log.length,
     commitNumber,
     log,
+    checkpoint: NO_CHECKPOINT,
     nonce: null,
     doViewChanges: new Map(dvcs),
   };

@@ -8,6 +8,7 @@ import type { NodeId } from '../../protocols/api.js';
 import type { LeaderMessage } from '../../protocols/zab/messages.js';
 import { ZabMonitor } from '../../protocols/zab/monitor.js';
 import type { ZabView } from '../../protocols/zab/node.js';
+import { ORIGIN } from '../../protocols/zab/snapshot.js';
 import { makeTxn, type Txn } from '../../protocols/zab/zxid.js';
 
 const NODES: readonly NodeId[] = ['n1', 'n2', 'n3'];
@@ -37,6 +38,7 @@ function view(over: Partial<ZabView>): ZabView {
     truncations: 0,
     truncatedFrom: 0,
     removed: [],
+    compacted: ORIGIN,
     ...over,
   };
 }
@@ -126,5 +128,26 @@ describe('Zab proof steps (Junqueira, Reed, Serafini 2011, §IV)', () => {
     // n3 was paused with ACK-Es for epoch 2 queued; it reaches synchronization of epoch 2 now.
     expect(m.afterStep('n3', view({ role: 'leading', phase: 'synchronization', epoch: 2, acceptedEpoch: 2, history: [txn(1, 1)] }))).toBeNull();
     expect(m.afterStep('n2', view({ role: 'leading', phase: 'synchronization', epoch: 4, acceptedEpoch: 4, history: [txn(1, 1)] }))).toMatchObject({ name: 'zab.initial-history' });
+  });
+});
+
+describe('bounded records', () => {
+  it('remembers the owners of the latest epochs only, and still catches two leaders of a recent epoch', () => {
+    const m = monitor();
+    for (let epoch = 1; epoch <= 20_000; epoch++) expect(m.onSend('n1', 'n2', propose(txn(epoch, 1)))).toBeNull();
+    expect(m.sizes().epochs).toBeLessThanOrEqual(2 * 4096);
+    expect(m.onSend('n2', 'n3', propose(txn(19_999, 2)))?.name).toBe('zab.leadership');
+  });
+
+  it('below a server\'s compaction point its snapshot\'s last zxid stands for the prefix', () => {
+    const m = monitor();
+    expect(m.afterStep('n1', view({ history: [txn(1, 1), txn(1, 2), txn(1, 3)], commitIndex: 3 }))).toBeNull();
+    // n2 compacted the first two into a snapshot ending at 1.2 and holds 1.3.
+    const compacted = { index: 2, zxid: { epoch: 1, counter: 2 } };
+    expect(m.afterStep('n2', view({ history: [txn(1, 3)], logLength: 3, commitIndex: 3, compacted }))).toBeNull();
+    const other = { index: 2, zxid: { epoch: 1, counter: 7 } };
+    expect(m.afterStep('n3', view({ history: [txn(1, 3)], logLength: 3, commitIndex: 3, compacted: other }))?.name).toBe('zab.prefix-consistency');
+    const leader = view({ role: 'leading', phase: 'synchronization', epoch: 2, history: [txn(1, 3)], logLength: 3, compacted: other });
+    expect(m.afterStep('n2', leader)?.name).toBe('zab.initial-history');
   });
 });

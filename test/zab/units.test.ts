@@ -5,8 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import { betterVote, moreRecent } from '../../protocols/zab/election.js';
 import { Session, MAX_HELD_MESSAGES } from '../../protocols/zab/session.js';
+import { KvMachine } from '../../protocols/kv.js';
+import { ORIGIN } from '../../protocols/zab/snapshot.js';
 import { commonPrefix, planSync } from '../../protocols/zab/sync.js';
 import { compareZxid, indexOfZxid, makeTxn, type Txn } from '../../protocols/zab/zxid.js';
+
+/** A leader history that was never compacted. */
+function whole(held: readonly Txn[]) {
+  return { held, compacted: ORIGIN, snapshot: null };
+}
 
 function history(...zxids: [number, number][]): Txn[] {
   return zxids.map(([e, c], i) => makeTxn(e, c, { client: 'c1', reqId: i + 1, op: { f: 'write', key: 'k', value: i } }));
@@ -42,15 +49,15 @@ describe('phase 2: synchronization plans', () => {
   const leader = history([1, 1], [1, 2], [1, 3], [2, 1], [2, 2]);
 
   it('DIFF when the follower holds a prefix of our history', () => {
-    const plan = planSync(leader, { epoch: 1, counter: 3 });
+    const plan = planSync(whole(leader), { epoch: 1, counter: 3 });
     expect(plan.mode).toBe('DIFF');
     if (plan.mode === 'DIFF') expect([plan.from, plan.txns.length]).toEqual([3, 2]);
-    const empty = planSync(leader, { epoch: 0, counter: 0 });
+    const empty = planSync(whole(leader), { epoch: 0, counter: 0 });
     expect(empty.mode === 'DIFF' && empty.txns.length).toBe(5);
   });
 
   it('TRUNC then DIFF when the follower has an orphan tail of an epoch we also hold', () => {
-    const plan = planSync(leader, { epoch: 1, counter: 7 });
+    const plan = planSync(whole(leader), { epoch: 1, counter: 7 });
     expect(plan.mode).toBe('TRUNC');
     if (plan.mode === 'TRUNC') {
       expect(plan.length).toBe(3);
@@ -60,8 +67,8 @@ describe('phase 2: synchronization plans', () => {
   });
 
   it('SNAP when the follower ends in an epoch we know nothing of', () => {
-    expect(planSync(history([1, 1], [3, 1]), { epoch: 2, counter: 4 }).mode).toBe('SNAP');
-    expect(planSync([], { epoch: 1, counter: 1 }).mode).toBe('SNAP');
+    expect(planSync(whole(history([1, 1], [3, 1])), { epoch: 2, counter: 4 }).mode).toBe('SNAP');
+    expect(planSync(whole([]), { epoch: 1, counter: 1 }).mode).toBe('SNAP');
   });
 
   it('common prefix compares zxids', () => {
@@ -87,5 +94,36 @@ describe('FIFO sessions over a lossy, duplicating, reordering network', () => {
     const s = new Session<{ seq: number }>('n1', 7, 0);
     for (let seq = 1; seq <= MAX_HELD_MESSAGES; seq++) expect(s.receive(msg(seq)).kind).toBe('held');
     expect(s.receive(msg(MAX_HELD_MESSAGES + 1)).kind).toBe('broken');
+  });
+});
+
+describe('phase 2 with a compacted leader history (ZooKeeper SNAP sync)', () => {
+  // The leader compacted its first 3 transactions (1.1, 1.2, 1.3) into a snapshot; it holds 2.1, 2.2.
+  const full = history([1, 1], [1, 2], [1, 3], [2, 1], [2, 2]);
+  const held = full.slice(3);
+  const snapshot = { index: 3, zxid: { epoch: 1, counter: 3 }, machine: new KvMachine().snapshot() };
+  const leader = { held, compacted: { index: 3, zxid: snapshot.zxid }, snapshot };
+
+  it('DIFF of everything held to a follower whose last zxid is the compaction point', () => {
+    const plan = planSync(leader, { epoch: 1, counter: 3 });
+    expect(plan.mode === 'DIFF' && [plan.from, plan.txns.length]).toEqual([3, 2]);
+    const within = planSync(leader, { epoch: 2, counter: 1 });
+    expect(within.mode === 'DIFF' && [within.from, within.txns.length]).toEqual([4, 1]);
+  });
+
+  it('SNAP with the snapshot, then the held rest, to a follower below the compaction point (or empty)', () => {
+    for (const last of [{ epoch: 1, counter: 2 }, { epoch: 0, counter: 0 }]) {
+      const plan = planSync(leader, last);
+      expect(plan.mode).toBe('SNAP');
+      if (plan.mode === 'SNAP') {
+        expect(plan.snapshot?.index).toBe(3);
+        expect(plan.txns.map((t) => t.zxid)).toEqual([{ epoch: 2, counter: 1 }, { epoch: 2, counter: 2 }]);
+      }
+    }
+  });
+
+  it('TRUNC anchored at the compaction point when the follower\'s orphan tail is of that epoch', () => {
+    const plan = planSync(leader, { epoch: 1, counter: 9 });
+    expect(plan.mode === 'TRUNC' && [plan.length, plan.anchor, plan.txns.length]).toEqual([3, { epoch: 1, counter: 3 }, 2]);
   });
 });
