@@ -19,6 +19,7 @@ import { stopQuietlyOnClosedPipe } from './args.js';
 import { versionText } from './version.js';
 import { registerExplore } from './explore.js';
 import { registerShrink } from './shrink.js';
+import { registerSchema } from './schema.js';
 
 const program = new Command();
 program
@@ -34,6 +35,7 @@ const registrations: ((p: Command) => void)[] = [registerRun, registerSweep, reg
 registrations.push(registerNewProtocol);
 registrations.push(registerExplain);
 registrations.push(registerExplore, registerShrink);
+registrations.push(registerSchema);
 
 for (const register of registrations) register(program);
 

@@ -17,6 +17,7 @@
  */
 import { PROTOCOLS, PROTOCOLS_MODULE } from '../protocols/registry.js';
 import {
+  checkedSeed,
   prepareJob,
   protocolSet,
   runScenario,
@@ -66,6 +67,12 @@ export { KvMachine } from '../protocols/kv.js';
 export * from '../protocols/kit/index.js';
 export type { HistoryEvent, ProtocolSet, RunResult, Scenario, SweepFailure, SweepResult, TraceEvent } from '../sim/index.js';
 export { definitionProblems, InputError } from '../sim/index.js';
+/**
+ * The scenario file format as a zod schema (`scenarioSchema({ protocols })` checks shapes; the
+ * loader also gives it the file's protocol, cluster size and duration) and as a JSON Schema for
+ * editors (`scenarioJsonSchema(protocols)`, what `consensim schema` prints).
+ */
+export { scenarioJsonSchema, scenarioSchema, type SchemaContext, type ScenarioFile } from '../sim/index.js';
 
 /** The bundled protocols (raft, vsr, multipaxos, zab, pbft), as the simulator takes them. */
 export function bundledProtocols(): ProtocolSet {
@@ -96,7 +103,7 @@ export async function runScenarioFile(file: string, options: RunFileOptions = {}
   const extraBugs = options.bugs ?? [];
   const { job, protocols } = await prepareJob(file, { ...(options.protocol === undefined ? {} : { protocol: options.protocol }), extraBugs, protocols: bundledProtocols() });
   const outcome = runScenario(job.scenario, {
-    seed: options.seed ?? job.scenario.seed,
+    seed: options.seed === undefined ? job.scenario.seed : checkedSeed(options.seed, 'seed'),
     extraBugs: job.extraBugs,
     reproArgs: job.reproArgs,
     collectTrace: options.trace === true,

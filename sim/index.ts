@@ -33,7 +33,9 @@ export { firstTraceDifference, differenceReason, type TraceDifference } from './
 export { parseJsonExact, toJsonText } from './history/index.js';
 export type { Scenario } from './scenario/types.js';
 export { loadScenario, parseScenario } from './scenario/load.js';
-export { withOverrides } from './scenario/overrides.js';
+export { withOverrides, checkedSeed } from './scenario/overrides.js';
+export { scenarioSchema, type SchemaContext, type ScenarioFile } from './scenario/schema.js';
+export { scenarioJsonSchema, scenarioJsonSchemaText } from './scenario/json-schema.js';
 export type { HistoryEvent, HistoryValue } from './history/types.js';
 export { readHistoryFile, toEdn, toJsonLines } from './history/index.js';
 export { checkHistory, replayPrefix, MODELS } from './check/index.js';

@@ -110,8 +110,12 @@ export function findIn(choice: ProtocolChoice, name: string): AnyProtocol | unde
 
 export function runScenario(scenario: Scenario, options: RunOptions): RunOutcome {
   const wallStart = wallNowMs();
+  // A scenario from a file is trusted: the loader's schema checked every field once, and
+  // withOverrides held --seed, --protocol and --bug to the same schema pieces (the seed option comes
+  // from those, or from a sweep's checked range). A Scenario value built in code never met the
+  // loader, so what a run cannot do without (a known protocol, a cluster size and bugs and
+  // behaviours it has) is refused here too.
   const seed = options.seed ?? scenario.seed;
-  if (!Number.isSafeInteger(seed)) throw inputError('', 0, 0, '--seed', `expected an integer seed, found ${seed}`);
   const protocol = findIn(options.protocols, scenario.protocol);
   if (protocol === undefined) throw inputError(scenario.file, 0, 0, 'protocol', `unknown protocol "${scenario.protocol}"`);
   const sizeProblem = protocol.checkClusterSize?.(scenario.nodes) ?? null;

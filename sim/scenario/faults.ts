@@ -1,14 +1,29 @@
 /**
- * Scripted fault entries: `{ at: 5s, <action>: ..., <action's own keys> }`, one action per entry.
- * The vocabulary is the same one the world and the trace use (`FaultAction` in types.ts).
+ * Scripted fault entries: `{ at: 5s, <action>: ..., <action's own keys> }`, one action per entry,
+ * as zod schemas: one closed mapping per action (the JSON Schema lists them as alternatives) and a
+ * dispatch that picks the action by the key present, so an error speaks of the fault the writer
+ * meant. The vocabulary is the same one the world and the trace use (`FaultAction` in types.ts).
+ *
+ * Rules that read more than one value of an entry live here too, each once: a partition's groups
+ * (at least two, no node twice, `rest` once and never empty, no flat list of nodes), a cut's
+ * target that is its own source, a fault time beyond the scenario's duration.
  */
-import type { Fields } from './fields.js';
+import * as z from 'zod';
 import { formatDuration } from './fields.js';
-import type { LNode, MapEntry } from './located.js';
-import type { FaultAction, NodeSelector, ScriptedFault } from './types.js';
+import type { FaultAction, NodeSelector } from './types.js';
+import {
+  closedMap,
+  dispatch,
+  duration,
+  flag,
+  selector,
+  unknownKeyMessage,
+  type DispatchProblem,
+  type ValueContext,
+} from './values.js';
 
 /** Each action with the keys it accepts besides `at` and itself. */
-const ACTION_KEYS = {
+export const ACTION_KEYS = {
   partition: [],
   heal: [],
   crash: ['restart', 'amnesia'],
@@ -22,77 +37,73 @@ const ACTIONS = Object.keys(ACTION_KEYS) as ActionName[];
 const ALL_KEYS = ['at', ...ACTIONS, 'amnesia', 'for', 'jump'];
 /** In a partition, `all` would put every node in one group: meaningless. */
 const PARTITION_WORDS = ['leader', 'random', 'minority', 'majority', 'rest'];
+const GROUPS = 'a list of at least two groups, e.g. [[leader], rest]';
 
-export function readFault(f: Fields, node: LNode, field: string, nodes: number, durationUs: number): ScriptedFault {
-  const m = f.map(node, field, ALL_KEYS);
-  const action = actionOf(f, node, m, field);
-  for (const [key, entry] of m) {
-    if (key !== 'at' && key !== action && !(ACTION_KEYS[action] as readonly string[]).includes(key)) {
-      throw f.where.error(entry.keyPos, `${field}.${key}`, `not allowed with ${action}; a ${action} fault takes ${['at', action, ...ACTION_KEYS[action]].join(', ')}`);
+/** A timed fault as the schema gives it; the loader adds the line it stands on. */
+export interface TimedFault {
+  readonly atUs: number;
+  readonly action: FaultAction;
+}
+
+function at(ctx: ValueContext) {
+  return duration({ missing: 'missing; expected the virtual time the fault happens, e.g. at: 5s', description: 'virtual time the fault happens' }).transform((atUs, issues) => {
+    if (ctx.durationUs !== undefined && atUs > ctx.durationUs) {
+      issues.addIssue({
+        code: 'custom',
+        message: `expected a time within the scenario's duration (0..${formatDuration(ctx.durationUs)}), found ${formatDuration(atUs)}`,
+        input: atUs,
+      });
+      return z.NEVER;
     }
-  }
-  const at = m.get('at');
-  if (at === undefined) throw f.where.error(node.pos, `${field}.at`, 'missing; expected the virtual time the fault happens, e.g. at: 5s');
-  const atUs = f.duration(at.value, `${field}.at`);
-  if (atUs > durationUs) {
-    throw f.where.error(at.value.pos, `${field}.at`, `expected a time within the scenario's duration (0..${formatDuration(durationUs)}), found ${formatDuration(atUs)}`);
-  }
-  const ctx: ActionContext = { f, m, field: `${field}.${action}`, base: field, nodes };
-  return { atUs, action: READERS[action](ctx), line: node.pos.line };
+    return atUs;
+  });
 }
 
-function actionOf(f: Fields, node: LNode, m: Map<string, MapEntry>, field: string): ActionName {
-  // `restart` is both an action and crash's delay: with `crash` present it is the delay.
-  const present = [...m.keys()].filter((k): k is ActionName => (ACTIONS as string[]).includes(k) && !(k === 'restart' && m.has('crash')));
-  if (present.length === 1) return present[0] as ActionName;
+/** The closed mapping of one action: `at`, the action, and its own keys. */
+function entry<S extends z.core.$ZodLooseShape>(action: ActionName, shape: S) {
+  const takes = ['at', action, ...ACTION_KEYS[action]].join(', ');
+  return closedMap(shape, { unknownKey: (key) => `not allowed with ${action}; a ${action} fault takes ${takes}` });
+}
+
+export function timedFaultBranches(ctx: ValueContext) {
+  const target = selector(ctx);
+  return {
+    partition: entry('partition', { at: at(ctx), partition: partition(ctx) }).transform((v): TimedFault => ({ atUs: v.at, action: v.partition })),
+    heal: entry('heal', { at: at(ctx), heal: target }).transform((v): TimedFault => ({ atUs: v.at, action: { kind: 'heal', target: v.heal } })),
+    crash: entry('crash', {
+      at: at(ctx),
+      crash: target,
+      restart: duration({ min: 1, description: 'restart the node this long after the crash' }).optional(),
+      amnesia: flag().optional().meta({ description: 'also wipe its durable storage' }),
+    }).transform((v): TimedFault => ({ atUs: v.at, action: { kind: 'crash', target: v.crash, restartUs: v.restart ?? null, amnesia: v.amnesia ?? false } })),
+    restart: entry('restart', { at: at(ctx), restart: target }).transform((v): TimedFault => ({ atUs: v.at, action: { kind: 'restart', target: v.restart } })),
+    pause: entry('pause', { at: at(ctx), pause: target, for: duration({ min: 1, missing: 'missing; a pause needs for: <duration>, e.g. for: 1s' }) }).transform(
+      (v): TimedFault => ({ atUs: v.at, action: { kind: 'pause', target: v.pause, forUs: v.for } }),
+    ),
+    clock: entry('clock', {
+      at: at(ctx),
+      clock: target,
+      jump: duration({ allowNegative: true, missing: 'missing; a clock fault needs jump: <duration>, e.g. jump: -200ms', description: 'clock step, may be negative' }),
+    }).transform((v): TimedFault => ({ atUs: v.at, action: { kind: 'clock', target: v.clock, jumpUs: v.jump } })),
+    cut: entry('cut', { at: at(ctx), cut: cut(ctx) }).transform((v): TimedFault => ({ atUs: v.at, action: v.cut })),
+  };
+}
+
+/** Which action an entry is; `restart` is both an action and crash's delay (with `crash` present it is the delay). */
+export function chooseTimedAction(input: Readonly<Record<string, unknown>>): { branch: ActionName } | { problem: DispatchProblem } {
+  const keys = Object.keys(input);
+  const unknown = keys.find((k) => !ALL_KEYS.includes(k));
+  if (unknown !== undefined) return { problem: { message: unknownKeyMessage(unknown, ALL_KEYS), unknownKey: unknown } };
+  const present = keys.filter((k): k is ActionName => (ACTIONS as string[]).includes(k) && !(k === 'restart' && 'crash' in input));
+  if (present.length === 1) return { branch: present[0] as ActionName };
   const found = present.length === 0 ? 'none' : present.join(' and ');
-  throw f.where.error(node.pos, field, `expected exactly one fault action (${ACTIONS.join(', ')}), found ${found}`);
+  return { problem: { message: `expected exactly one fault action (${ACTIONS.join(', ')}), found ${found}` } };
 }
 
-interface ActionContext {
-  readonly f: Fields;
-  readonly m: Map<string, MapEntry>;
-  /** Path of the action's own value, e.g. `faults[2].crash`. */
-  readonly field: string;
-  /** Path of the fault entry, e.g. `faults[2]`. */
-  readonly base: string;
-  readonly nodes: number;
+/** A timed fault entry: the closed mapping of its action. A missing key is reported at the action. */
+export function timedFault(ctx: ValueContext) {
+  return dispatch(timedFaultBranches(ctx), chooseTimedAction, 'expected a mapping', (branch, key) => (key === 'at' ? undefined : String(branch)));
 }
-
-function value(ctx: ActionContext, key: string): LNode {
-  return (ctx.m.get(key) as MapEntry).value;
-}
-
-function target(ctx: ActionContext, key: string): NodeSelector {
-  return ctx.f.selector(value(ctx, key), ctx.field, ctx.nodes);
-}
-
-const READERS: Record<ActionName, (ctx: ActionContext) => FaultAction> = {
-  partition: readPartition,
-  heal: (ctx) => ({ kind: 'heal', target: target(ctx, 'heal') }),
-  crash: (ctx) => {
-    const restart = ctx.m.get('restart');
-    const amnesia = ctx.m.get('amnesia');
-    return {
-      kind: 'crash',
-      target: target(ctx, 'crash'),
-      restartUs: restart === undefined ? null : ctx.f.duration(restart.value, `${ctx.base}.restart`, { min: 1 }),
-      amnesia: amnesia === undefined ? false : ctx.f.boolean(amnesia.value, `${ctx.base}.amnesia`),
-    };
-  },
-  restart: (ctx) => ({ kind: 'restart', target: target(ctx, 'restart') }),
-  pause: (ctx) => {
-    const forEntry = ctx.m.get('for');
-    if (forEntry === undefined) throw ctx.f.where.error(value(ctx, 'pause').pos, `${ctx.base}.for`, 'missing; a pause needs for: <duration>, e.g. for: 1s');
-    return { kind: 'pause', target: target(ctx, 'pause'), forUs: ctx.f.duration(forEntry.value, `${ctx.base}.for`, { min: 1 }) };
-  },
-  clock: (ctx) => {
-    const jump = ctx.m.get('jump');
-    if (jump === undefined) throw ctx.f.where.error(value(ctx, 'clock').pos, `${ctx.base}.jump`, 'missing; a clock fault needs jump: <duration>, e.g. jump: -200ms');
-    return { kind: 'clock', target: target(ctx, 'clock'), jumpUs: ctx.f.duration(jump.value, `${ctx.base}.jump`, { allowNegative: true }) };
-  },
-  cut: readCut,
-};
 
 /**
  * `[[sel, ...], [sel, ...] | rest, ...]`: at least two groups, `rest` at most once.
@@ -102,75 +113,72 @@ const READERS: Record<ActionName, (ctx: ActionContext) => FaultAction> = {
  * say which: `[[n1], [n2]]` or `[[n1, n2], rest]`. A `rest` that the other groups leave empty
  * (they name every node) is refused too: the partition would not be the one written.
  */
-function readPartition(ctx: ActionContext): FaultAction {
-  const { f, field } = ctx;
-  const node = value(ctx, 'partition');
-  const items = f.list(node, field, 'a list of at least two groups, e.g. [[leader], rest]');
-  if (items.length < 2) f.fail(node, field, 'a list of at least two groups, e.g. [[leader], rest]');
-  refuseFlatGroups(ctx, node, items);
-  const named: string[] = [];
-  let rests = 0;
-  const groups = items.map((item, g) => {
-    const groupField = `${field}[${g}]`;
-    const members = item.t === 'seq' ? item.items : [item];
-    if (members.length === 0) f.fail(item, groupField, 'a non-empty group of nodes');
-    return members.map((member, i) => {
-      const memberField = item.t === 'seq' ? `${groupField}[${i}]` : groupField;
-      const selector = f.selector(member, memberField, ctx.nodes, PARTITION_WORDS);
-      if (selector.kind === 'rest') rests++;
-      if (selector.kind === 'node') {
-        if (named.includes(selector.node)) throw f.where.error(member.pos, memberField, `node ${selector.node} is named in two groups`);
-        named.push(selector.node);
-      }
-      if (rests > 1) throw f.where.error(member.pos, memberField, 'rest may appear only once in a partition');
-      return selector;
-    });
+function partition(ctx: ValueContext) {
+  const member = selector(ctx, PARTITION_WORDS);
+  const group = z.union([z.array(member).min(1, { error: () => 'expected a non-empty group of nodes' }), member], {
+    error: () => `expected a group of nodes (a node ${ctx.nodes === undefined ? 'n1..nN' : `n1..n${ctx.nodes}`}, a selector, or a list of them)`,
   });
-  refuseEmptyRest(ctx, node, groups);
-  return { kind: 'partition', groups };
+  return z
+    .array(group, { error: () => `expected ${GROUPS}` })
+    .min(2, { error: () => `expected ${GROUPS}` })
+    .transform((groups, issues): FaultAction => {
+      if (groups.every((g) => !Array.isArray(g) && g.kind !== 'rest')) return fail(issues, flatGroupsMessage(groups as NodeSelector[]), []);
+      const named: string[] = [];
+      let rests = 0;
+      const lists = groups.map((g) => (Array.isArray(g) ? g : [g]));
+      for (const [g, members] of lists.entries()) {
+        for (const [i, s] of members.entries()) {
+          const path = Array.isArray(groups[g]) ? [g, i] : [g];
+          if (s.kind === 'node') {
+            if (named.includes(s.node)) return fail(issues, `node ${s.node} is named in two groups`, path);
+            named.push(s.node);
+          }
+          if (s.kind === 'rest' && ++rests > 1) return fail(issues, 'rest may appear only once in a partition', path);
+        }
+      }
+      if (restIsEmpty(lists, ctx)) {
+        return fail(issues, `rest would be empty: the other groups already name all ${ctx.nodes} nodes; drop rest or leave a node to it`, []);
+      }
+      return { kind: 'partition', groups: lists };
+    })
+    .meta({ description: 'groups of nodes that cannot talk to each other; rest: every node not named' });
 }
 
-function refuseFlatGroups(ctx: ActionContext, node: LNode, items: readonly LNode[]): void {
-  if (items.some((item) => item.t !== 'scalar' || item.value === 'rest')) return;
-  const names = items.map((item) => String((item as { value: unknown }).value));
-  const written = `[${names.join(', ')}]`;
-  throw ctx.f.where.error(
-    node.pos,
-    ctx.field,
-    `expected a list of groups, found ${written}, which would make each node its own group while the nodes not named keep talking to all of them; write [[${names.join('], [')}]] for exactly that, or [[${names.join(', ')}], rest] to cut them off from the rest`,
-  );
+function fail(issues: z.core.$RefinementCtx, message: string, path: readonly (string | number)[]): never {
+  issues.addIssue({ code: 'custom', message, path: [...path], input: undefined });
+  return z.NEVER;
+}
+
+function flatGroupsMessage(groups: readonly NodeSelector[]): string {
+  const names = groups.map((s) => (s.kind === 'node' ? s.node : s.kind));
+  return `expected a list of groups, found [${names.join(', ')}], which would make each node its own group while the nodes not named keep talking to all of them; write [[${names.join('], [')}]] for exactly that, or [[${names.join(', ')}], rest] to cut them off from the rest`;
 }
 
 /** `rest` is empty when the other groups are plain nodes that name every node. */
-function refuseEmptyRest(ctx: ActionContext, node: LNode, groups: readonly (readonly NodeSelector[])[]): void {
+function restIsEmpty(groups: readonly (readonly NodeSelector[])[], ctx: ValueContext): boolean {
+  if (ctx.nodes === undefined) return false;
   const others = groups.filter((g) => !g.some((s) => s.kind === 'rest')).flat();
-  if (others.length === groups.flat().length || others.some((s) => s.kind !== 'node')) return;
-  const named = new Set(others.map((s) => (s.kind === 'node' ? s.node : '')));
-  if (named.size < ctx.nodes) return;
-  throw ctx.f.where.error(node.pos, ctx.field, `rest would be empty: the other groups already name all ${ctx.nodes} nodes; drop rest or leave a node to it`);
+  if (others.length === groups.flat().length || others.some((s) => s.kind !== 'node')) return false;
+  return new Set(others.map((s) => (s.kind === 'node' ? s.node : ''))).size >= ctx.nodes;
 }
 
 /** `{ from: sel, to: [sel, ...] }` (a single `to` selector is accepted too). */
-function readCut(ctx: ActionContext): FaultAction {
-  const { f, field } = ctx;
-  const node = value(ctx, 'cut');
-  const m = f.map(node, field, ['from', 'to']);
-  const from = m.get('from');
-  const to = m.get('to');
-  if (from === undefined || to === undefined) {
-    throw f.where.error(node.pos, `${field}.${from === undefined ? 'from' : 'to'}`, 'missing; a cut needs { from: <node>, to: [<node>, ...] }');
-  }
-  const targets = to.value.t === 'seq' ? to.value.items : [to.value];
-  if (targets.length === 0) f.fail(to.value, `${field}.to`, 'at least one node');
-  const source = f.selector(from.value, `${field}.from`, ctx.nodes);
-  const dests = targets.map((t, i) => {
-    const toField = to.value.t === 'seq' ? `${field}.to[${i}]` : `${field}.to`;
-    const dest = f.selector(t, toField, ctx.nodes);
-    // A node always reaches itself; `to: all` may include `from` (those links are simply skipped).
-    if (source.kind === 'node' && dest.kind === 'node' && dest.node === source.node) {
-      throw f.where.error(t.pos, toField, `a cut from ${source.node} to itself cuts nothing (a node always reaches itself); name other nodes`);
-    }
-    return dest;
+function cut(ctx: ValueContext) {
+  const missing = 'missing; a cut needs { from: <node>, to: [<node>, ...] }';
+  const target = selector(ctx, undefined, missing);
+  const to = z.union([target, z.array(selector(ctx)).min(1, { error: () => 'expected at least one node' })], {
+    error: (iss) => (iss.input === undefined ? missing : `expected a node ${ctx.nodes === undefined ? 'n1..nN' : `n1..n${ctx.nodes}`}, a selector, or a list of them`),
   });
-  return { kind: 'cut', from: source, to: dests };
+  return closedMap({ from: target, to }, { missing: 'missing; a cut needs { from: <node>, to: [<node>, ...] }' })
+    .transform((v, issues): FaultAction => {
+      const dests = Array.isArray(v.to) ? v.to : [v.to];
+      for (const [i, dest] of dests.entries()) {
+        // A node always reaches itself; `to: all` may include `from` (those links are simply skipped).
+        if (v.from.kind === 'node' && dest.kind === 'node' && dest.node === v.from.node) {
+          return fail(issues, `a cut from ${v.from.node} to itself cuts nothing (a node always reaches itself); name other nodes`, Array.isArray(v.to) ? ['to', i] : ['to']);
+        }
+      }
+      return { kind: 'cut', from: v.from, to: dests };
+    })
+    .meta({ description: 'one-way link failure: messages from `from` to each of `to` are dropped' });
 }

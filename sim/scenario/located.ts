@@ -236,3 +236,15 @@ export function quoted(text: string): string {
   if (text.length <= MAX_QUOTED_CHARS) return JSON.stringify(text);
   return `${JSON.stringify(text.slice(0, MAX_QUOTED_CHARS))}... (${text.length} characters)`;
 }
+
+/** The tree as plain values (what the scenario schema validates); keys keep their file order. */
+export function toPlain(node: LNode): unknown {
+  switch (node.t) {
+    case 'scalar':
+      return node.value;
+    case 'seq':
+      return node.items.map(toPlain);
+    case 'map':
+      return Object.fromEntries(node.entries.map((e) => [e.key, toPlain(e.value)]));
+  }
+}

@@ -1,46 +1,49 @@
 /**
- * `protocolOptions`, validated against the protocol's declarative schema (`OptionSpec` in
- * protocols/api.ts): durations become integer microseconds, integers are range-checked, enums
- * must name a value, and every option left out gets its default.
+ * `protocolOptions`, as a zod schema built from the protocol's declarative option table
+ * (`OptionSpec` in protocols/api.ts): durations become integer microseconds, integers are
+ * range-checked, enums must name a value, and every option left out gets its default. The same
+ * schema, rendered as JSON Schema, is what an editor sees for that protocol's options; a plug-in
+ * protocol contributes its options this way.
  *
  * One rule for every protocol, so a node is never built with a value it cannot run: a duration
  * option must be positive unless its spec names a smaller `min` (a zero timeout or interval re-arms
  * at the same instant forever), and an integer must lie in its spec's [min, max].
  */
+import * as z from 'zod';
 import type { OptionSpec, ProtocolDefinition, ProtocolOptions } from '../../protocols/api.js';
-import { parseDuration, type Fields } from './fields.js';
-import { quoted, type LNode, type MapEntry } from './located.js';
+import { parseDuration } from './fields.js';
+import { quoted } from './located.js';
 import { didYouMean } from './suggest.js';
+import { choice, closedMap, duration, flag, integer } from './values.js';
 
-export function readProtocolOptions(f: Fields, entry: MapEntry | undefined, protocol: ProtocolDefinition<any, any>): ProtocolOptions {
-  const out = defaultProtocolOptions(protocol);
-  if (entry === undefined) return out;
+type AnyProtocol = ProtocolDefinition<any, any>;
+
+/** The schema of one protocol's `protocolOptions` mapping; absent: every option at its default. */
+export function protocolOptionsSchema(protocol: AnyProtocol) {
   const specs = protocol.options;
   const names = Object.keys(specs);
-  const node = entry.value;
-  if (node.t !== 'map') f.fail(node, 'protocolOptions', `a mapping of ${protocol.name} options`);
-  for (const option of node.entries) {
-    const field = `protocolOptions.${option.key}`;
-    const spec = Object.hasOwn(specs, option.key) ? specs[option.key] : undefined;
-    if (spec === undefined) {
-      const expected = names.length === 0 ? `${protocol.name} has no options` : `expected one of ${names.join(', ')}`;
-      throw f.where.error(option.keyPos, field, `unknown ${protocol.name} option ${quoted(option.key)}; ${expected}${didYouMean(option.key, names)}`);
-    }
-    out[option.key] = readOption(f, option.value, field, spec);
-  }
-  return out;
+  const shape: Record<string, z.ZodType<number | boolean | string, unknown>> = {};
+  for (const [name, spec] of Object.entries(specs)) shape[name] = optionSchema(spec).prefault(spec.default as never).meta({ description: spec.description });
+  const unknownKey = (key: string): string => {
+    const expected = names.length === 0 ? `${protocol.name} has no options` : `expected one of ${names.join(', ')}`;
+    return `unknown ${protocol.name} option ${quoted(key)}; ${expected}${didYouMean(key, names)}`;
+  };
+  return closedMap(shape, { what: `a mapping of ${protocol.name} options`, unknownKey })
+    .prefault({})
+    .transform((v): ProtocolOptions => v as Record<string, number | boolean | string>)
+    .meta({ description: `${protocol.name} options (${protocol.description})` });
 }
 
-function readOption(f: Fields, node: LNode, field: string, spec: OptionSpec): number | boolean | string {
+function optionSchema(spec: OptionSpec): z.ZodType<number | boolean | string, unknown> {
   switch (spec.type) {
     case 'duration':
-      return f.duration(node, field, { min: durationMinUs(spec) });
+      return duration({ min: durationMinUs(spec) });
     case 'integer':
-      return f.integer(node, field, spec.min, spec.max);
+      return integer(spec.min, spec.max);
     case 'boolean':
-      return f.boolean(node, field);
+      return flag();
     case 'enum':
-      return f.choice(node, field, spec.values);
+      return choice(spec.values as unknown as readonly [string, ...string[]]);
   }
 }
 
@@ -53,7 +56,7 @@ export function durationMinUs(spec: Extract<OptionSpec, { type: 'duration' }>): 
 }
 
 /** Every option at its default (durations in µs). A schema with a bad default is a programmer error. */
-export function defaultProtocolOptions(protocol: ProtocolDefinition<any, any>): Record<string, number | boolean | string> {
+export function defaultProtocolOptions(protocol: AnyProtocol): Record<string, number | boolean | string> {
   const out: Record<string, number | boolean | string> = {};
   for (const [name, spec] of Object.entries(protocol.options)) {
     if (spec.type === 'duration') {

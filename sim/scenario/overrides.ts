@@ -9,8 +9,9 @@
  */
 import type { ProtocolDefinition } from '../../protocols/api.js';
 import { inputError } from '../errors.js';
-import { bugProblem, scenarioProblem } from './load.js';
+import { scenarioProblem } from './load.js';
 import { defaultProtocolOptions } from './options.js';
+import { bugProblem, seedField } from './schema.js';
 import type { Scenario } from './types.js';
 
 export interface ScenarioOverrides {
@@ -29,18 +30,23 @@ export function withOverrides(
   if (overrides.protocol !== undefined && overrides.protocol !== scenario.protocol) {
     out = switchProtocol(out, overrides.protocol, protocols);
   }
-  if (overrides.seed !== undefined) {
-    if (!Number.isSafeInteger(overrides.seed) || overrides.seed < 0) {
-      throw inputError('', 0, 0, '--seed', `expected a non-negative integer, found ${overrides.seed}`);
-    }
-    out = { ...out, seed: overrides.seed };
-  }
+  if (overrides.seed !== undefined) out = { ...out, seed: checkedSeed(overrides.seed) };
   if (overrides.bugs !== undefined && overrides.bugs.length > 0) out = addBugs(out, overrides.bugs, protocols);
   // The protocol's own rules (ProtocolDefinition.checkScenario) again, for the new protocol or bugs.
   const protocol = out === scenario ? undefined : protocols.find((p) => p.name === out.protocol);
   const problem = protocol === undefined ? null : scenarioProblem(out, protocol);
   if (problem !== null) throw inputError(out.file, 0, 0, problem.field, problem.message);
   return out;
+}
+
+/**
+ * A seed given outside the file (`--seed`, the package API's `seed` option), held to the same rule
+ * as the file's `seed` field (the schema's own piece): a non-negative safe integer.
+ */
+export function checkedSeed(seed: number, field = '--seed'): number {
+  const result = seedField.safeParse(seed);
+  if (!result.success) throw inputError('', 0, 0, field, `${result.error.issues[0]?.message ?? 'expected a non-negative integer'}, found ${seed}`);
+  return result.data;
 }
 
 function findOrFail(name: string, protocols: readonly ProtocolDefinition<any, any>[]): ProtocolDefinition<any, any> {

@@ -1,15 +1,29 @@
 /**
- * Event-triggered fault entries: `{ when: { moment, node?, nth?, chance?, times? }, <action>: <target>, ... }`.
+ * Event-triggered fault entries: `{ when: { moment, node?, nth?, chance?, times? }, <action>: <target>, ... }`,
+ * as zod schemas (one closed mapping per action, chosen by the key present).
  *
  * The condition names a protocol moment (vote, ack, era-change, leader, commit, apply, persist);
  * the action is one of crash (with optional restart and amnesia), pause, isolate or cut, each with
  * the keys it needs. Targets are `self` (the node whose moment it was), `peer` (whom it voted for
  * or acknowledged: vote and ack moments only) or an ordinary node selector.
  */
+import * as z from 'zod';
 import { MOMENT_KINDS, type MomentKind } from '../../protocols/api.js';
-import type { Fields } from './fields.js';
-import type { LNode, MapEntry } from './located.js';
-import type { TriggerAction, TriggerCondition, TriggeredFault, TriggerTarget } from './types.js';
+import type { TriggerAction, TriggerCondition, TriggerTarget } from './types.js';
+import {
+  choice,
+  closedMap,
+  dispatch,
+  duration,
+  flag,
+  integer,
+  probability,
+  selector,
+  SELECTOR_WORDS,
+  unknownKeyMessage,
+  type DispatchProblem,
+  type ValueContext,
+} from './values.js';
 
 const ACTION_KEYS = {
   crash: ['restart', 'amnesia'],
@@ -20,118 +34,102 @@ const ACTION_KEYS = {
 type TriggerActionName = keyof typeof ACTION_KEYS;
 const ACTIONS = Object.keys(ACTION_KEYS) as TriggerActionName[];
 const ALL_KEYS = ['when', ...ACTIONS, 'restart', 'amnesia', 'for'];
-const CONDITION_KEYS = ['moment', 'node', 'nth', 'chance', 'times'];
 /** Moments that name a second node (`vote.for`, `ack.to`), so `peer` means something. */
 const MOMENTS_WITH_PEER: readonly MomentKind[] = ['vote', 'ack'];
 /** Bounded everything: a rule fires at most this often, and counts this far. */
 export const MAX_TRIGGER_TIMES = 1000;
 const MAX_NTH = 1_000_000;
 
+/** An event-triggered fault as the schema gives it; the loader adds its index and line. */
+export interface Trigger {
+  readonly when: TriggerCondition;
+  readonly action: TriggerAction;
+}
+
 /** True when a `faults` entry is event-triggered (has a `when` key). */
-export function isTriggerEntry(node: LNode): boolean {
-  return node.t === 'map' && node.entries.some((e) => e.key === 'when');
+export function isTriggerEntry(input: unknown): boolean {
+  return typeof input === 'object' && input !== null && !Array.isArray(input) && 'when' in input;
 }
 
-export function readTrigger(f: Fields, node: LNode, field: string, nodes: number, index: number): TriggeredFault {
-  const m = f.map(node, field, ALL_KEYS);
-  const present = [...m.keys()].filter((k): k is TriggerActionName => (ACTIONS as string[]).includes(k));
-  if (present.length !== 1) {
-    const found = present.length === 0 ? 'none' : present.join(' and ');
-    throw f.where.error(node.pos, field, `expected exactly one action for an event-triggered fault (${ACTIONS.join(', ')}), found ${found}`);
-  }
-  const action = present[0] as TriggerActionName;
-  for (const [key, entry] of m) {
-    if (key !== 'when' && key !== action && !(ACTION_KEYS[action] as readonly string[]).includes(key)) {
-      throw f.where.error(entry.keyPos, `${field}.${key}`, `not allowed with ${action}; an event-triggered ${action} takes when, ${[action, ...ACTION_KEYS[action]].join(', ')}`);
-    }
-  }
-  const when = readCondition(f, (m.get('when') as MapEntry).value, `${field}.when`, nodes);
-  const ctx: Ctx = { f, m, field, nodes, moment: when.moment };
-  return { when, action: readAction(ctx, action), index, line: node.pos.line };
+function condition(ctx: ValueContext) {
+  const moments = MOMENT_KINDS as unknown as readonly [MomentKind, ...MomentKind[]];
+  return closedMap({
+    moment: choice(moments, `missing; expected one of ${MOMENT_KINDS.join(', ')}`).meta({ description: 'the protocol moment that fires the rule' }),
+    node: selector(ctx, ['any']).transform((s) => (s.kind === 'node' ? s.node : 'any')).optional().meta({ description: "whose moments count (default: any node's)" }),
+    nth: integer(1, MAX_NTH).optional().meta({ description: 'fire from the nth matching moment on (default 1)' }),
+    chance: probability().optional().meta({ description: 'probability of firing at each matching moment (default 1)' }),
+    times: integer(1, MAX_TRIGGER_TIMES).optional().meta({ description: 'fire at most this many times (default 1)' }),
+  }).transform((v): TriggerCondition => ({ moment: v.moment, node: v.node ?? 'any', nth: v.nth ?? 1, chance: v.chance ?? 1, times: v.times ?? 1 }));
 }
 
-function readCondition(f: Fields, node: LNode, field: string, nodes: number): TriggerCondition {
-  const m = f.map(node, field, CONDITION_KEYS);
-  const momentEntry = m.get('moment');
-  if (momentEntry === undefined) throw f.where.error(node.pos, `${field}.moment`, `missing; expected one of ${MOMENT_KINDS.join(', ')}`);
-  const moment = f.choice(momentEntry.value, `${field}.moment`, MOMENT_KINDS);
-  const nodeEntry = m.get('node');
-  let who: TriggerCondition['node'] = 'any';
-  if (nodeEntry !== undefined) {
-    const v = nodeEntry.value;
-    who = v.t === 'scalar' && v.value === 'any' ? 'any' : f.nodeId(v, `${field}.node`, nodes);
-  }
-  const get = <T>(key: string, fallback: T, read: (n: LNode) => T): T => {
-    const entry = m.get(key);
-    return entry === undefined ? fallback : read(entry.value);
-  };
+/** `self`, `peer` or a selector; whether `peer` fits the moment is checked with the whole entry. */
+function target(ctx: ValueContext, missing?: string) {
+  const words = ['self', 'peer', ...SELECTOR_WORDS];
+  return selector(ctx, words, missing).transform((s): TriggerTarget => {
+    const kind = s.kind as string;
+    if (kind === 'self') return { kind: 'self' };
+    if (kind === 'peer') return { kind: 'peer' };
+    return { kind: 'selector', selector: s };
+  });
+}
+
+function forUs(action: TriggerActionName) {
+  return duration({ min: 1, missing: `missing; an event-triggered ${action} needs for: <duration>, e.g. for: 200ms`, description: 'how long the fault lasts' });
+}
+
+function entry<S extends z.core.$ZodLooseShape>(action: TriggerActionName, shape: S) {
+  const takes = ['when', action, ...ACTION_KEYS[action]].join(', ');
+  return closedMap(shape, { unknownKey: (key) => `not allowed with ${action}; an event-triggered ${action} takes ${takes}` });
+}
+
+export function triggerBranches(ctx: ValueContext) {
+  const when = condition(ctx);
+  const to = target(ctx);
+  const cutMissing = 'missing; an event-triggered cut needs { from: <target>, to: <target> }, e.g. { from: self, to: peer }';
   return {
-    moment,
-    node: who,
-    nth: get('nth', 1, (n) => f.integer(n, `${field}.nth`, 1, MAX_NTH)),
-    chance: get('chance', 1, (n) => f.probability(n, `${field}.chance`)),
-    times: get('times', 1, (n) => f.integer(n, `${field}.times`, 1, MAX_TRIGGER_TIMES)),
+    crash: entry('crash', {
+      when,
+      crash: to,
+      restart: duration({ min: 1, description: 'restart the node this long after the crash' }).optional(),
+      amnesia: flag().optional(),
+    }).transform((v, issues): Trigger => peerFits({ when: v.when, action: { kind: 'crash', target: v.crash, restartUs: v.restart ?? null, amnesia: v.amnesia ?? false } }, issues)),
+    pause: entry('pause', { when, pause: to, for: forUs('pause') }).transform((v, issues): Trigger => peerFits({ when: v.when, action: { kind: 'pause', target: v.pause, forUs: v.for } }, issues)),
+    isolate: entry('isolate', { when, isolate: to, for: forUs('isolate') }).transform((v, issues): Trigger => peerFits({ when: v.when, action: { kind: 'isolate', target: v.isolate, forUs: v.for } }, issues)),
+    cut: entry('cut', {
+      when,
+      cut: closedMap({ from: target(ctx, cutMissing), to: target(ctx, cutMissing) }),
+      for: forUs('cut'),
+    }).transform((v, issues): Trigger => {
+      return peerFits({ when: v.when, action: { kind: 'cut', from: v.cut.from, to: v.cut.to, forUs: v.for } }, issues);
+    }),
   };
 }
 
-interface Ctx {
-  readonly f: Fields;
-  readonly m: Map<string, MapEntry>;
-  readonly field: string;
-  readonly nodes: number;
-  readonly moment: MomentKind;
-}
-
-function target(ctx: Ctx, node: LNode, field: string): TriggerTarget {
-  if (node.t === 'scalar' && node.value === 'self') return { kind: 'self' };
-  if (node.t === 'scalar' && node.value === 'peer') {
-    if (!MOMENTS_WITH_PEER.includes(ctx.moment)) {
-      throw ctx.f.where.error(node.pos, field, `peer names whom a vote or ack went to; a ${ctx.moment} moment has no peer (use self or a node)`);
-    }
-    return { kind: 'peer' };
-  }
-  if (node.t !== 'scalar' || typeof node.value !== 'string') ctx.f.fail(node, field, `self, peer, a node n1..n${ctx.nodes} or a selector`);
-  return { kind: 'selector', selector: ctx.f.selector(node, field, ctx.nodes) };
-}
-
-function forUs(ctx: Ctx, action: string): number {
-  const entry = ctx.m.get('for');
-  const at = (ctx.m.get(action) as MapEntry).value;
-  if (entry === undefined) throw ctx.f.where.error(at.pos, `${ctx.field}.for`, `missing; an event-triggered ${action} needs for: <duration>, e.g. for: 200ms`);
-  return ctx.f.duration(entry.value, `${ctx.field}.for`, { min: 1 });
-}
-
-function readAction(ctx: Ctx, action: TriggerActionName): TriggerAction {
-  const { f, m, field } = ctx;
-  const value = (m.get(action) as MapEntry).value;
-  switch (action) {
-    case 'crash': {
-      const restart = m.get('restart');
-      const amnesia = m.get('amnesia');
-      return {
-        kind: 'crash',
-        target: target(ctx, value, `${field}.crash`),
-        restartUs: restart === undefined ? null : f.duration(restart.value, `${field}.restart`, { min: 1 }),
-        amnesia: amnesia === undefined ? false : f.boolean(amnesia.value, `${field}.amnesia`),
-      };
-    }
-    case 'pause':
-      return { kind: 'pause', target: target(ctx, value, `${field}.pause`), forUs: forUs(ctx, 'pause') };
-    case 'isolate':
-      return { kind: 'isolate', target: target(ctx, value, `${field}.isolate`), forUs: forUs(ctx, 'isolate') };
-    case 'cut': {
-      const cut = f.map(value, `${field}.cut`, ['from', 'to']);
-      const from = cut.get('from');
-      const to = cut.get('to');
-      if (from === undefined || to === undefined) {
-        throw f.where.error(value.pos, `${field}.cut.${from === undefined ? 'from' : 'to'}`, 'missing; an event-triggered cut needs { from: <target>, to: <target> }, e.g. { from: self, to: peer }');
-      }
-      return {
-        kind: 'cut',
-        from: target(ctx, from.value, `${field}.cut.from`),
-        to: target(ctx, to.value, `${field}.cut.to`),
-        forUs: forUs(ctx, 'cut'),
-      };
+/** `peer` names whom a vote or ack went to; other moments have none. */
+function peerFits(trigger: Trigger, issues: z.core.$RefinementCtx): Trigger {
+  const { when, action } = trigger;
+  if (MOMENTS_WITH_PEER.includes(when.moment)) return trigger;
+  const targets: [string[], TriggerTarget][] = action.kind === 'cut' ? [[['cut', 'from'], action.from], [['cut', 'to'], action.to]] : [[[action.kind], action.target]];
+  for (const [path, t] of targets) {
+    if (t.kind === 'peer') {
+      issues.addIssue({ code: 'custom', message: `peer names whom a vote or ack went to; a ${when.moment} moment has no peer (use self or a node)`, path, input: 'peer' });
+      return z.NEVER;
     }
   }
+  return trigger;
+}
+
+function chooseTriggerAction(input: Readonly<Record<string, unknown>>): { branch: TriggerActionName } | { problem: DispatchProblem } {
+  const keys = Object.keys(input);
+  const unknown = keys.find((k) => !ALL_KEYS.includes(k));
+  if (unknown !== undefined) return { problem: { message: unknownKeyMessage(unknown, ALL_KEYS), unknownKey: unknown } };
+  const present = keys.filter((k): k is TriggerActionName => (ACTIONS as string[]).includes(k));
+  if (present.length === 1) return { branch: present[0] as TriggerActionName };
+  const found = present.length === 0 ? 'none' : present.join(' and ');
+  return { problem: { message: `expected exactly one action for an event-triggered fault (${ACTIONS.join(', ')}), found ${found}` } };
+}
+
+/** An event-triggered entry: the closed mapping of its action. A missing `for` is reported at the action. */
+export function triggeredFault(ctx: ValueContext) {
+  return dispatch(triggerBranches(ctx), chooseTriggerAction, 'expected a mapping', (branch) => String(branch));
 }

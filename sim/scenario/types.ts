@@ -1,7 +1,9 @@
 /**
  * A scenario after loading and validation (Contract 1 in DESIGN.md): every duration is an integer
  * number of microseconds, every default is filled in, every selector is checked. The loader
- * (`load.ts`) produces it; the world (`../world/`) runs it; nothing else parses YAML.
+ * (`load.ts`) produces it from the output of the scenario schema (`schema.ts`, whose output the
+ * compiler checks equal to these types); the world (`../world/`) runs it; nothing else parses YAML
+ * and nothing downstream validates it again.
  */
 import type { MomentKind, NodeId } from '../../protocols/api.js';
 
