@@ -68,6 +68,32 @@ const STATUS_TICKS_AFTER_RESTART = 3;
 const STATUS_TICKS_WHEN_IDLE = 3;
 const MAX_VIEW_CHANGES_PER_REPLICA = 4;
 
+/** The replica's timers: a backup's request timer (§4.4), the view-change timer (§4.5.2), retransmission. */
+const TIMER_NAMES = ['request', 'view-change', 'status'] as const;
+type PbftTimer = (typeof TIMER_NAMES)[number];
+function isPbftTimer(name: string): name is PbftTimer {
+  return (TIMER_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * What one status does with each input (etcd-raft's step per role): the primary and the backups of
+ * a view in the normal case (§4.2), and a replica changing views (§4.4). A status change swaps the
+ * handler instead of testing the status in every handler.
+ */
+interface PbftRole {
+  readonly role: PbftView['role'];
+  step(from: NodeId, msg: PbftMessage): void;
+  timer(name: PbftTimer): void;
+  request(client: ClientId, reqId: number, op: KvOp): void;
+  /** The window moved or state arrived: a primary proposes the requests that wait. */
+  proposeWaiting(): void;
+  /** The replica just entered its view with a NEW-VIEW. */
+  enterView(): void;
+}
+
+/** Messages every status handles alike (checkpoints, retransmission, state transfer). */
+type CommonMessage = Exclude<PbftMessage, { type: 'request' | 'pre-prepare' | 'prepare' | 'commit' | 'view-change' | 'new-view' }>;
+
 interface Decision {
   readonly view: number;
   readonly digest: string;
@@ -115,7 +141,11 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private readonly verified = new WeakSet<object>();
 
   private view = 0;
-  private viewChanging = false;
+  /** The handler of the current status; `role` says which (the view-change handler while changing). */
+  private current: PbftRole;
+  private readonly primaryRole: PbftRole;
+  private readonly backupRole: PbftRole;
+  private readonly viewChangeRole: PbftRole;
   private newViewMessage: Signed<NewViewBody> | null = null;
   private readonly slots = new Map<number, Slot>();
   private lastExecuted = 0;
@@ -158,6 +188,32 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const prepareQuorum = config.bugs.has('pbft.prepare-quorum-2f-minus-1') ? 2 * this.f - 1 : 2 * this.f;
     this.checker = { env, prepareQuorum, quorum: this.quorum, window: this.window };
     this.timeoutUs = config.requestTimeoutUs;
+    const nothing = (): void => undefined;
+    this.primaryRole = {
+      role: 'primary',
+      step: (from, msg) => this.stepPrimary(from, msg),
+      timer: (name) => this.timerNormal(name),
+      request: (client, reqId, op) => this.primaryRequest({ client, reqId, op }),
+      proposeWaiting: () => this.proposePending(),
+      enterView: () => this.proposePending(),
+    };
+    this.backupRole = {
+      role: 'backup',
+      step: (from, msg) => this.stepBackup(from, msg),
+      timer: (name) => (name === 'request' ? this.onRequestTimer() : this.timerNormal(name)),
+      request: (client, reqId, op) => this.backupRequest({ client, reqId, op }),
+      proposeWaiting: nothing,
+      enterView: () => this.handOverToPrimary(),
+    };
+    this.viewChangeRole = {
+      role: 'view-change',
+      step: (from, msg) => this.stepViewChange(from, msg),
+      timer: (name) => this.timerViewChange(name),
+      request: (client, reqId, op) => void this.admit({ client, reqId, op }),
+      proposeWaiting: nothing,
+      enterView: nothing,
+    };
+    this.current = this.normalRole();
   }
 
   // ------------------------------------------------------------------ host entry points
@@ -169,14 +225,14 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (stable !== undefined) this.restoreStable(stable);
     if (durable !== undefined) {
       this.view = durable.view;
-      this.viewChanging = durable.viewChanging;
       this.newViewMessage = durable.newView;
-      this.env.note(`restarted in view ${this.view}${this.viewChanging ? ' (view change)' : ''}, stable checkpoint ${this.stable.seq}`);
+      this.env.note(`restarted in view ${this.view}${durable.viewChanging ? ' (view change)' : ''}, stable checkpoint ${this.stable.seq}`);
     }
+    this.current = durable?.viewChanging === true ? this.viewChangeRole : this.normalRole();
     // A first boot and a restart look alike when the view never changed: ask around either way.
     this.statusTicksLeft = STATUS_TICKS_AFTER_RESTART;
     this.loadSlots();
-    if (this.viewChanging) {
+    if (this.current === this.viewChangeRole) {
       this.sendViewChange();
       this.viewChangeProgress();
     }
@@ -185,30 +241,28 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
     this.journal = [];
-    this.onCommand({ client, reqId, op }, true);
+    this.current.request(client, reqId, op);
     this.afterEvent();
   }
 
   onMessage(from: NodeId, msg: PbftMessage): void {
     this.journal = [];
-    this.dispatch(from, msg);
+    this.current.step(from, msg);
     this.afterEvent();
   }
 
   onTimer(name: string): void {
     this.journal = [];
-    if (name === 'request') this.onRequestTimer();
-    else if (name === 'view-change') this.onViewChangeTimer();
-    else if (name === 'status') this.onStatusTimer();
+    if (isPbftTimer(name)) this.current.timer(name);
     this.afterEvent();
   }
 
   inspect(): PbftView {
-    const primary = primaryOf(this.view, this.env.nodes);
+    const role = this.current.role;
     return {
-      role: this.viewChanging ? 'view-change' : primary === this.env.id ? 'primary' : 'backup',
+      role,
       term: this.view,
-      leader: this.viewChanging ? null : primary,
+      leader: role === 'view-change' ? null : this.primary(),
       commitIndex: this.lastExecuted,
       appliedIndex: this.lastExecuted,
       logLength: Math.max(this.lastExecuted, this.highestSeqSeen),
@@ -222,23 +276,76 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     };
   }
 
-  private dispatch(from: NodeId, msg: PbftMessage): void {
+  // ------------------------------------------------------------------ one step per status
+
+  private stepPrimary(from: NodeId, msg: PbftMessage): void {
     switch (msg.type) {
       case 'request':
-        if (this.isPrimary() && !this.viewChanging) this.onCommand(msg.command, false);
+        return this.primaryRequest(msg.command);
+      case 'pre-prepare':
+        // The primary accepts no PRE-PREPARE of its own view; a later view's says we are behind.
+        return this.noteView(msg.view, msg.seq);
+      case 'prepare':
+        return this.onPrepare(msg, true);
+      case 'commit':
+        return this.onCommit(msg);
+      case 'view-change':
+        if (this.acceptViewChange(msg, this.view + 1)) this.joinHigherView();
+        return;
+      case 'new-view':
+        return this.onNewView(msg, this.view + 1);
+      default:
+        return this.stepCommon(from, msg);
+    }
+  }
+
+  private stepBackup(from: NodeId, msg: PbftMessage): void {
+    switch (msg.type) {
+      case 'request':
+        // Relayed requests go to the primary only.
         return;
       case 'pre-prepare':
         return this.onPrePrepare(msg);
       case 'prepare':
-        return this.onPrepare(msg);
+        return this.onPrepare(msg, true);
       case 'commit':
         return this.onCommit(msg);
+      case 'view-change':
+        if (this.acceptViewChange(msg, this.view + 1)) this.joinHigherView();
+        return;
+      case 'new-view':
+        return this.onNewView(msg, this.view + 1);
+      default:
+        return this.stepCommon(from, msg);
+    }
+  }
+
+  /** §4.4: between VIEW-CHANGE and NEW-VIEW a replica orders nothing; it collects what comes early. */
+  private stepViewChange(from: NodeId, msg: PbftMessage): void {
+    switch (msg.type) {
+      case 'request':
+        return;
+      case 'pre-prepare':
+        return this.keepEarlyPrePrepare(msg);
+      case 'prepare':
+        // Counted once the NEW-VIEW is in (votes of the new view survive the view's reset).
+        return this.onPrepare(msg, false);
+      case 'commit':
+        return this.onCommit(msg);
+      case 'view-change':
+        if (this.acceptViewChange(msg, this.view) && !this.joinHigherView()) this.viewChangeProgress();
+        return;
+      case 'new-view':
+        return this.onNewView(msg, this.view);
+      default:
+        return this.stepCommon(from, msg);
+    }
+  }
+
+  private stepCommon(from: NodeId, msg: CommonMessage): void {
+    switch (msg.type) {
       case 'checkpoint':
         return this.onCheckpoint(msg);
-      case 'view-change':
-        return this.onViewChange(msg);
-      case 'new-view':
-        return this.onNewView(msg);
       case 'status':
         return this.onStatus(from, msg);
       case 'commit-certificates':
@@ -252,19 +359,63 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     }
   }
 
+  private timerNormal(name: PbftTimer): void {
+    switch (name) {
+      case 'request':
+        // Only a backup times requests; a stale expiry after a status change does nothing.
+        this.timedRequest = null;
+        return;
+      case 'view-change':
+        return;
+      case 'status':
+        return this.onStatusTimer();
+      default:
+        return assertNever(name);
+    }
+  }
+
+  private timerViewChange(name: PbftTimer): void {
+    switch (name) {
+      case 'request':
+        this.timedRequest = null;
+        return;
+      case 'view-change':
+        return this.onViewChangeTimer();
+      case 'status':
+        return this.onStatusTimer();
+      default:
+        return assertNever(name);
+    }
+  }
+
+  /** The primary and backups of the view (the view-change handler is set apart by startViewChange). */
+  private normalRole(): PbftRole {
+    return this.isPrimary() ? this.primaryRole : this.backupRole;
+  }
+
   // ------------------------------------------------------------------ §4.1 client requests
 
-  private onCommand(cmd: Command, fromClient: boolean): void {
+  /**
+   * A request reached this replica: a retry of an executed one gets the remembered reply again
+   * (§4.1); any other waits here until it executes. True when it waits (the status decides what next).
+   */
+  private admit(cmd: Command): boolean {
     const cached = this.env.machine.cached(cmd.client, cmd.reqId);
     if (cached !== undefined) {
-      // §4.1: a retried request that already executed gets the remembered reply again.
       this.env.reply(cmd.client, cmd.reqId, { kind: 'result', result: cached });
-      return;
+      return false;
     }
     this.addPending(cmd);
-    if (this.viewChanging) return;
-    if (this.isPrimary()) this.propose(cmd);
-    else if (fromClient) this.env.send(this.primary(), { type: 'request', command: cmd });
+    return true;
+  }
+
+  private primaryRequest(cmd: Command): void {
+    if (this.admit(cmd)) this.propose(cmd);
+  }
+
+  /** A backup relays what it waits for to the primary, and its timer runs until it executes (§4.4). */
+  private backupRequest(cmd: Command): void {
+    if (this.admit(cmd)) this.env.send(this.primary(), { type: 'request', command: cmd });
   }
 
   private addPending(cmd: Command): void {
@@ -295,7 +446,6 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** Propose every pending request not yet ordered in this view, as far as the window allows. */
   private proposePending(): void {
-    if (!this.isPrimary() || this.viewChanging) return;
     for (const cmd of this.pending.values()) {
       if (this.nextSeq > this.stable.seq + this.window) return;
       if (this.env.machine.cached(cmd.client, cmd.reqId) === undefined) this.propose(cmd);
@@ -304,13 +454,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private onPrePrepare(pp: Signed<PrePrepareBody>): void {
     this.noteView(pp.view, pp.seq);
-    if (pp.view !== this.view || this.isPrimary()) return;
+    if (pp.view !== this.view) return;
     if (!this.inWindow(pp.seq) || !this.verify(pp, this.primary())) return;
-    if (this.viewChanging) {
-      // Sent right after a NEW-VIEW that has not reached us yet: keep it for after the NEW-VIEW.
-      if (this.earlyPrePrepares.length < this.window) this.earlyPrePrepares.push(pp);
-      return;
-    }
     if (requestDigest(pp.request) !== pp.digest) {
       this.env.note(`rejected PRE-PREPARE ${pp.view}/${pp.seq}: digest does not match the request`);
       return;
@@ -322,6 +467,14 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       return;
     }
     this.acceptPrePrepare(slot, pp);
+  }
+
+  /** Sent right after a NEW-VIEW that has not reached us yet: keep it for after the NEW-VIEW. */
+  private keepEarlyPrePrepare(pp: Signed<PrePrepareBody>): void {
+    this.noteView(pp.view, pp.seq);
+    if (pp.view !== this.view || this.isPrimary()) return;
+    if (!this.inWindow(pp.seq) || !this.verify(pp, this.primary())) return;
+    if (this.earlyPrePrepares.length < this.window) this.earlyPrePrepares.push(pp);
   }
 
   /** Log the pre-prepare, make it durable, then PREPARE (a backup never prepares two digests per view). */
@@ -338,14 +491,15 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.checkPrepared(slot);
   }
 
-  private onPrepare(prepare: Signed<PrepareBody>): void {
+  /** `count`: false while changing views (the vote is kept for the new view's prepared check). */
+  private onPrepare(prepare: Signed<PrepareBody>, count: boolean): void {
     this.noteView(prepare.view, prepare.seq);
     if (prepare.view !== this.view || !this.inWindow(prepare.seq)) return;
     if (prepare.replica === this.primary() || !this.verify(prepare, prepare.replica)) return;
     const slot = this.slotFor(prepare.seq);
     if (slot === null) return;
     this.recordVote(slot.prepares, prepare);
-    this.checkPrepared(slot);
+    if (count) this.checkPrepared(slot);
   }
 
   private onCommit(commit: Signed<CommitBody>): void {
@@ -379,7 +533,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   /** prepared(m, v, n, i): the pre-prepare plus 2f matching PREPAREs from distinct backups. */
   private checkPrepared(slot: Slot): void {
     const pp = slot.prePrepare;
-    if (pp === null || this.viewChanging || pp.view !== this.view) return;
+    if (pp === null || pp.view !== this.view) return;
     if (slot.cert !== null && slot.cert.prePrepare.view === this.view) return this.checkCommitted(slot);
     const prepares = this.matching(slot.prepares, pp.view, pp.digest, this.primary());
     if (prepares.length < this.checker.prepareQuorum) return;
@@ -415,7 +569,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       if (slot === undefined || slot.decision === null) break;
       executedRequest = this.execute(slot.seq, slot.decision) || executedRequest;
     }
-    if (executedRequest && !this.viewChanging) this.timeoutUs = this.config.requestTimeoutUs;
+    if (executedRequest && this.current !== this.viewChangeRole) this.timeoutUs = this.config.requestTimeoutUs;
     if (this.lastExecuted >= this.stable.seq) this.awaitingState = false;
   }
 
@@ -489,7 +643,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       this.fetchState();
     }
     this.collectGarbage();
-    this.proposePending();
+    this.current.proposeWaiting();
   }
 
   private saveStable(stable: DurableStable): void {
@@ -543,7 +697,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     for (const [key, cmd] of [...this.pending]) if (this.env.machine.cached(cmd.client, cmd.reqId) !== undefined) this.pending.delete(key);
     this.collectGarbage();
     this.executeReady();
-    this.proposePending();
+    this.current.proposeWaiting();
   }
 
   private restoreStable(stable: DurableStable): void {
@@ -559,13 +713,13 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private onRequestTimer(): void {
     this.timedRequest = null;
-    if (this.viewChanging || this.isPrimary() || this.pending.size === 0) return;
+    if (this.pending.size === 0) return;
     this.env.note(`request timer expired in view ${this.view}: suspecting primary ${this.primary()}`);
     this.startViewChange(this.view + 1);
   }
 
   private onViewChangeTimer(): void {
-    if (!this.viewChanging || this.viewChangeTimerView !== this.view) return;
+    if (this.viewChangeTimerView !== this.view) return;
     // §4.5.2: no NEW-VIEW in time — try the next view, and wait twice as long this time.
     this.timeoutUs = Math.min(this.timeoutUs * 2, this.config.requestTimeoutUs * 2 ** MAX_TIMEOUT_DOUBLINGS);
     this.startViewChange(this.view + 1);
@@ -573,9 +727,10 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** Move to view `target`: stop accepting normal-case messages and multicast VIEW-CHANGE. */
   private startViewChange(target: number): void {
-    if (target <= this.view && !(target === this.view && !this.viewChanging)) return;
+    // Every caller asks for a higher view (v+1 on a timer, or the smallest of f+1 higher ones).
+    if (target <= this.view) throw new Error(`${this.env.id}: view change to ${target} from view ${this.view}`);
     this.view = target;
-    this.viewChanging = true;
+    this.current = this.viewChangeRole;
     this.newViewMessage = null;
     this.earlyPrePrepares = [];
     this.proposed.clear();
@@ -611,15 +766,18 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.env.moment({ kind: 'vote', for: primaryOf(this.view, this.env.nodes), term: this.view });
   }
 
-  private onViewChange(vc: Signed<ViewChangeBody>): void {
-    if (vc.replica === this.env.id || vc.view < this.view || (vc.view === this.view && !this.viewChanging)) return;
+  /**
+   * Keep a valid VIEW-CHANGE for `lowestView` or later (the next view in the normal case, the
+   * target view while changing). True when it is kept or was already: a retransmission changes
+   * nothing stored, but our own view may have moved since, so the caller re-checks.
+   */
+  private acceptViewChange(vc: Signed<ViewChangeBody>, lowestView: number): boolean {
+    if (vc.replica === this.env.id || vc.view < lowestView) return false;
     const known = this.viewChanges.get(vc.replica)?.some((v) => v.view === vc.view) ?? false;
-    if (!known) {
-      if (!this.verifyViewChange(vc)) return;
-      this.storeViewChange(vc);
-    }
-    // A retransmission changes nothing stored, but our own view may have moved since: re-check.
-    if (!this.joinHigherView()) this.viewChangeProgress();
+    if (known) return true;
+    if (!this.verifyViewChange(vc)) return false;
+    this.storeViewChange(vc);
+    return true;
   }
 
   /** §4.5.2: f+1 other replicas want a higher view — join the smallest of those views now. */
@@ -659,8 +817,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     return true;
   }
 
+  /** While changing views: start the timer once 2f+1 replicas are changing, and NEW-VIEW if ours. */
   private viewChangeProgress(): void {
-    if (!this.viewChanging) return;
     const forView = this.viewChangesFor(this.view);
     if (forView.length < this.quorum) return;
     if (this.viewChangeTimerView !== this.view) {
@@ -683,8 +841,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.installNewView(nv, plan, prePrepares);
   }
 
-  private onNewView(nv: Signed<NewViewBody>): void {
-    if (nv.view < this.view || (nv.view === this.view && !this.viewChanging)) return;
+  /** A NEW-VIEW for `lowestView` or later (the next view in the normal case, the target view while changing). */
+  private onNewView(nv: Signed<NewViewBody>, lowestView: number): void {
+    if (nv.view < lowestView) return;
     if (primaryOf(nv.view, this.env.nodes) === this.env.id) return;
     const recompute = !this.config.bugs.has('pbft.new-view-unchecked');
     const checked = checkNewView(this.checker, nv, recompute);
@@ -698,7 +857,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   /** Enter the new view: adopt min-s, log O, PREPARE each entry (backups), resume normal case. */
   private installNewView(nv: Signed<NewViewBody>, plan: NewViewPlan, prePrepares: readonly Signed<PrePrepareBody>[]): void {
     this.view = nv.view;
-    this.viewChanging = false;
+    this.current = this.normalRole();
     this.newViewMessage = nv;
     this.viewChangeTimerView = -1;
     this.env.cancelTimer('view-change');
@@ -714,7 +873,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     }
     this.persistView();
     this.env.note(`entered view ${this.view} (O: ${prePrepares.length} pre-prepares)`);
-    if (this.isPrimary()) {
+    if (this.current === this.primaryRole) {
       this.broadcast(nv);
       // New proposals start above O; set this before anything below can propose.
       this.nextSeq = Math.max(plan.maxSeq, this.stable.seq) + 1;
@@ -723,20 +882,16 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     }
     if (plan.stable.seq > this.stable.seq && validCheckpointProof(this.checker, plan.stable)) this.becomeStable(plan.stable);
     for (const slot of logged) if (slot.prePrepare !== null) this.acceptPrePrepare(slot, slot.prePrepare);
-    this.afterNewView();
+    this.current.enterView();
+    this.updateRequestTimer();
   }
 
-  private afterNewView(): void {
-    if (this.isPrimary()) {
-      this.proposePending();
-    } else {
-      // Requests the old primary may never have ordered: hand them to the new one.
-      for (const cmd of this.pending.values()) this.env.send(this.primary(), { type: 'request', command: cmd });
-      const early = this.earlyPrePrepares;
-      this.earlyPrePrepares = [];
-      for (const pp of early) this.onPrePrepare(pp);
-    }
-    this.updateRequestTimer();
+  /** A backup entering a view: requests the old primary may never have ordered go to the new one. */
+  private handOverToPrimary(): void {
+    for (const cmd of this.pending.values()) this.env.send(this.primary(), { type: 'request', command: cmd });
+    const early = this.earlyPrePrepares;
+    this.earlyPrePrepares = [];
+    for (const pp of early) this.onPrePrepare(pp);
   }
 
   /** Per-view state (pre-prepare, votes of older views) goes; certificates and decisions stay. */
@@ -762,11 +917,12 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (announce) this.announceTicksLeft--;
     const hinted = this.behindHint;
     this.behindHint = false;
-    if (!stalled && !hinted && !this.viewChanging && this.statusTicksLeft === 0) return;
-    const status: StatusMessage = { type: 'status', view: this.view, viewChanging: this.viewChanging, executed: this.lastExecuted, stableSeq: this.stable.seq };
+    const changing = this.current === this.viewChangeRole;
+    if (!stalled && !hinted && !changing && this.statusTicksLeft === 0) return;
+    const status: StatusMessage = { type: 'status', view: this.view, viewChanging: changing, executed: this.lastExecuted, stableSeq: this.stable.seq };
     for (const peer of this.env.peers) this.env.send(peer, status);
     // Our VIEW-CHANGEs may have been lost; older ones may still complete a quorum someone collects.
-    if (this.viewChanging) for (const vc of this.viewChanges.get(this.env.id) ?? []) this.broadcast(vc);
+    if (changing) for (const vc of this.viewChanges.get(this.env.id) ?? []) this.broadcast(vc);
     if (this.awaitingState) this.fetchState();
   }
 
@@ -775,7 +931,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     // A peer got further than we did: we missed something, ask (our own status, next tick).
     if (status.executed > this.lastExecuted) this.behindHint = true;
     const behindView = status.view < this.view || (status.view === this.view && status.viewChanging);
-    if (behindView && !this.viewChanging && this.newViewMessage !== null) this.env.send(from, this.newViewMessage);
+    // (No NEW-VIEW is held while changing views: startViewChange forgets it.)
+    if (behindView && this.newViewMessage !== null) this.env.send(from, this.newViewMessage);
     if (status.stableSeq < this.stable.seq) this.onFetchState(from, status.stableSeq + 1);
     const certificates: CommitCertificate[] = [];
     const top = Math.min(this.lastExecuted, status.executed + 2 * this.window);
@@ -784,7 +941,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       if (decision !== undefined && decision !== null) certificates.push({ request: decision.request, commits: decision.commits });
     }
     if (certificates.length > 0) this.env.send(from, { type: 'commit-certificates', certificates });
-    if (status.view === this.view && !status.viewChanging && !this.viewChanging) this.resendOwnVotes(from, status.executed);
+    if (status.view === this.view && !status.viewChanging && this.current !== this.viewChangeRole) this.resendOwnVotes(from, status.executed);
   }
 
   private resendOwnVotes(to: NodeId, above: number): void {
@@ -822,7 +979,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private needsHelp(): boolean {
     return (
-      this.viewChanging ||
+      this.current === this.viewChangeRole ||
       this.awaitingState ||
       this.behindHint ||
       this.pending.size > 0 ||
@@ -834,7 +991,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** A backup times the oldest request it waits for; the timer restarts for the next one (§4.4). */
   private updateRequestTimer(): void {
-    const waiting = !this.viewChanging && !this.isPrimary() && this.pending.size > 0;
+    const waiting = this.current === this.backupRole && this.pending.size > 0;
     if (!waiting) return this.cancelRequestTimer();
     if (this.timedRequest !== null && this.pending.has(this.timedRequest)) return;
     this.timedRequest = this.pending.keys().next().value ?? null;
@@ -866,7 +1023,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       const slot = this.slotFor(seq);
       if (slot === null) continue;
       slot.cert = saved.cert;
-      if (saved.prePrepare !== null && saved.prePrepare.view === this.view && !this.viewChanging) slot.prePrepare = saved.prePrepare;
+      if (saved.prePrepare !== null && saved.prePrepare.view === this.view && this.current !== this.viewChangeRole) slot.prePrepare = saved.prePrepare;
       if (slot.prePrepare !== null && this.isPrimary()) this.nextSeq = Math.max(this.nextSeq, seq + 1);
     }
     if (this.isPrimary()) this.nextSeq = Math.max(this.nextSeq, this.stable.seq + 1);
@@ -878,7 +1035,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private persistView(): void {
-    this.env.storage.write('pbft:view', { view: this.view, viewChanging: this.viewChanging, newView: this.newViewMessage } satisfies Durable);
+    this.env.storage.write('pbft:view', { view: this.view, viewChanging: this.current === this.viewChangeRole, newView: this.newViewMessage } satisfies Durable);
     this.env.storage.sync();
   }
 
