@@ -4,6 +4,8 @@
  *
  * - The node API a protocol implements (`ProtocolDefinition`, `ProtocolNode`, `NodeEnv`, ...,
  *   from protocols/api.ts) and its helpers (`majority`, `assertNever`, `isNodeId`, ...).
+ * - The protocol kit (protocols/kit/): client sessions, quorum helpers (`kthLargest`,
+ *   `VoteTally`, `KeyedTally`), `readOptions`, `defineInvariants`, `assert`, `defineTimers`.
  * - The replicated key-value machine every protocol orders commands for (`KvMachine` and its
  *   `Command`, `KvOp`, `OpResult` types), for unit tests of a node outside the simulator.
  * - Test helpers that run a scenario file, or sweep it over seeds, exactly as `consensim run` and
@@ -60,6 +62,8 @@ export type {
 } from '../protocols/api.js';
 export { assertNever, isClientId, isNodeId, majority, MOMENT_KINDS } from '../protocols/api.js';
 export { KvMachine } from '../protocols/kv.js';
+/** The protocol kit: client sessions, quorum helpers, typed options, invariants, assert, timers. */
+export * from '../protocols/kit/index.js';
 export type { HistoryEvent, ProtocolSet, RunResult, Scenario, SweepFailure, SweepResult, TraceEvent } from '../sim/index.js';
 export { definitionProblems, InputError } from '../sim/index.js';
 

@@ -8,7 +8,7 @@
  * anyone can observe the message.
  *
  * Nothing in this file imports the simulator, and nothing in a protocol folder may import
- * anything but this file, `kv.ts` and its own files.
+ * anything but this file, `kv.ts`, the protocol kit (`kit/`) and its own files.
  */
 import type { Command, KvOp, MachineSnapshot, OpResult } from './kv.js';
 

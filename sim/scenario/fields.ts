@@ -8,9 +8,10 @@ import type { NodeId } from '../../protocols/api.js';
 import type { NodeSelector } from './types.js';
 import { describe, quoted, type Located, type LNode, type MapEntry } from './located.js';
 import { didYouMean } from './suggest.js';
+import { parseDuration } from '../../protocols/kit/duration.js';
 
-const DURATION = /^(-?)(\d+(?:\.\d+)?)(us|ms|s|m)$/;
-const MICROS_PER_UNIT: Readonly<Record<string, number>> = { us: 1, ms: 1_000, s: 1_000_000, m: 60_000_000 };
+export { parseDuration };
+
 const PPM = /^(\d+(?:\.\d+)?)ppm$/;
 /** No scenario needs more than a day of virtual time; larger values are typos. */
 export const MAX_DURATION_US = 24 * 60 * 60 * 1_000_000;
@@ -130,18 +131,6 @@ export class Fields {
 function rangeText(what: string, min: number, max: number): string {
   if (max >= Number.MAX_SAFE_INTEGER) return min === 0 ? `a non-negative integer` : min === 1 ? 'a positive integer' : `${what} ≥ ${min}`;
   return `${what} from ${min} to ${max}`;
-}
-
-/** Integer microseconds, or null when `value` is not a duration (or not a whole number of µs). */
-export function parseDuration(value: unknown): number | null {
-  if (value === 0) return 0;
-  if (typeof value !== 'string') return null;
-  const match = DURATION.exec(value);
-  if (!match) return null;
-  const unit = MICROS_PER_UNIT[match[3] as string] as number;
-  const micros = Math.round(Number(match[2]) * unit * 1000) / 1000;
-  if (!Number.isSafeInteger(micros)) return null;
-  return match[1] === '-' ? -micros : micros;
 }
 
 /** `1500000` → `1.5s`: the shortest exact spelling, for messages and docs. */

@@ -25,6 +25,7 @@ import type {
   Signature,
 } from '../../protocols/api.js';
 import { assertNever } from '../../protocols/api.js';
+import { isLocalAssertion } from '../../protocols/kit/assert.js';
 import { commandKey, type Command, type KvOp } from '../../protocols/kv.js';
 import type { HistoryEvent } from '../history/types.js';
 import { stream, type Random } from '../random.js';
@@ -518,6 +519,7 @@ export class World implements HostServices, ClientServices, FaultTarget {
   private nodeThrew(host: Host, error: unknown): void {
     if (this.rethrow) throw error;
     if (error instanceof NodeApiError) return this.violate('node-api', host.id, `${host.id} broke the node API: ${error.message}`);
+    if (isLocalAssertion(error)) return this.violate('assertion', host.id, `${host.id} failed a local assertion: ${error.message}`);
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     this.violate('exception', host.id, `${host.id} threw ${message}${frozenHint(error)}`);
   }

@@ -75,13 +75,13 @@ describe('boundaries', () => {
     expect(importers).toEqual(['sim/random.ts']);
   });
 
-  it('never imports a specific protocol from sim/', () => {
+  it('never imports a specific protocol from sim/ (the protocol kit is shared by all, so it may)', () => {
     const offences: string[] = [];
     for (const file of files.filter((f) => f.startsWith('sim/'))) {
       const text = readFileSync(join(root, file), 'utf8');
       for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
         const spec = match[1] ?? '';
-        if (/(^|\/)protocols\/[^/]+\//.test(spec)) offences.push(`${file} imports ${spec}`);
+        if (/(^|\/)protocols\/(?!kit\/)[^/]+\//.test(spec)) offences.push(`${file} imports ${spec}`);
       }
     }
     expect(offences).toEqual([]);
@@ -92,7 +92,8 @@ describe('boundaries', () => {
     for (const file of files.filter((f) => f.startsWith('sim/'))) {
       for (const spec of importsOf(join(root, file))) {
         const target = posix.normalize(posix.join(posix.dirname(file), spec));
-        if (target.startsWith('protocols/') && target !== 'protocols/api.js' && target !== 'protocols/kv.js') offences.push(`${file} imports ${spec}`);
+        const shared = target === 'protocols/api.js' || target === 'protocols/kv.js' || target.startsWith('protocols/kit/');
+        if (target.startsWith('protocols/') && !shared) offences.push(`${file} imports ${spec}`);
       }
     }
     expect(offences).toEqual([]);
@@ -112,7 +113,7 @@ describe('boundaries', () => {
     expect(offences).toEqual([]);
   });
 
-  it('keeps protocol folders to api.ts, kv.ts and their own files', () => {
+  it('keeps protocol folders to api.ts, kv.ts, the kit and their own files, and the kit to api.ts and kv.ts', () => {
     const offences: string[] = [];
     for (const file of files.filter((f) => /^protocols\/[^/]+\//.test(f))) {
       const folder = file.split('/').slice(0, 2).join('/') + '/';
@@ -120,7 +121,8 @@ describe('boundaries', () => {
       for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
         const spec = match[1] ?? '';
         const target = spec.startsWith('.') ? posix.normalize(posix.join(posix.dirname(file), spec)) : spec;
-        const ok = target.startsWith(folder) || target === 'protocols/api.js' || target === 'protocols/kv.js';
+        const kit = folder !== 'protocols/kit/' && target.startsWith('protocols/kit/');
+        const ok = target.startsWith(folder) || kit || target === 'protocols/api.js' || target === 'protocols/kv.js';
         if (!ok) offences.push(`${file} imports ${spec}`);
       }
     }
