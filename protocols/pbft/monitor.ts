@@ -25,9 +25,26 @@
  * with the number of sequence numbers in the run (one small entry each), which the run bounds.
  */
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
-import type { InvariantDefinition } from '../api.js';
+import { defineInvariants } from '../kit/index.js';
 import { NULL_DIGEST, type NewViewBody, type PbftMessage, type Signed, type ViewChangeBody } from './messages.js';
 import type { PbftEvent, PbftView } from './view.js';
+
+/** What this monitor checks, for `consensim list` and docs/pbft.md. */
+const INVARIANTS = defineInvariants([
+  { name: 'prepared-agreement', description: 'Correct replicas prepared at one (view, number) prepared one digest.', source: 'Castro & Liskov 1999 §4.2' },
+  { name: 'committed-agreement', description: 'One digest commits at each number, across views; nothing else prepares there later.', source: 'Castro & Liskov 1999 §4.2, §4.4' },
+  { name: 'execution-agreement', description: 'The same request and result execute at each number on every correct replica.', source: 'Castro & Liskov 1999 §4' },
+  { name: 'checkpoint-agreement', description: 'Checkpoint and stable checkpoint digests agree per number.', source: 'Castro & Liskov 1999 §4.3' },
+  { name: 'prepare-once', description: 'A correct replica sends PREPARE (a primary PRE-PREPARE) for one digest per (view, number).', source: 'Castro & Liskov 1999 §4.2' },
+  { name: 'new-view-o', description: 'The NEW-VIEW a correct replica enters a view with has exactly the O its V implies (recomputed by the monitor).', source: 'Castro & Liskov 1999 §4.4' },
+  {
+    name: 'prepared-kept',
+    description: 'Every request a correct replica prepared above its stable checkpoint is in the P set of its later VIEW-CHANGEs, plain crashes included.',
+    source: 'Castro & Liskov 1999 §4.4 (P); certificates persisted here',
+  },
+] as const);
+type InvariantName = Parameters<typeof INVARIANTS.finding>[0];
+export const PBFT_INVARIANTS = INVARIANTS.list;
 
 interface Seen {
   readonly value: string;
@@ -181,7 +198,7 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
     return this.agree(this.committed, seq, digest, node, view, 'committed-agreement', `committed (${via}) in view ${view}`);
   }
 
-  private agree<K>(seen: Map<K, Seen>, key: K, value: string, node: NodeId, view: number, name: string, what: string): InvariantFinding | null {
+  private agree<K>(seen: Map<K, Seen>, key: K, value: string, node: NodeId, view: number, name: InvariantName, what: string): InvariantFinding | null {
     const first = seen.get(key);
     if (first === undefined) {
       seen.set(key, { value, node, view });
@@ -223,17 +240,7 @@ export function recomputeO(nv: NewViewBody): string | null {
   return null;
 }
 
-function finding(name: string, nodes: NodeId[], detail: string): InvariantFinding {
-  return { name, detail, nodes: nodes.filter((n, i) => nodes.indexOf(n) === i) };
+/** A finding naming each replica once. */
+function finding(name: InvariantName, nodes: readonly NodeId[], detail: string): InvariantFinding {
+  return INVARIANTS.finding(name, detail, nodes.filter((n, i) => nodes.indexOf(n) === i));
 }
-
-/** What this monitor checks, for `consensim list` and docs/pbft.md. */
-export const PBFT_INVARIANTS: readonly InvariantDefinition[] = [
-  { name: "prepared-agreement", description: "Correct replicas prepared at one (view, number) prepared one digest.", source: "Castro & Liskov 1999 §4.2" },
-  { name: "committed-agreement", description: "One digest commits at each number, across views; nothing else prepares there later.", source: "Castro & Liskov 1999 §4.2, §4.4" },
-  { name: "execution-agreement", description: "The same request and result execute at each number on every correct replica.", source: "Castro & Liskov 1999 §4" },
-  { name: "checkpoint-agreement", description: "Checkpoint and stable checkpoint digests agree per number.", source: "Castro & Liskov 1999 §4.3" },
-  { name: "prepare-once", description: "A correct replica sends PREPARE (a primary PRE-PREPARE) for one digest per (view, number).", source: "Castro & Liskov 1999 §4.2" },
-  { name: "new-view-o", description: "The NEW-VIEW a correct replica enters a view with has exactly the O its V implies (recomputed by the monitor).", source: "Castro & Liskov 1999 §4.4" },
-  { name: "prepared-kept", description: "Every request a correct replica prepared above its stable checkpoint is in the P set of its later VIEW-CHANGEs, plain crashes included.", source: "Castro & Liskov 1999 §4.4 (P); certificates persisted here" },
-];

@@ -12,6 +12,7 @@
  */
 import type { ClientId, Command, KvOp, NodeEnv, NodeId, ProtocolNode } from '../api.js';
 import { assertNever } from '../api.js';
+import { ClientSessions, type RoleHandler, assert, defineTimers } from '../kit/index.js';
 import { commandKey } from '../kv.js';
 import type { MachineSnapshot } from '../kv.js';
 import {
@@ -69,22 +70,16 @@ const STATUS_TICKS_WHEN_IDLE = 3;
 const MAX_VIEW_CHANGES_PER_REPLICA = 4;
 
 /** The replica's timers: a backup's request timer (§4.4), the view-change timer (§4.5.2), retransmission. */
-const TIMER_NAMES = ['request', 'view-change', 'status'] as const;
-type PbftTimer = (typeof TIMER_NAMES)[number];
-function isPbftTimer(name: string): name is PbftTimer {
-  return (TIMER_NAMES as readonly string[]).includes(name);
-}
+const TIMERS = defineTimers(['request', 'view-change', 'status'] as const);
+type PbftTimer = (typeof TIMERS.names)[number];
 
 /**
  * What one status does with each input (etcd-raft's step per role): the primary and the backups of
  * a view in the normal case (§4.2), and a replica changing views (§4.4). A status change swaps the
  * handler instead of testing the status in every handler.
  */
-interface PbftRole {
+interface PbftRole extends RoleHandler<PbftMessage, PbftTimer> {
   readonly role: PbftView['role'];
-  step(from: NodeId, msg: PbftMessage): void;
-  timer(name: PbftTimer): void;
-  request(client: ClientId, reqId: number, op: KvOp): void;
   /** The window moved or state arrived: a primary proposes the requests that wait. */
   proposeWaiting(): void;
   /** The replica just entered its view with a NEW-VIEW. */
@@ -139,6 +134,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private readonly window: number;
   private readonly checker: Checker;
   private readonly verified = new WeakSet<object>();
+  /** Answers retries of executed requests from the machine's session table (§4.1). */
+  private readonly sessions: ClientSessions;
 
   private view = 0;
   /** The handler of the current status; `role` says which (the view-change handler while changing). */
@@ -181,6 +178,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   constructor(env: NodeEnv<PbftMessage>, config: PbftConfig) {
     this.env = env;
     this.config = config;
+    this.sessions = new ClientSessions(env);
     this.f = faultsTolerated(env.nodes.length);
     if (env.nodes.length < 3 * this.f + 1 || this.f < 1) throw new Error(`PBFT needs n = 3f+1 >= 4 replicas, got ${env.nodes.length}`);
     this.quorum = 2 * this.f + 1;
@@ -253,7 +251,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   onTimer(name: string): void {
     this.journal = [];
-    if (isPbftTimer(name)) this.current.timer(name);
+    if (TIMERS.is(name)) this.current.timer(name);
     this.afterEvent();
   }
 
@@ -400,11 +398,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
    * (§4.1); any other waits here until it executes. True when it waits (the status decides what next).
    */
   private admit(cmd: Command): boolean {
-    const cached = this.env.machine.cached(cmd.client, cmd.reqId);
-    if (cached !== undefined) {
-      this.env.reply(cmd.client, cmd.reqId, { kind: 'result', result: cached });
-      return false;
-    }
+    if (this.sessions.answerIfExecuted(cmd.client, cmd.reqId)) return false;
     this.addPending(cmd);
     return true;
   }
@@ -436,7 +430,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const slot = this.slotFor(seq);
     if (slot === null) return;
     // A correct primary never signs two pre-prepares for one (view, sequence number).
-    if (slot.prePrepare !== null) throw new Error(`${this.env.id} would re-propose ${this.view}/${seq}`);
+    assert(slot.prePrepare === null, () => `${this.env.id} would re-propose ${this.view}/${seq}`);
     slot.prePrepare = pp;
     this.proposed.set(key, seq);
     this.persistSlot(slot);
@@ -574,6 +568,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private execute(seq: number, decision: Decision): boolean {
+    assert(seq === this.lastExecuted + 1, () => `${this.env.id} executes ${seq} after ${this.lastExecuted}`);
     this.lastExecuted = seq;
     this.announceTicksLeft = STATUS_TICKS_WHEN_IDLE;
     const request = decision.request;
@@ -647,6 +642,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private saveStable(stable: DurableStable): void {
+    // h only moves up: the log below it is gone, here and (after the sync) on disk.
+    assert(stable.seq >= this.stable.seq, () => `${this.env.id}: stable checkpoint ${stable.seq} below ${this.stable.seq}`);
     this.stable = stable;
     this.env.storage.write('pbft:stable', stable);
     this.env.storage.sync();
@@ -728,14 +725,14 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   /** Move to view `target`: stop accepting normal-case messages and multicast VIEW-CHANGE. */
   private startViewChange(target: number): void {
     // Every caller asks for a higher view (v+1 on a timer, or the smallest of f+1 higher ones).
-    if (target <= this.view) throw new Error(`${this.env.id}: view change to ${target} from view ${this.view}`);
+    assert(target > this.view, () => `${this.env.id}: view change to ${target} from view ${this.view}`);
     this.view = target;
     this.current = this.viewChangeRole;
     this.newViewMessage = null;
     this.earlyPrePrepares = [];
     this.proposed.clear();
     this.cancelRequestTimer();
-    this.env.cancelTimer('view-change');
+    TIMERS.cancel(this.env, 'view-change');
     this.viewChangeTimerView = -1;
     this.persistView();
     this.env.moment({ kind: 'era-change', term: target });
@@ -824,7 +821,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (this.viewChangeTimerView !== this.view) {
       // §4.5.2: the timer for the new view starts once 2f+1 replicas are changing views.
       this.viewChangeTimerView = this.view;
-      this.env.setTimer('view-change', this.timeoutUs);
+      TIMERS.set(this.env, 'view-change', this.timeoutUs);
     }
     if (this.isPrimary()) this.sendNewView(forView);
   }
@@ -860,7 +857,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.current = this.normalRole();
     this.newViewMessage = nv;
     this.viewChangeTimerView = -1;
-    this.env.cancelTimer('view-change');
+    TIMERS.cancel(this.env, 'view-change');
     for (const [replica, list] of [...this.viewChanges]) this.viewChanges.set(replica, list.filter((v) => v.view > this.view));
     this.resetSlotsForView();
     const logged: Slot[] = [];
@@ -974,7 +971,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.updateRequestTimer();
     if (this.statusTimerArmed || !this.needsHelp()) return;
     this.statusTimerArmed = true;
-    this.env.setTimer('status', this.config.retransmitUs);
+    TIMERS.set(this.env, 'status', this.config.retransmitUs);
   }
 
   private needsHelp(): boolean {
@@ -995,13 +992,13 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (!waiting) return this.cancelRequestTimer();
     if (this.timedRequest !== null && this.pending.has(this.timedRequest)) return;
     this.timedRequest = this.pending.keys().next().value ?? null;
-    this.env.setTimer('request', this.timeoutUs);
+    TIMERS.set(this.env, 'request', this.timeoutUs);
   }
 
   private cancelRequestTimer(): void {
     if (this.timedRequest === null) return;
     this.timedRequest = null;
-    this.env.cancelTimer('request');
+    TIMERS.cancel(this.env, 'request');
   }
 
   private slotFor(seq: number, beyondWindow = false): Slot | null {
