@@ -40,10 +40,11 @@
  * an amnesia crash (storage wiped) still counts against f.
  */
 import type { ProtocolDefinition } from '../api.js';
-import { type OptionSchema, readOptions } from '../kit/index.js';
+import { readOptions } from '../kit/index.js';
 import { BYZANTINE_BEHAVIOURS } from './byzantine.js';
 import { type PbftMessage, faultsTolerated } from './messages.js';
 import { PbftMonitor, PBFT_INVARIANTS } from './monitor.js';
+import { OPTIONS } from './options.js';
 import { PbftReplica } from './replica.js';
 import type { PbftView } from './view.js';
 import { pbftNarrator } from './narrator.js';
@@ -51,13 +52,6 @@ import { pbftNarrator } from './narrator.js';
 export type { PbftMessage } from './messages.js';
 export type { PbftEvent, PbftView } from './view.js';
 
-/** The options a scenario may set under `protocolOptions` (read with the kit's `readOptions`). */
-export const OPTIONS = {
-  checkpointInterval: { type: 'integer', default: 8, min: 2, max: 1024, description: 'k: a checkpoint every k sequence numbers; the log window H - h is 2k' },
-  requestTimeout: { type: 'duration', default: '300ms', description: 'T: how long a backup waits for a request before suspecting the primary (doubles on failed view changes)' },
-  retransmitInterval: { type: 'duration', default: '100ms', description: 'how often a replica that stopped making progress asks its peers for what it misses' },
-  clientRetry: { type: 'duration', default: '200ms', description: 'how long a client waits for f+1 matching replies before multicasting the request' },
-} as const satisfies OptionSchema;
 
 export const pbft: ProtocolDefinition<PbftMessage, PbftView> = {
   name: 'pbft',

@@ -14,7 +14,6 @@ import type { ClientId, Command, KvOp, NodeEnv, NodeId, ProtocolNode } from '../
 import { assertNever } from '../api.js';
 import { ClientSessions, type RoleHandler, assert, defineTimers } from '../kit/index.js';
 import { commandKey } from '../kv.js';
-import type { MachineSnapshot } from '../kv.js';
 import {
   type Checker,
   GENESIS_DIGEST,
@@ -46,6 +45,7 @@ import {
   sign,
   verifySigned,
 } from './messages.js';
+import { CheckpointVotes, type DurableStable, Proposals, ReplicaDisk } from './stable.js';
 import type { PbftEvent, PbftView } from './view.js';
 
 export interface PbftConfig {
@@ -113,18 +113,6 @@ interface Slot {
   decision: Decision | null;
 }
 
-interface Durable {
-  readonly view: number;
-  readonly viewChanging: boolean;
-  readonly newView: Signed<NewViewBody> | null;
-}
-interface DurableSlot {
-  readonly prePrepare: Signed<PrePrepareBody> | null;
-  readonly cert: PreparedCertificate | null;
-}
-interface DurableStable extends StableCheckpoint {
-  readonly snapshot: MachineSnapshot | null;
-}
 
 export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private readonly env: NodeEnv<PbftMessage>;
@@ -148,8 +136,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private lastExecuted = 0;
   private stable: DurableStable = { seq: 0, digest: GENESIS_DIGEST, proof: [], snapshot: null };
   private awaitingState = false;
-  private readonly ownCheckpoints = new Map<number, { digest: string; snapshot: MachineSnapshot }>();
-  private readonly checkpointVotes = new Map<number, Map<NodeId, Signed<CheckpointBody>>>();
+  private readonly checkpoints: CheckpointVotes;
+  private readonly disk: ReplicaDisk;
   /**
    * Valid VIEW-CHANGEs by sender, a few of the highest views each: a replica that has moved on to
    * v+2 still counts towards the quorum for v+1 that others are collecting.
@@ -159,7 +147,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   /** Requests received and not yet executed (the backup's timer runs while this is non-empty). */
   private readonly pending = new Map<string, Command>();
   /** Primary: requests already given a sequence number in this view. */
-  private readonly proposed = new Map<string, number>();
+  private readonly proposed = new Proposals();
   private nextSeq = 1;
   private timeoutUs: number;
   private viewChangeTimerView = -1;
@@ -179,9 +167,11 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.env = env;
     this.config = config;
     this.sessions = new ClientSessions(env);
+    this.disk = new ReplicaDisk(env.storage);
     this.f = faultsTolerated(env.nodes.length);
     if (env.nodes.length < 3 * this.f + 1 || this.f < 1) throw new Error(`PBFT needs n = 3f+1 >= 4 replicas, got ${env.nodes.length}`);
     this.quorum = 2 * this.f + 1;
+    this.checkpoints = new CheckpointVotes(this.quorum);
     this.window = 2 * config.checkpointInterval;
     const prepareQuorum = config.bugs.has('pbft.prepare-quorum-2f-minus-1') ? 2 * this.f - 1 : 2 * this.f;
     this.checker = { env, prepareQuorum, quorum: this.quorum, window: this.window };
@@ -218,8 +208,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   start(): void {
     this.journal = [];
-    const durable = this.env.storage.read<Durable>('pbft:view');
-    const stable = this.env.storage.read<DurableStable>('pbft:stable');
+    const durable = this.disk.readView();
+    const stable = this.disk.readStable();
     if (stable !== undefined) this.restoreStable(stable);
     if (durable !== undefined) {
       this.view = durable.view;
@@ -271,6 +261,13 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       pendingRequests: this.pending.size,
       journal: this.journal,
       newView: this.newViewMessage,
+      retained: {
+        slots: this.slots.size,
+        logEntries: this.disk.heldSlots,
+        checkpoints: this.checkpoints.size,
+        proposals: this.proposed.size,
+        viewChanges: [...this.viewChanges.values()].reduce((sum, list) => sum + list.length, 0),
+      },
     };
   }
 
@@ -421,10 +418,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   // ------------------------------------------------------------------ §4.2 normal case
 
   private propose(cmd: Command): void {
-    const key = commandKey(cmd);
     // A primary that caught up by state transfer must not reuse numbers below the stable checkpoint.
     this.nextSeq = Math.max(this.nextSeq, this.stable.seq + 1);
-    if (this.proposed.has(key) || this.nextSeq > this.stable.seq + this.window) return;
+    if (this.proposed.has(cmd) || this.nextSeq > this.stable.seq + this.window) return;
     const seq = this.nextSeq++;
     const pp = sign(this.env, { type: 'pre-prepare', view: this.view, seq, digest: requestDigest(cmd), request: cmd });
     const slot = this.slotFor(seq);
@@ -432,7 +428,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     // A correct primary never signs two pre-prepares for one (view, sequence number).
     assert(slot.prePrepare === null, () => `${this.env.id} would re-propose ${this.view}/${seq}`);
     slot.prePrepare = pp;
-    this.proposed.set(key, seq);
+    this.proposed.add(cmd, seq);
     this.persistSlot(slot);
     this.broadcast(pp);
     this.checkPrepared(slot);
@@ -598,7 +594,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       if (this.stable.snapshot === null && digest === this.stable.digest) this.saveStable({ ...this.stable, snapshot });
       return;
     }
-    this.ownCheckpoints.set(seq, { digest, snapshot });
+    this.checkpoints.addOwn(seq, digest, snapshot);
     const vote = sign(this.env, { type: 'checkpoint', seq, digest, replica: this.env.id });
     this.broadcast(vote);
     this.recordCheckpoint(vote);
@@ -613,26 +609,16 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private recordCheckpoint(vote: Signed<CheckpointBody>): void {
-    let votes = this.checkpointVotes.get(vote.seq);
-    if (votes === undefined) {
-      votes = new Map();
-      this.checkpointVotes.set(vote.seq, votes);
-    }
-    if (votes.has(vote.replica)) return;
-    votes.set(vote.replica, vote);
-    const proof = [...votes.values()].filter((v) => v.digest === vote.digest);
-    if (proof.length >= this.quorum) this.becomeStable({ seq: vote.seq, digest: vote.digest, proof: proof.slice(0, this.quorum) });
+    const proven = this.checkpoints.record(vote);
+    if (proven !== null) this.becomeStable(proven);
   }
 
   /** A checkpoint with a proof is stable: advance h and H, discard the log up to it (§4.3). */
   private becomeStable(stable: StableCheckpoint): void {
     if (stable.seq <= this.stable.seq) return;
-    const own = this.ownCheckpoints.get(stable.seq);
-    const snapshot = own !== undefined && own.digest === stable.digest ? own.snapshot : null;
-    this.saveStable({ ...stable, snapshot });
+    this.saveStable({ ...stable, snapshot: this.checkpoints.ownSnapshot(stable.seq, stable.digest) });
     this.journal.push({ kind: 'stable', seq: stable.seq, digest: stable.digest });
-    for (const seq of [...this.checkpointVotes.keys()]) if (seq <= stable.seq) this.checkpointVotes.delete(seq);
-    for (const seq of [...this.ownCheckpoints.keys()]) if (seq <= stable.seq) this.ownCheckpoints.delete(seq);
+    this.checkpoints.forgetUpTo(stable.seq);
     if (this.lastExecuted < stable.seq) {
       this.awaitingState = true;
       this.fetchState();
@@ -645,18 +631,19 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     // h only moves up: the log below it is gone, here and (after the sync) on disk.
     assert(stable.seq >= this.stable.seq, () => `${this.env.id}: stable checkpoint ${stable.seq} below ${this.stable.seq}`);
     this.stable = stable;
-    this.env.storage.write('pbft:stable', stable);
-    this.env.storage.sync();
+    this.disk.saveStable(stable);
   }
 
-  /** Drop slots at or below both the stable checkpoint and the last executed request. */
+  /**
+   * §4.3: below both the stable checkpoint and the last executed request nothing is needed again
+   * (a peer that needs it gets the checkpoint's state): the slots with their votes and
+   * certificates, the durable log and the primary's record of what it ordered go.
+   */
   private collectGarbage(): void {
     const upTo = Math.min(this.stable.seq, this.lastExecuted);
-    for (const seq of [...this.slots.keys()]) {
-      if (seq > upTo) continue;
-      this.slots.delete(seq);
-      this.env.storage.write(`pbft:slot:${seq}`, undefined);
-    }
+    for (const seq of [...this.slots.keys()]) if (seq <= upTo) this.slots.delete(seq);
+    this.disk.compact(upTo);
+    this.proposed.collect(upTo);
   }
 
   // ------------------------------------------------------------------ state transfer
@@ -865,7 +852,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       const slot = pp.seq > this.stable.seq ? this.slotFor(pp.seq) : null;
       if (slot === null) continue;
       slot.prePrepare = pp;
-      this.env.storage.write(`pbft:slot:${slot.seq}`, { prePrepare: pp, cert: slot.cert } satisfies DurableSlot);
+      this.disk.writeSlot(slot.seq, { prePrepare: pp, cert: slot.cert });
       logged.push(slot);
     }
     this.persistView();
@@ -875,7 +862,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       // New proposals start above O; set this before anything below can propose.
       this.nextSeq = Math.max(plan.maxSeq, this.stable.seq) + 1;
       this.proposed.clear();
-      for (const slot of logged) if (slot.prePrepare?.request) this.proposed.set(commandKey(slot.prePrepare.request), slot.seq);
+      for (const slot of logged) if (slot.prePrepare?.request) this.proposed.add(slot.prePrepare.request, slot.seq);
     }
     if (plan.stable.seq > this.stable.seq && validCheckpointProof(this.checker, plan.stable)) this.becomeStable(plan.stable);
     for (const slot of logged) if (slot.prePrepare !== null) this.acceptPrePrepare(slot, slot.prePrepare);
@@ -1015,7 +1002,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private loadSlots(): void {
     for (let seq = this.stable.seq + 1; seq <= this.stable.seq + this.window; seq++) {
-      const saved = this.env.storage.read<DurableSlot>(`pbft:slot:${seq}`);
+      const saved = this.disk.readSlot(seq);
       if (saved === undefined) continue;
       const slot = this.slotFor(seq);
       if (slot === null) continue;
@@ -1027,13 +1014,11 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private persistSlot(slot: Slot): void {
-    this.env.storage.write(`pbft:slot:${slot.seq}`, { prePrepare: slot.prePrepare, cert: slot.cert } satisfies DurableSlot);
-    this.env.storage.sync();
+    this.disk.persistSlot(slot.seq, { prePrepare: slot.prePrepare, cert: slot.cert });
   }
 
   private persistView(): void {
-    this.env.storage.write('pbft:view', { view: this.view, viewChanging: this.current === this.viewChangeRole, newView: this.newViewMessage } satisfies Durable);
-    this.env.storage.sync();
+    this.disk.saveView({ view: this.view, viewChanging: this.current === this.viewChangeRole, newView: this.newViewMessage });
   }
 
   private verify(msg: Signed<SignedBody>, signer: NodeId): boolean {
