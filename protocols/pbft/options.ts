@@ -11,3 +11,14 @@ export const OPTIONS = {
   retransmitInterval: { type: 'duration', default: '100ms', description: 'how often a replica that stopped making progress asks its peers for what it misses' },
   clientRetry: { type: 'duration', default: '200ms', description: 'how long a client waits for f+1 matching replies before multicasting the request' },
 } as const satisfies OptionSchema;
+
+/** What a replica reads from the options (and the bug variants switched on). */
+export interface PbftConfig {
+  /** k: a checkpoint every k sequence numbers; H = h + 2k. */
+  readonly checkpointInterval: number;
+  /** T: the base request / view-change timeout (doubles on each failed view change). */
+  readonly requestTimeoutUs: number;
+  /** Period of the retransmission check. */
+  readonly retransmitUs: number;
+  readonly bugs: ReadonlySet<string>;
+}

@@ -16,6 +16,7 @@ import { ClientSessions, type RoleHandler, assert, defineTimers } from '../kit/i
 import { commandKey } from '../kv.js';
 import {
   type Checker,
+  VerifiedMessages,
   GENESIS_DIGEST,
   type NewViewPlan,
   type StableCheckpoint,
@@ -23,7 +24,6 @@ import {
   planNewView,
   validCheckpointProof,
   validCommitCertificate,
-  validViewChange,
 } from './certificates.js';
 import {
   type CheckpointBody,
@@ -31,11 +31,9 @@ import {
   type CommitCertificate,
   type NewViewBody,
   type PbftMessage,
-  type PreparedCertificate,
   type PrepareBody,
   type PrePrepareBody,
   type Signed,
-  type SignedBody,
   type StatusMessage,
   type ViewChangeBody,
   checkpointDigest,
@@ -43,20 +41,11 @@ import {
   primaryOf,
   requestDigest,
   sign,
-  verifySigned,
 } from './messages.js';
+import { type Decision, type Slot, ViewChangeSet, commitCertificates, emptySlot, matchingVotes, preparedAbove, recordVote, resetSlotsForView } from './log.js';
 import { CheckpointVotes, type DurableStable, Proposals, ReplicaDisk } from './stable.js';
+import type { PbftConfig } from './options.js';
 import type { PbftEvent, PbftView } from './view.js';
-
-export interface PbftConfig {
-  /** k: a checkpoint every k sequence numbers; H = h + 2k. */
-  readonly checkpointInterval: number;
-  /** T: the base request / view-change timeout (doubles on each failed view change). */
-  readonly requestTimeoutUs: number;
-  /** Period of the retransmission check. */
-  readonly retransmitUs: number;
-  readonly bugs: ReadonlySet<string>;
-}
 
 /** The doubling stops here (64 T) so that a settle phase of reasonable length can still heal. */
 const MAX_TIMEOUT_DOUBLINGS = 6;
@@ -89,31 +78,6 @@ interface PbftRole extends RoleHandler<PbftMessage, PbftTimer> {
 /** Messages every status handles alike (checkpoints, retransmission, state transfer). */
 type CommonMessage = Exclude<PbftMessage, { type: 'request' | 'pre-prepare' | 'prepare' | 'commit' | 'view-change' | 'new-view' }>;
 
-interface Decision {
-  readonly view: number;
-  readonly digest: string;
-  readonly request: Command | null;
-  readonly commits: readonly Signed<CommitBody>[];
-}
-
-interface Slot {
-  readonly seq: number;
-  /** The pre-prepare accepted in the current view (null once the view moves on). */
-  prePrepare: Signed<PrePrepareBody> | null;
-  /** Keyed `view|replica|digest`: a byzantine replica may vote for two digests; count each per digest. */
-  readonly prepares: Map<string, Signed<PrepareBody>>;
-  readonly commits: Map<string, Signed<CommitBody>>;
-  myPrepare: Signed<PrepareBody> | null;
-  myCommit: Signed<CommitBody> | null;
-  /** Highest-view prepared certificate (kept across views: the P set of a VIEW-CHANGE). */
-  cert: PreparedCertificate | null;
-  /** View in which committed-local last became true here (-1: never). */
-  committedView: number;
-  /** The request at this sequence number, once committed (locally or by certificate). */
-  decision: Decision | null;
-}
-
-
 export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private readonly env: NodeEnv<PbftMessage>;
   private readonly config: PbftConfig;
@@ -121,7 +85,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private readonly quorum: number;
   private readonly window: number;
   private readonly checker: Checker;
-  private readonly verified = new WeakSet<object>();
+  /** Votes kept per slot (a byzantine replica may vote for several digests; each counts per digest). */
+  private readonly maxVotes: number;
+  private readonly verified: VerifiedMessages;
   /** Answers retries of executed requests from the machine's session table (§4.1). */
   private readonly sessions: ClientSessions;
 
@@ -142,7 +108,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
    * Valid VIEW-CHANGEs by sender, a few of the highest views each: a replica that has moved on to
    * v+2 still counts towards the quorum for v+1 that others are collecting.
    */
-  private readonly viewChanges = new Map<NodeId, Signed<ViewChangeBody>[]>();
+  private readonly viewChanges = new ViewChangeSet(MAX_VIEW_CHANGES_PER_REPLICA);
   private earlyPrePrepares: Signed<PrePrepareBody>[] = [];
   /** Requests received and not yet executed (the backup's timer runs while this is non-empty). */
   private readonly pending = new Map<string, Command>();
@@ -175,32 +141,21 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.window = 2 * config.checkpointInterval;
     const prepareQuorum = config.bugs.has('pbft.prepare-quorum-2f-minus-1') ? 2 * this.f - 1 : 2 * this.f;
     this.checker = { env, prepareQuorum, quorum: this.quorum, window: this.window };
+    this.verified = new VerifiedMessages(this.checker);
+    this.maxVotes = 4 * env.nodes.length;
     this.timeoutUs = config.requestTimeoutUs;
     const nothing = (): void => undefined;
-    this.primaryRole = {
-      role: 'primary',
-      step: (from, msg) => this.stepPrimary(from, msg),
-      timer: (name) => this.timerNormal(name),
-      request: (client, reqId, op) => this.primaryRequest({ client, reqId, op }),
-      proposeWaiting: () => this.proposePending(),
-      enterView: () => this.proposePending(),
-    };
-    this.backupRole = {
-      role: 'backup',
-      step: (from, msg) => this.stepBackup(from, msg),
-      timer: (name) => (name === 'request' ? this.onRequestTimer() : this.timerNormal(name)),
-      request: (client, reqId, op) => this.backupRequest({ client, reqId, op }),
-      proposeWaiting: nothing,
-      enterView: () => this.handOverToPrimary(),
-    };
-    this.viewChangeRole = {
-      role: 'view-change',
-      step: (from, msg) => this.stepViewChange(from, msg),
-      timer: (name) => this.timerViewChange(name),
-      request: (client, reqId, op) => void this.admit({ client, reqId, op }),
-      proposeWaiting: nothing,
-      enterView: nothing,
-    };
+    const propose = (): void => this.proposePending();
+    const normalTimer = (name: PbftTimer): void => this.timerNormal(name);
+    const backupTimer = (name: PbftTimer): void => (name === 'request' ? this.onRequestTimer() : this.timerNormal(name));
+    const primaryRequest = (client: ClientId, reqId: number, op: KvOp): void => this.primaryRequest({ client, reqId, op });
+    const backupRequest = (client: ClientId, reqId: number, op: KvOp): void => this.backupRequest({ client, reqId, op });
+    const waitHere = (client: ClientId, reqId: number, op: KvOp): void => void this.admit({ client, reqId, op });
+    this.primaryRole = { role: 'primary', step: (f, m) => this.stepPrimary(f, m), timer: normalTimer, request: primaryRequest, proposeWaiting: propose, enterView: propose };
+    const handOver = (): void => this.handOverToPrimary();
+    this.backupRole = { role: 'backup', step: (f, m) => this.stepBackup(f, m), timer: backupTimer, request: backupRequest, proposeWaiting: nothing, enterView: handOver };
+    const viewChangeTimer = (name: PbftTimer): void => this.timerViewChange(name);
+    this.viewChangeRole = { role: 'view-change', step: (f, m) => this.stepViewChange(f, m), timer: viewChangeTimer, request: waitHere, proposeWaiting: nothing, enterView: nothing };
     this.current = this.normalRole();
   }
 
@@ -266,7 +221,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
         logEntries: this.disk.heldSlots,
         checkpoints: this.checkpoints.size,
         proposals: this.proposed.size,
-        viewChanges: [...this.viewChanges.values()].reduce((sum, list) => sum + list.length, 0),
+        viewChanges: this.viewChanges.size,
       },
     };
   }
@@ -274,33 +229,22 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   // ------------------------------------------------------------------ one step per status
 
   private stepPrimary(from: NodeId, msg: PbftMessage): void {
-    switch (msg.type) {
-      case 'request':
-        return this.primaryRequest(msg.command);
-      case 'pre-prepare':
-        // The primary accepts no PRE-PREPARE of its own view; a later view's says we are behind.
-        return this.noteView(msg.view, msg.seq);
-      case 'prepare':
-        return this.onPrepare(msg, true);
-      case 'commit':
-        return this.onCommit(msg);
-      case 'view-change':
-        if (this.acceptViewChange(msg, this.view + 1)) this.joinHigherView();
-        return;
-      case 'new-view':
-        return this.onNewView(msg, this.view + 1);
-      default:
-        return this.stepCommon(from, msg);
-    }
+    if (msg.type === 'request') return this.primaryRequest(msg.command);
+    // The primary accepts no PRE-PREPARE of its own view; a later view's says we are behind.
+    if (msg.type === 'pre-prepare') return this.noteView(msg.view, msg.seq);
+    return this.stepInView(from, msg);
   }
 
   private stepBackup(from: NodeId, msg: PbftMessage): void {
+    // Relayed requests go to the primary only.
+    if (msg.type === 'request') return;
+    if (msg.type === 'pre-prepare') return this.onPrePrepare(msg);
+    return this.stepInView(from, msg);
+  }
+
+  /** The normal case (§4.2), primary and backups alike. */
+  private stepInView(from: NodeId, msg: Exclude<PbftMessage, { type: 'request' | 'pre-prepare' }>): void {
     switch (msg.type) {
-      case 'request':
-        // Relayed requests go to the primary only.
-        return;
-      case 'pre-prepare':
-        return this.onPrePrepare(msg);
       case 'prepare':
         return this.onPrepare(msg, true);
       case 'commit':
@@ -354,33 +298,16 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     }
   }
 
+  /** The primary and backups: only a backup times requests (a stale expiry after a status change does nothing). */
   private timerNormal(name: PbftTimer): void {
-    switch (name) {
-      case 'request':
-        // Only a backup times requests; a stale expiry after a status change does nothing.
-        this.timedRequest = null;
-        return;
-      case 'view-change':
-        return;
-      case 'status':
-        return this.onStatusTimer();
-      default:
-        return assertNever(name);
-    }
+    if (name === 'request') this.timedRequest = null;
+    else if (name === 'status') this.onStatusTimer();
   }
 
   private timerViewChange(name: PbftTimer): void {
-    switch (name) {
-      case 'request':
-        this.timedRequest = null;
-        return;
-      case 'view-change':
-        return this.onViewChangeTimer();
-      case 'status':
-        return this.onStatusTimer();
-      default:
-        return assertNever(name);
-    }
+    if (name === 'request') this.timedRequest = null;
+    else if (name === 'view-change') this.onViewChangeTimer();
+    else this.onStatusTimer();
   }
 
   /** The primary and backups of the view (the view-change handler is set apart by startViewChange). */
@@ -445,7 +372,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private onPrePrepare(pp: Signed<PrePrepareBody>): void {
     this.noteView(pp.view, pp.seq);
     if (pp.view !== this.view) return;
-    if (!this.inWindow(pp.seq) || !this.verify(pp, this.primary())) return;
+    if (!this.inWindow(pp.seq) || !this.verified.signed(pp, this.primary())) return;
     if (requestDigest(pp.request) !== pp.digest) {
       this.env.note(`rejected PRE-PREPARE ${pp.view}/${pp.seq}: digest does not match the request`);
       return;
@@ -463,7 +390,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private keepEarlyPrePrepare(pp: Signed<PrePrepareBody>): void {
     this.noteView(pp.view, pp.seq);
     if (pp.view !== this.view || this.isPrimary()) return;
-    if (!this.inWindow(pp.seq) || !this.verify(pp, this.primary())) return;
+    if (!this.inWindow(pp.seq) || !this.verified.signed(pp, this.primary())) return;
     if (this.earlyPrePrepares.length < this.window) this.earlyPrePrepares.push(pp);
   }
 
@@ -475,7 +402,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (!this.isPrimary()) {
       const prepare = sign(this.env, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, replica: this.env.id });
       slot.myPrepare = prepare;
-      this.recordVote(slot.prepares, prepare);
+      recordVote(slot.prepares, prepare, this.maxVotes);
       this.broadcast(prepare);
     }
     this.checkPrepared(slot);
@@ -485,19 +412,19 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private onPrepare(prepare: Signed<PrepareBody>, count: boolean): void {
     this.noteView(prepare.view, prepare.seq);
     if (prepare.view !== this.view || !this.inWindow(prepare.seq)) return;
-    if (prepare.replica === this.primary() || !this.verify(prepare, prepare.replica)) return;
+    if (prepare.replica === this.primary() || !this.verified.signed(prepare, prepare.replica)) return;
     const slot = this.slotFor(prepare.seq);
     if (slot === null) return;
-    this.recordVote(slot.prepares, prepare);
+    recordVote(slot.prepares, prepare, this.maxVotes);
     if (count) this.checkPrepared(slot);
   }
 
   private onCommit(commit: Signed<CommitBody>): void {
     this.noteView(commit.view, commit.seq);
-    if (commit.view !== this.view || !this.inWindow(commit.seq) || !this.verify(commit, commit.replica)) return;
+    if (commit.view !== this.view || !this.inWindow(commit.seq) || !this.verified.signed(commit, commit.replica)) return;
     const slot = this.slotFor(commit.seq);
     if (slot === null) return;
-    this.recordVote(slot.commits, commit);
+    recordVote(slot.commits, commit, this.maxVotes);
     this.checkCommitted(slot);
   }
 
@@ -506,33 +433,19 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (view > this.view || seq > this.stable.seq + this.window) this.behindHint = true;
   }
 
-  private recordVote<B extends PrepareBody | CommitBody>(votes: Map<string, Signed<B>>, vote: Signed<B>): void {
-    const key = `${vote.view}|${vote.replica}|${vote.digest}`;
-    if (votes.has(key) || votes.size >= 4 * this.env.nodes.length) return;
-    votes.set(key, vote);
-  }
-
-  private matching<B extends PrepareBody | CommitBody>(votes: Map<string, Signed<B>>, view: number, digest: string, exclude: NodeId | null): Signed<B>[] {
-    const out: Signed<B>[] = [];
-    for (const vote of votes.values()) {
-      if (vote.view === view && vote.digest === digest && vote.replica !== exclude) out.push(vote);
-    }
-    return out;
-  }
-
   /** prepared(m, v, n, i): the pre-prepare plus 2f matching PREPAREs from distinct backups. */
   private checkPrepared(slot: Slot): void {
     const pp = slot.prePrepare;
     if (pp === null || pp.view !== this.view) return;
     if (slot.cert !== null && slot.cert.prePrepare.view === this.view) return this.checkCommitted(slot);
-    const prepares = this.matching(slot.prepares, pp.view, pp.digest, this.primary());
+    const prepares = matchingVotes(slot.prepares, pp.view, pp.digest, this.primary());
     if (prepares.length < this.checker.prepareQuorum) return;
     slot.cert = { prePrepare: pp, prepares: prepares.slice(0, this.checker.prepareQuorum) };
     this.persistSlot(slot);
     this.journal.push({ kind: 'prepared', view: pp.view, seq: pp.seq, digest: pp.digest });
     const commit = sign(this.env, { type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest, replica: this.env.id });
     slot.myCommit = commit;
-    this.recordVote(slot.commits, commit);
+    recordVote(slot.commits, commit, this.maxVotes);
     this.broadcast(commit);
     this.env.moment({ kind: 'ack', to: this.primary(), index: pp.seq, term: pp.view });
     this.checkCommitted(slot);
@@ -542,7 +455,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private checkCommitted(slot: Slot): void {
     const cert = slot.cert;
     if (cert === null || cert.prePrepare.view !== this.view || slot.committedView === this.view) return;
-    const commits = this.matching(slot.commits, this.view, cert.prePrepare.digest, null);
+    const commits = matchingVotes(slot.commits, this.view, cert.prePrepare.digest, null);
     if (commits.length < this.quorum) return;
     slot.committedView = this.view;
     const pp = cert.prePrepare;
@@ -604,7 +517,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const k = this.config.checkpointInterval;
     if (vote.seq > this.lastExecuted) this.behindHint = true;
     if (vote.seq <= this.stable.seq || vote.seq % k !== 0 || vote.seq > this.stable.seq + 16 * this.window) return;
-    if (!this.verify(vote, vote.replica)) return;
+    if (!this.verified.signed(vote, vote.replica)) return;
     this.recordCheckpoint(vote);
   }
 
@@ -728,14 +641,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private sendViewChange(): void {
-    const prepared: PreparedCertificate[] = [];
-    if (!this.config.bugs.has('pbft.drop-prepared-on-view-change')) {
-      const seqs = [...this.slots.keys()].sort((a, b) => a - b);
-      for (const seq of seqs) {
-        const cert = this.slots.get(seq)?.cert;
-        if (cert !== null && cert !== undefined && seq > this.stable.seq) prepared.push(cert);
-      }
-    }
+    const prepared = this.config.bugs.has('pbft.drop-prepared-on-view-change') ? [] : preparedAbove(this.slots, this.stable.seq);
     const vc = sign(this.env, {
       type: 'view-change',
       view: this.view,
@@ -745,7 +651,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       prepared,
       replica: this.env.id,
     });
-    this.storeViewChange(vc);
+    this.viewChanges.store(vc);
     this.broadcast(vc);
     this.env.moment({ kind: 'vote', for: primaryOf(this.view, this.env.nodes), term: this.view });
   }
@@ -757,20 +663,15 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
    */
   private acceptViewChange(vc: Signed<ViewChangeBody>, lowestView: number): boolean {
     if (vc.replica === this.env.id || vc.view < lowestView) return false;
-    const known = this.viewChanges.get(vc.replica)?.some((v) => v.view === vc.view) ?? false;
-    if (known) return true;
-    if (!this.verifyViewChange(vc)) return false;
-    this.storeViewChange(vc);
+    if (this.viewChanges.has(vc.replica, vc.view)) return true;
+    if (!this.verified.viewChange(vc)) return false;
+    this.viewChanges.store(vc);
     return true;
   }
 
   /** §4.5.2: f+1 other replicas want a higher view — join the smallest of those views now. */
   private joinHigherView(): boolean {
-    const higher: number[] = [];
-    for (const [replica, list] of this.viewChanges) {
-      const above = list.filter((v) => v.view > this.view);
-      if (replica !== this.env.id && above.length > 0) higher.push(Math.min(...above.map((v) => v.view)));
-    }
+    const higher = this.viewChanges.lowestAbove(this.view, this.env.id);
     if (higher.length < this.f + 1) return false;
     const target = Math.min(...higher);
     this.env.note(`joining view change to ${target}: ${higher.length} replicas asked for a higher view`);
@@ -778,32 +679,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     return true;
   }
 
-  private storeViewChange(vc: Signed<ViewChangeBody>): void {
-    const list = (this.viewChanges.get(vc.replica) ?? []).filter((v) => v.view !== vc.view);
-    list.push(vc);
-    list.sort((a, b) => a.view - b.view);
-    this.viewChanges.set(vc.replica, list.slice(-MAX_VIEW_CHANGES_PER_REPLICA));
-  }
-
-  private viewChangesFor(view: number): Signed<ViewChangeBody>[] {
-    const out: Signed<ViewChangeBody>[] = [];
-    for (const list of this.viewChanges.values()) {
-      const vc = list.find((v) => v.view === view);
-      if (vc !== undefined) out.push(vc);
-    }
-    return out;
-  }
-
-  private verifyViewChange(vc: Signed<ViewChangeBody>): boolean {
-    if (this.verified.has(vc)) return true;
-    if (!validViewChange(this.checker, vc, vc.view)) return false;
-    this.verified.add(vc);
-    return true;
-  }
-
   /** While changing views: start the timer once 2f+1 replicas are changing, and NEW-VIEW if ours. */
   private viewChangeProgress(): void {
-    const forView = this.viewChangesFor(this.view);
+    const forView = this.viewChanges.forView(this.view);
     if (forView.length < this.quorum) return;
     if (this.viewChangeTimerView !== this.view) {
       // §4.5.2: the timer for the new view starts once 2f+1 replicas are changing views.
@@ -845,8 +723,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.newViewMessage = nv;
     this.viewChangeTimerView = -1;
     TIMERS.cancel(this.env, 'view-change');
-    for (const [replica, list] of [...this.viewChanges]) this.viewChanges.set(replica, list.filter((v) => v.view > this.view));
-    this.resetSlotsForView();
+    this.viewChanges.keepAbove(this.view);
+    resetSlotsForView(this.slots.values(), this.view);
     const logged: Slot[] = [];
     for (const pp of prePrepares) {
       const slot = pp.seq > this.stable.seq ? this.slotFor(pp.seq) : null;
@@ -878,17 +756,6 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     for (const pp of early) this.onPrePrepare(pp);
   }
 
-  /** Per-view state (pre-prepare, votes of older views) goes; certificates and decisions stay. */
-  private resetSlotsForView(): void {
-    for (const slot of this.slots.values()) {
-      if (slot.prePrepare !== null && slot.prePrepare.view < this.view) slot.prePrepare = null;
-      slot.myPrepare = null;
-      slot.myCommit = null;
-      for (const [key, vote] of [...slot.prepares]) if (vote.view < this.view) slot.prepares.delete(key);
-      for (const [key, vote] of [...slot.commits]) if (vote.view < this.view) slot.commits.delete(key);
-    }
-  }
-
   // ------------------------------------------------------------------ retransmission and catch-up
 
   private onStatusTimer(): void {
@@ -906,7 +773,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const status: StatusMessage = { type: 'status', view: this.view, viewChanging: changing, executed: this.lastExecuted, stableSeq: this.stable.seq };
     for (const peer of this.env.peers) this.env.send(peer, status);
     // Our VIEW-CHANGEs may have been lost; older ones may still complete a quorum someone collects.
-    if (changing) for (const vc of this.viewChanges.get(this.env.id) ?? []) this.broadcast(vc);
+    if (changing) for (const vc of this.viewChanges.of(this.env.id)) this.broadcast(vc);
     if (this.awaitingState) this.fetchState();
   }
 
@@ -918,12 +785,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     // (No NEW-VIEW is held while changing views: startViewChange forgets it.)
     if (behindView && this.newViewMessage !== null) this.env.send(from, this.newViewMessage);
     if (status.stableSeq < this.stable.seq) this.onFetchState(from, status.stableSeq + 1);
-    const certificates: CommitCertificate[] = [];
-    const top = Math.min(this.lastExecuted, status.executed + 2 * this.window);
-    for (let seq = status.executed + 1; seq <= top; seq++) {
-      const decision = this.slots.get(seq)?.decision;
-      if (decision !== undefined && decision !== null) certificates.push({ request: decision.request, commits: decision.commits });
-    }
+    const certificates = commitCertificates(this.slots, status.executed + 1, Math.min(this.lastExecuted, status.executed + 2 * this.window));
     if (certificates.length > 0) this.env.send(from, { type: 'commit-certificates', certificates });
     if (status.view === this.view && !status.viewChanging && this.current !== this.viewChangeRole) this.resendOwnVotes(from, status.executed);
   }
@@ -994,7 +856,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const limit = beyondWindow ? this.lastExecuted + 2 * this.window : this.stable.seq + this.window;
     if (seq <= this.lastExecuted && seq <= this.stable.seq) return null;
     if (seq > Math.max(limit, this.stable.seq + this.window)) return null;
-    const slot: Slot = { seq, prePrepare: null, prepares: new Map(), commits: new Map(), myPrepare: null, myCommit: null, cert: null, committedView: -1, decision: null };
+    const slot = emptySlot(seq);
     this.slots.set(seq, slot);
     this.highestSeqSeen = Math.max(this.highestSeqSeen, seq);
     return slot;
@@ -1019,13 +881,6 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private persistView(): void {
     this.disk.saveView({ view: this.view, viewChanging: this.current === this.viewChangeRole, newView: this.newViewMessage });
-  }
-
-  private verify(msg: Signed<SignedBody>, signer: NodeId): boolean {
-    if (this.verified.has(msg)) return msg.sig.signer === signer;
-    if (!verifySigned(this.env, msg, signer)) return false;
-    this.verified.add(msg);
-    return true;
   }
 
   private inWindow(seq: number): boolean {

@@ -15,7 +15,6 @@
  * forgotten at or below each new stable checkpoint.
  */
 import type { ClientId, Command, DurableLog, DurableStore, NodeId } from '../api.js';
-import { assert } from '../kit/index.js';
 import { commandKey } from '../kv.js';
 import type { MachineSnapshot } from '../kv.js';
 import type { StableCheckpoint } from './certificates.js';
@@ -71,10 +70,14 @@ export class ReplicaDisk {
     return this.log().get(seq) ?? undefined;
   }
 
-  /** Write (durable at the next sync). Only numbers above the compacted prefix are ever written. */
+  /**
+   * Write (durable at the next sync). A number below the compacted prefix is covered by a stable
+   * checkpoint this replica executed to (a NEW-VIEW's O may carry such numbers while its min-s
+   * moves h past them): a restart never reads it, so nothing is written.
+   */
   writeSlot(seq: number, slot: DurableSlot): void {
     const log = this.log();
-    assert(seq >= log.start, () => `slot ${seq} written below the compacted log start ${log.start}`);
+    if (seq < log.start) return;
     while (log.length < seq) log.append(null);
     if (seq === log.length) log.append(slot);
     else log.set(seq, slot);
@@ -163,17 +166,25 @@ export class CheckpointVotes {
   }
 }
 
+/** Most runs of collected request ids kept per client; past it the two lowest merge (see Proposals). */
+const MAX_RUNS_PER_CLIENT = 16;
+
 /**
  * The requests a primary ordered in its current view (it never orders one twice in a view), kept
- * only until a stable checkpoint it executed covers them: then each client's collected requests
- * shrink to the highest request id among them, which still refuses a late copy of any of them.
+ * exactly but compactly: once a stable checkpoint it executed covers a request, its id joins its
+ * client's runs of collected ids ([first, last] ranges; a client's requests are numbered one after
+ * another, so a view's requests of one client are one run unless some never reached this primary).
+ * Past MAX_RUNS_PER_CLIENT runs the two lowest merge, refusing the old ids between them too (late
+ * copies of requests their clients gave up on long ago).
  */
 export class Proposals {
   private readonly open = new Map<string, { readonly seq: number; readonly client: ClientId; readonly reqId: number }>();
-  private readonly collected = new Map<ClientId, number>();
+  private readonly collected = new Map<ClientId, [number, number][]>();
 
   has(cmd: Command): boolean {
-    return this.open.has(commandKey(cmd)) || cmd.reqId <= (this.collected.get(cmd.client) ?? -1);
+    if (this.open.has(commandKey(cmd))) return true;
+    for (const [first, last] of this.collected.get(cmd.client) ?? []) if (cmd.reqId >= first && cmd.reqId <= last) return true;
+    return false;
   }
 
   add(cmd: Command, seq: number): void {
@@ -191,11 +202,32 @@ export class Proposals {
     for (const [key, entry] of this.open) {
       if (entry.seq > upTo) continue;
       this.open.delete(key);
-      if (entry.reqId > (this.collected.get(entry.client) ?? -1)) this.collected.set(entry.client, entry.reqId);
+      this.collected.set(entry.client, withId(this.collected.get(entry.client) ?? [], entry.reqId));
     }
   }
 
   get size(): number {
-    return this.open.size + this.collected.size;
+    let runs = 0;
+    for (const list of this.collected.values()) runs += list.length;
+    return this.open.size + runs;
   }
+}
+
+/** Sorted, disjoint, non-adjacent runs with `id` added. */
+function withId(runs: [number, number][], id: number): [number, number][] {
+  const out: [number, number][] = [];
+  let added: [number, number] = [id, id];
+  for (const run of runs) {
+    if (run[1] + 1 < added[0]) out.push(run);
+    else if (added[1] + 1 < run[0]) {
+      out.push(added);
+      added = run;
+    } else added = [Math.min(run[0], added[0]), Math.max(run[1], added[1])];
+  }
+  out.push(added);
+  while (out.length > MAX_RUNS_PER_CLIENT) {
+    const [low, next] = out.splice(0, 2) as [[number, number], [number, number]];
+    out.unshift([low[0], next[1]]);
+  }
+  return out;
 }

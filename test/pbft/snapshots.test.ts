@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { eventsOf } from '../../sim/run.js';
 import { notes, run, scenario } from './helpers.js';
 import { runScenario } from '../fixtures/bundled.js';
+import { Proposals } from '../../protocols/pbft/stable.js';
+import type { Command } from '../../protocols/api.js';
 
 describe('PBFT snapshots and log compaction (§4.3)', () => {
   it('a restarted replica restores its stable checkpoint and replays only the log above it (k = 2)', () => {
@@ -52,5 +54,35 @@ describe('PBFT snapshots and log compaction (§4.3)', () => {
     expect(result.reason).toBeUndefined();
     expect(result.checks.liveness).toBe(true);
     expect(notes(trace, 'n6').some((text) => text.startsWith('state transfer: installed checkpoint'))).toBe(true);
+  });
+});
+
+describe("the primary's record of what it ordered (Proposals)", () => {
+  it('refuses every request it ordered in this view, collected or not, and nothing else', () => {
+    const p = new Proposals();
+    const cmd = (client: `c${number}`, reqId: number): Command => ({ client, reqId, op: { f: 'read', key: 'k' } });
+    for (let id = 1; id <= 5; id++) p.add(cmd('c1', id), id);
+    p.add(cmd('c1', 8), 6);
+    p.collect(6);
+    for (const id of [1, 3, 5, 8]) expect(p.has(cmd('c1', id))).toBe(true);
+    for (const id of [6, 7, 9]) expect(p.has(cmd('c1', id))).toBe(false);
+    expect(p.has(cmd('c2', 1))).toBe(false);
+    expect(p.size).toBe(2); // two runs: 1..5 and 8
+    p.add(cmd('c1', 6), 7);
+    p.add(cmd('c1', 7), 8);
+    expect(p.has(cmd('c1', 7))).toBe(true);
+    p.collect(8);
+    expect(p.size).toBe(1); // one run: 1..8
+    p.clear();
+    expect(p.has(cmd('c1', 1))).toBe(false);
+  });
+
+  it('keeps at most 16 runs per client, merging the oldest', () => {
+    const p = new Proposals();
+    for (let i = 0; i < 40; i++) p.add({ client: 'c1', reqId: 3 * i, op: { f: 'read', key: 'k' } }, i + 1);
+    p.collect(40);
+    expect(p.size).toBe(16);
+    expect(p.has({ client: 'c1', reqId: 3 * 39, op: { f: 'read', key: 'k' } })).toBe(true);
+    expect(p.has({ client: 'c1', reqId: 3 * 39 - 1, op: { f: 'read', key: 'k' } })).toBe(false);
   });
 });
