@@ -507,8 +507,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       if (this.stable.snapshot === null && digest === this.stable.digest) this.saveStable({ ...this.stable, snapshot });
       return;
     }
-    this.checkpoints.addOwn(seq, digest, snapshot);
     const vote = sign(this.env, { type: 'checkpoint', seq, digest, replica: this.env.id });
+    this.checkpoints.addOwn(vote, snapshot);
     this.broadcast(vote);
     this.recordCheckpoint(vote);
   }
@@ -775,6 +775,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     // Our VIEW-CHANGEs may have been lost; older ones may still complete a quorum someone collects.
     if (changing) for (const vc of this.viewChanges.of(this.env.id)) this.broadcast(vc);
     if (this.awaitingState) this.fetchState();
+    // Executed to H with no stable checkpoint in sight: our CHECKPOINTs may have been lost, and
+    // nothing else would make h move (with small k, two lost votes stop the group for good).
+    if (this.lastExecuted >= this.stable.seq + this.window) for (const vote of this.checkpoints.ownVotes()) this.broadcast(vote);
   }
 
   /** A peer says how far it got: send it what it is missing and we have. */

@@ -125,20 +125,25 @@ export class ReplicaDisk {
 export class CheckpointVotes {
   private readonly quorum: number;
   private readonly votes = new Map<number, Map<NodeId, Signed<CheckpointBody>>>();
-  private readonly own = new Map<number, { readonly digest: string; readonly snapshot: MachineSnapshot }>();
+  private readonly own = new Map<number, { readonly vote: Signed<CheckpointBody>; readonly snapshot: MachineSnapshot }>();
 
   constructor(quorum: number) {
     this.quorum = quorum;
   }
 
-  addOwn(seq: number, digest: string, snapshot: MachineSnapshot): void {
-    this.own.set(seq, { digest, snapshot });
+  addOwn(vote: Signed<CheckpointBody>, snapshot: MachineSnapshot): void {
+    this.own.set(vote.seq, { vote, snapshot });
+  }
+
+  /** Our own CHECKPOINTs not yet covered by a stable checkpoint (to send again). */
+  ownVotes(): Signed<CheckpointBody>[] {
+    return [...this.own.values()].map((own) => own.vote);
   }
 
   /** Our own snapshot at `seq`, if its digest is the proven one. */
   ownSnapshot(seq: number, digest: string): MachineSnapshot | null {
     const own = this.own.get(seq);
-    return own !== undefined && own.digest === digest ? own.snapshot : null;
+    return own !== undefined && own.vote.digest === digest ? own.snapshot : null;
   }
 
   /** Count a vote; the proof (2f+1 matching, first come) when this vote completes one. */
