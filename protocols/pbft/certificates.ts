@@ -17,6 +17,7 @@ import {
   type PreparedCertificate,
   type PrePrepareBody,
   type Signed,
+  type SignedBody,
   type ViewChangeBody,
   primaryOf,
   requestDigest,
@@ -169,4 +170,33 @@ export function validCommitCertificate(checker: Checker, cert: CommitCertificate
     signers.add(commit.replica);
   }
   return signers.size >= checker.quorum ? { view: first.view, seq: first.seq, digest: first.digest } : null;
+}
+
+/**
+ * Signature checks remembered per message object: one multicast object reaches a replica many
+ * times (retransmissions, certificates inside VIEW-CHANGEs), and its signature cannot change.
+ */
+export class VerifiedMessages {
+  private readonly checker: Checker;
+  private readonly verified = new WeakSet<object>();
+
+  constructor(checker: Checker) {
+    this.checker = checker;
+  }
+
+  /** Signed by `signer`. */
+  signed(msg: Signed<SignedBody>, signer: NodeId): boolean {
+    if (this.verified.has(msg)) return msg.sig.signer === signer;
+    if (!verifySigned(this.checker.env, msg, signer)) return false;
+    this.verified.add(msg);
+    return true;
+  }
+
+  /** A valid VIEW-CHANGE for the view it names, certificates and all. */
+  viewChange(vc: Signed<ViewChangeBody>): boolean {
+    if (this.verified.has(vc)) return true;
+    if (!validViewChange(this.checker, vc, vc.view)) return false;
+    this.verified.add(vc);
+    return true;
+  }
 }

@@ -39,10 +39,12 @@
  * accepted pre-prepares, prepared certificates and stable checkpoint, so crash-restarts are benign;
  * an amnesia crash (storage wiped) still counts against f.
  */
-import type { ProtocolDefinition, ProtocolOptions } from '../api.js';
+import type { ProtocolDefinition } from '../api.js';
+import { readOptions } from '../kit/index.js';
 import { BYZANTINE_BEHAVIOURS } from './byzantine.js';
 import { type PbftMessage, faultsTolerated } from './messages.js';
 import { PbftMonitor, PBFT_INVARIANTS } from './monitor.js';
+import { OPTIONS } from './options.js';
 import { PbftReplica } from './replica.js';
 import type { PbftView } from './view.js';
 import { pbftNarrator } from './narrator.js';
@@ -50,21 +52,11 @@ import { pbftNarrator } from './narrator.js';
 export type { PbftMessage } from './messages.js';
 export type { PbftEvent, PbftView } from './view.js';
 
-function integer(options: ProtocolOptions, name: string): number {
-  const value = options[name];
-  if (typeof value !== 'number') throw new Error(`pbft option ${name} missing after validation`);
-  return value;
-}
 
 export const pbft: ProtocolDefinition<PbftMessage, PbftView> = {
   name: 'pbft',
   description: 'Practical Byzantine Fault Tolerance (Castro & Liskov 1999): n = 3f+1 replicas tolerate f byzantine ones.',
-  options: {
-    checkpointInterval: { type: 'integer', default: 8, min: 2, max: 1024, description: 'k: a checkpoint every k sequence numbers; the log window H - h is 2k' },
-    requestTimeout: { type: 'duration', default: '300ms', description: 'T: how long a backup waits for a request before suspecting the primary (doubles on failed view changes)' },
-    retransmitInterval: { type: 'duration', default: '100ms', description: 'how often a replica that stopped making progress asks its peers for what it misses' },
-    clientRetry: { type: 'duration', default: '200ms', description: 'how long a client waits for f+1 matching replies before multicasting the request' },
-  },
+  options: OPTIONS,
   bugs: [
     { name: 'pbft.prepare-quorum-2f-minus-1', description: 'prepared after 2f-1 PREPAREs instead of 2f: an equivocating primary gets two requests prepared at one sequence number' },
     { name: 'pbft.new-view-unchecked', description: 'backups accept a NEW-VIEW without recomputing O from V: a byzantine new primary rewrites history' },
@@ -77,10 +69,11 @@ export const pbft: ProtocolDefinition<PbftMessage, PbftView> = {
     return null;
   },
   createNode({ env, options, bugs }) {
+    const config = readOptions(OPTIONS, options);
     return new PbftReplica(env, {
-      checkpointInterval: integer(options, 'checkpointInterval'),
-      requestTimeoutUs: integer(options, 'requestTimeout'),
-      retransmitUs: integer(options, 'retransmitInterval'),
+      checkpointInterval: config.checkpointInterval,
+      requestTimeoutUs: config.requestTimeout,
+      retransmitUs: config.retransmitInterval,
       bugs,
     });
   },
@@ -93,7 +86,7 @@ export const pbft: ProtocolDefinition<PbftMessage, PbftView> = {
     return {
       replyQuorum: bugs.has('pbft.reply-quorum-1') ? 1 : faultsTolerated(nodes) + 1,
       retry: 'all',
-      retryAfterMicros: integer(options, 'clientRetry'),
+      retryAfterMicros: readOptions(OPTIONS, options).clientRetry,
     };
   },
   byzantine: BYZANTINE_BEHAVIOURS,

@@ -21,15 +21,49 @@
  *   after a crash (the replica persists its certificates; only an amnesia crash, which counts the
  *   replica against f, forgets them).
  *
- * The monitor reads the journal each replica exposes in `inspect()` after every step. Memory grows
- * with the number of sequence numbers in the run (one small entry each), which the run bounds.
+ * The monitor reads the journal each replica exposes in `inspect()` after every step.
+ *
+ * Bounded memory. A replica's own records (the votes it sent, what it prepared) are needed only
+ * above its stable checkpoint h: it votes and prepares only inside (h, h + 2k], and h never moves
+ * down (it is durable; an amnesia crash drops these records anyway). They are pruned as h moves.
+ * The cross-replica records (prepared, committed, executed, checkpoint digests per number) keep
+ * the RETAINED_WINDOWS windows of 2k below the highest number any correct replica reached: a
+ * correct replica acts on a number only inside its window or, catching up, within two windows of
+ * what it executed, and its correct peers keep nothing older than their own window to send it; a
+ * replica further behind moves by state transfer to a stable checkpoint, above which everything
+ * it does is compared again. (Byzantine peers could hand it valid commit certificates older than
+ * that: 2f+1 signed COMMITs, so f+1 correct replicas committed the same digest, which was compared
+ * when they did; what it executes is still checked by the host's applied-prefix ledger.)
  */
 import type { InvariantFinding, InvariantMonitor, MonitorContext, NodeId } from '../api.js';
-import type { InvariantDefinition } from '../api.js';
+import { defineInvariants, readOptions } from '../kit/index.js';
 import { NULL_DIGEST, type NewViewBody, type PbftMessage, type Signed, type ViewChangeBody } from './messages.js';
+import { OPTIONS } from './options.js';
 import type { PbftEvent, PbftView } from './view.js';
 
+/** Windows (of 2k numbers each) of cross-replica records kept below the highest number reached. */
+const RETAINED_WINDOWS = 64;
+
+/** What this monitor checks, for `consensim list` and docs/pbft.md. */
+const INVARIANTS = defineInvariants([
+  { name: 'prepared-agreement', description: 'Correct replicas prepared at one (view, number) prepared one digest.', source: 'Castro & Liskov 1999 §4.2' },
+  { name: 'committed-agreement', description: 'One digest commits at each number, across views; nothing else prepares there later.', source: 'Castro & Liskov 1999 §4.2, §4.4' },
+  { name: 'execution-agreement', description: 'The same request and result execute at each number on every correct replica.', source: 'Castro & Liskov 1999 §4' },
+  { name: 'checkpoint-agreement', description: 'Checkpoint and stable checkpoint digests agree per number.', source: 'Castro & Liskov 1999 §4.3' },
+  { name: 'prepare-once', description: 'A correct replica sends PREPARE (a primary PRE-PREPARE) for one digest per (view, number).', source: 'Castro & Liskov 1999 §4.2' },
+  { name: 'new-view-o', description: 'The NEW-VIEW a correct replica enters a view with has exactly the O its V implies (recomputed by the monitor).', source: 'Castro & Liskov 1999 §4.4' },
+  {
+    name: 'prepared-kept',
+    description: 'Every request a correct replica prepared above its stable checkpoint is in the P set of its later VIEW-CHANGEs, plain crashes included.',
+    source: 'Castro & Liskov 1999 §4.4 (P); certificates persisted here',
+  },
+] as const);
+type InvariantName = Parameters<typeof INVARIANTS.finding>[0];
+export const PBFT_INVARIANTS = INVARIANTS.list;
+
 interface Seen {
+  /** The sequence number the record is about (what pruning goes by). */
+  readonly seq: number;
   readonly value: string;
   readonly node: NodeId;
   readonly view: number;
@@ -53,9 +87,26 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
   private readonly newViews = new WeakMap<object, string | null>();
   /** VIEW-CHANGEs already checked (one object is multicast to every peer). */
   private readonly viewChanges = new WeakSet<object>();
+  /** Correct replica → the stable checkpoint its own records were last pruned at. */
+  private readonly prunedAt = new Map<NodeId, number>();
+  /** Cross-replica records cover numbers above this. */
+  private floor = 0;
+  /** The highest number any record is about. */
+  private front = 0;
+  /** How many numbers of cross-replica records are kept (RETAINED_WINDOWS windows). */
+  private readonly retained: number;
 
   constructor(ctx: MonitorContext) {
     this.ctx = ctx;
+    this.retained = RETAINED_WINDOWS * 2 * readOptions(OPTIONS, ctx.options).checkpointInterval;
+  }
+
+  /** Records held now (bounded by the window and the cluster, whatever the run's length). */
+  sizes(): { readonly perNumber: number; readonly perReplica: number } {
+    let perReplica = 0;
+    for (const bySeq of this.votes.values()) perReplica += bySeq.size;
+    for (const bySeq of this.preparedBy.values()) perReplica += bySeq.size;
+    return { perNumber: this.prepared.size + this.committed.size + this.executed.size + this.checkpoints.size, perReplica };
   }
 
   afterStep(node: NodeId, view: PbftView): InvariantFinding | null {
@@ -65,6 +116,7 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
       const finding = this.check(node, event);
       if (finding !== null) return finding;
     }
+    this.prune(node, view.lowWaterMark);
     return view.newView === null || this.enteredWith.get(node) === view.newView ? null : this.checkNewView(node, view.newView);
   }
 
@@ -87,6 +139,25 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
     if (amnesia) {
       this.preparedBy.delete(node);
       this.votes.delete(node);
+      this.prunedAt.delete(node);
+    }
+  }
+
+  // ---- bounded memory ------------------------------------------------------------------------------
+
+  private prune(node: NodeId, lowWaterMark: number): void {
+    if ((this.prunedAt.get(node) ?? 0) < lowWaterMark) {
+      this.prunedAt.set(node, lowWaterMark);
+      for (const bySeq of [this.votes.get(node), this.preparedBy.get(node)]) {
+        if (bySeq !== undefined) for (const seq of [...bySeq.keys()]) if (seq <= lowWaterMark) bySeq.delete(seq);
+      }
+    }
+    // In steps of a window, so each record is looked at a bounded number of times.
+    const floor = this.front - this.retained;
+    if (floor < this.floor + this.retained / RETAINED_WINDOWS) return;
+    this.floor = floor;
+    for (const seen of [this.prepared, this.committed, this.executed, this.checkpoints] as Map<unknown, Seen>[]) {
+      for (const [key, record] of [...seen]) if (record.seq <= floor) seen.delete(key);
     }
   }
 
@@ -159,16 +230,16 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
       case 'committed':
         return this.onCommitted(node, event.view, event.seq, event.digest, event.via);
       case 'executed':
-        return this.agree(this.executed, event.seq, `${event.digest} -> ${event.result}`, node, 0, 'execution-agreement', 'executed');
+        return this.agree(this.executed, event.seq, event.seq, `${event.digest} -> ${event.result}`, node, 0, 'execution-agreement', 'executed');
       case 'checkpoint':
       case 'stable':
       case 'state-transfer':
-        return this.agree(this.checkpoints, event.seq, event.digest, node, 0, 'checkpoint-agreement', `checkpoint digest (${event.kind})`);
+        return this.agree(this.checkpoints, event.seq, event.seq, event.digest, node, 0, 'checkpoint-agreement', `checkpoint digest (${event.kind})`);
     }
   }
 
   private onPrepared(node: NodeId, view: number, seq: number, digest: string): InvariantFinding | null {
-    const same = this.agree(this.prepared, `${view}/${seq}`, digest, node, view, 'prepared-agreement', `prepared in view ${view}`);
+    const same = this.agree(this.prepared, `${view}/${seq}`, seq, digest, node, view, 'prepared-agreement', `prepared in view ${view}`);
     if (same !== null) return same;
     const done = this.committed.get(seq);
     if (done !== undefined && done.view < view && done.value !== digest) {
@@ -178,13 +249,16 @@ export class PbftMonitor implements InvariantMonitor<PbftMessage, PbftView> {
   }
 
   private onCommitted(node: NodeId, view: number, seq: number, digest: string, via: string): InvariantFinding | null {
-    return this.agree(this.committed, seq, digest, node, view, 'committed-agreement', `committed (${via}) in view ${view}`);
+    return this.agree(this.committed, seq, seq, digest, node, view, 'committed-agreement', `committed (${via}) in view ${view}`);
   }
 
-  private agree<K>(seen: Map<K, Seen>, key: K, value: string, node: NodeId, view: number, name: string, what: string): InvariantFinding | null {
+  private agree<K>(seen: Map<K, Seen>, key: K, seq: number, value: string, node: NodeId, view: number, name: InvariantName, what: string): InvariantFinding | null {
     const first = seen.get(key);
     if (first === undefined) {
-      seen.set(key, { value, node, view });
+      // Below the kept windows there is nothing to compare with (see the top of this file).
+      if (seq <= this.floor) return null;
+      if (seq > this.front) this.front = seq;
+      seen.set(key, { seq, value, node, view });
       return null;
     }
     if (first.value === value) return null;
@@ -223,17 +297,7 @@ export function recomputeO(nv: NewViewBody): string | null {
   return null;
 }
 
-function finding(name: string, nodes: NodeId[], detail: string): InvariantFinding {
-  return { name, detail, nodes: nodes.filter((n, i) => nodes.indexOf(n) === i) };
+/** A finding naming each replica once. */
+function finding(name: InvariantName, nodes: readonly NodeId[], detail: string): InvariantFinding {
+  return INVARIANTS.finding(name, detail, nodes.filter((n, i) => nodes.indexOf(n) === i));
 }
-
-/** What this monitor checks, for `consensim list` and docs/pbft.md. */
-export const PBFT_INVARIANTS: readonly InvariantDefinition[] = [
-  { name: "prepared-agreement", description: "Correct replicas prepared at one (view, number) prepared one digest.", source: "Castro & Liskov 1999 §4.2" },
-  { name: "committed-agreement", description: "One digest commits at each number, across views; nothing else prepares there later.", source: "Castro & Liskov 1999 §4.2, §4.4" },
-  { name: "execution-agreement", description: "The same request and result execute at each number on every correct replica.", source: "Castro & Liskov 1999 §4" },
-  { name: "checkpoint-agreement", description: "Checkpoint and stable checkpoint digests agree per number.", source: "Castro & Liskov 1999 §4.3" },
-  { name: "prepare-once", description: "A correct replica sends PREPARE (a primary PRE-PREPARE) for one digest per (view, number).", source: "Castro & Liskov 1999 §4.2" },
-  { name: "new-view-o", description: "The NEW-VIEW a correct replica enters a view with has exactly the O its V implies (recomputed by the monitor).", source: "Castro & Liskov 1999 §4.4" },
-  { name: "prepared-kept", description: "Every request a correct replica prepared above its stable checkpoint is in the P set of its later VIEW-CHANGEs, plain crashes included.", source: "Castro & Liskov 1999 §4.4 (P); certificates persisted here" },
-];

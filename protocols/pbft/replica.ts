@@ -12,10 +12,11 @@
  */
 import type { ClientId, Command, KvOp, NodeEnv, NodeId, ProtocolNode } from '../api.js';
 import { assertNever } from '../api.js';
+import { ClientSessions, type RoleHandler, assert, defineTimers } from '../kit/index.js';
 import { commandKey } from '../kv.js';
-import type { MachineSnapshot } from '../kv.js';
 import {
   type Checker,
+  VerifiedMessages,
   GENESIS_DIGEST,
   type NewViewPlan,
   type StableCheckpoint,
@@ -23,7 +24,6 @@ import {
   planNewView,
   validCheckpointProof,
   validCommitCertificate,
-  validViewChange,
 } from './certificates.js';
 import {
   type CheckpointBody,
@@ -31,11 +31,9 @@ import {
   type CommitCertificate,
   type NewViewBody,
   type PbftMessage,
-  type PreparedCertificate,
   type PrepareBody,
   type PrePrepareBody,
   type Signed,
-  type SignedBody,
   type StatusMessage,
   type ViewChangeBody,
   checkpointDigest,
@@ -43,19 +41,11 @@ import {
   primaryOf,
   requestDigest,
   sign,
-  verifySigned,
 } from './messages.js';
+import { type Decision, type Slot, ViewChangeSet, commitCertificates, emptySlot, matchingVotes, preparedAbove, recordVote, resetSlotsForView } from './log.js';
+import { CheckpointVotes, type DurableStable, Proposals, ReplicaDisk } from './stable.js';
+import type { PbftConfig } from './options.js';
 import type { PbftEvent, PbftView } from './view.js';
-
-export interface PbftConfig {
-  /** k: a checkpoint every k sequence numbers; H = h + 2k. */
-  readonly checkpointInterval: number;
-  /** T: the base request / view-change timeout (doubles on each failed view change). */
-  readonly requestTimeoutUs: number;
-  /** Period of the retransmission check. */
-  readonly retransmitUs: number;
-  readonly bugs: ReadonlySet<string>;
-}
 
 /** The doubling stops here (64 T) so that a settle phase of reasonable length can still heal. */
 const MAX_TIMEOUT_DOUBLINGS = 6;
@@ -68,42 +58,25 @@ const STATUS_TICKS_AFTER_RESTART = 3;
 const STATUS_TICKS_WHEN_IDLE = 3;
 const MAX_VIEW_CHANGES_PER_REPLICA = 4;
 
-interface Decision {
-  readonly view: number;
-  readonly digest: string;
-  readonly request: Command | null;
-  readonly commits: readonly Signed<CommitBody>[];
+/** The replica's timers: a backup's request timer (§4.4), the view-change timer (§4.5.2), retransmission. */
+const TIMERS = defineTimers(['request', 'view-change', 'status'] as const);
+type PbftTimer = (typeof TIMERS.names)[number];
+
+/**
+ * What one status does with each input (etcd-raft's step per role): the primary and the backups of
+ * a view in the normal case (§4.2), and a replica changing views (§4.4). A status change swaps the
+ * handler instead of testing the status in every handler.
+ */
+interface PbftRole extends RoleHandler<PbftMessage, PbftTimer> {
+  readonly role: PbftView['role'];
+  /** The window moved or state arrived: a primary proposes the requests that wait. */
+  proposeWaiting(): void;
+  /** The replica just entered its view with a NEW-VIEW. */
+  enterView(): void;
 }
 
-interface Slot {
-  readonly seq: number;
-  /** The pre-prepare accepted in the current view (null once the view moves on). */
-  prePrepare: Signed<PrePrepareBody> | null;
-  /** Keyed `view|replica|digest`: a byzantine replica may vote for two digests; count each per digest. */
-  readonly prepares: Map<string, Signed<PrepareBody>>;
-  readonly commits: Map<string, Signed<CommitBody>>;
-  myPrepare: Signed<PrepareBody> | null;
-  myCommit: Signed<CommitBody> | null;
-  /** Highest-view prepared certificate (kept across views: the P set of a VIEW-CHANGE). */
-  cert: PreparedCertificate | null;
-  /** View in which committed-local last became true here (-1: never). */
-  committedView: number;
-  /** The request at this sequence number, once committed (locally or by certificate). */
-  decision: Decision | null;
-}
-
-interface Durable {
-  readonly view: number;
-  readonly viewChanging: boolean;
-  readonly newView: Signed<NewViewBody> | null;
-}
-interface DurableSlot {
-  readonly prePrepare: Signed<PrePrepareBody> | null;
-  readonly cert: PreparedCertificate | null;
-}
-interface DurableStable extends StableCheckpoint {
-  readonly snapshot: MachineSnapshot | null;
-}
+/** Messages every status handles alike (checkpoints, retransmission, state transfer). */
+type CommonMessage = Exclude<PbftMessage, { type: 'request' | 'pre-prepare' | 'prepare' | 'commit' | 'view-change' | 'new-view' }>;
 
 export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private readonly env: NodeEnv<PbftMessage>;
@@ -112,27 +85,35 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private readonly quorum: number;
   private readonly window: number;
   private readonly checker: Checker;
-  private readonly verified = new WeakSet<object>();
+  /** Votes kept per slot (a byzantine replica may vote for several digests; each counts per digest). */
+  private readonly maxVotes: number;
+  private readonly verified: VerifiedMessages;
+  /** Answers retries of executed requests from the machine's session table (§4.1). */
+  private readonly sessions: ClientSessions;
 
   private view = 0;
-  private viewChanging = false;
+  /** The handler of the current status; `role` says which (the view-change handler while changing). */
+  private current: PbftRole;
+  private readonly primaryRole: PbftRole;
+  private readonly backupRole: PbftRole;
+  private readonly viewChangeRole: PbftRole;
   private newViewMessage: Signed<NewViewBody> | null = null;
   private readonly slots = new Map<number, Slot>();
   private lastExecuted = 0;
   private stable: DurableStable = { seq: 0, digest: GENESIS_DIGEST, proof: [], snapshot: null };
   private awaitingState = false;
-  private readonly ownCheckpoints = new Map<number, { digest: string; snapshot: MachineSnapshot }>();
-  private readonly checkpointVotes = new Map<number, Map<NodeId, Signed<CheckpointBody>>>();
+  private readonly checkpoints: CheckpointVotes;
+  private readonly disk: ReplicaDisk;
   /**
    * Valid VIEW-CHANGEs by sender, a few of the highest views each: a replica that has moved on to
    * v+2 still counts towards the quorum for v+1 that others are collecting.
    */
-  private readonly viewChanges = new Map<NodeId, Signed<ViewChangeBody>[]>();
+  private readonly viewChanges = new ViewChangeSet(MAX_VIEW_CHANGES_PER_REPLICA);
   private earlyPrePrepares: Signed<PrePrepareBody>[] = [];
   /** Requests received and not yet executed (the backup's timer runs while this is non-empty). */
   private readonly pending = new Map<string, Command>();
   /** Primary: requests already given a sequence number in this view. */
-  private readonly proposed = new Map<string, number>();
+  private readonly proposed = new Proposals();
   private nextSeq = 1;
   private timeoutUs: number;
   private viewChangeTimerView = -1;
@@ -151,32 +132,50 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   constructor(env: NodeEnv<PbftMessage>, config: PbftConfig) {
     this.env = env;
     this.config = config;
+    this.sessions = new ClientSessions(env);
+    this.disk = new ReplicaDisk(env.storage);
     this.f = faultsTolerated(env.nodes.length);
     if (env.nodes.length < 3 * this.f + 1 || this.f < 1) throw new Error(`PBFT needs n = 3f+1 >= 4 replicas, got ${env.nodes.length}`);
     this.quorum = 2 * this.f + 1;
+    this.checkpoints = new CheckpointVotes(this.quorum);
     this.window = 2 * config.checkpointInterval;
     const prepareQuorum = config.bugs.has('pbft.prepare-quorum-2f-minus-1') ? 2 * this.f - 1 : 2 * this.f;
     this.checker = { env, prepareQuorum, quorum: this.quorum, window: this.window };
+    this.verified = new VerifiedMessages(this.checker);
+    this.maxVotes = 4 * env.nodes.length;
     this.timeoutUs = config.requestTimeoutUs;
+    const nothing = (): void => undefined;
+    const propose = (): void => this.proposePending();
+    const normalTimer = (name: PbftTimer): void => this.timerNormal(name);
+    const backupTimer = (name: PbftTimer): void => (name === 'request' ? this.onRequestTimer() : this.timerNormal(name));
+    const primaryRequest = (client: ClientId, reqId: number, op: KvOp): void => this.primaryRequest({ client, reqId, op });
+    const backupRequest = (client: ClientId, reqId: number, op: KvOp): void => this.backupRequest({ client, reqId, op });
+    const waitHere = (client: ClientId, reqId: number, op: KvOp): void => void this.admit({ client, reqId, op });
+    this.primaryRole = { role: 'primary', step: (f, m) => this.stepPrimary(f, m), timer: normalTimer, request: primaryRequest, proposeWaiting: propose, enterView: propose };
+    const handOver = (): void => this.handOverToPrimary();
+    this.backupRole = { role: 'backup', step: (f, m) => this.stepBackup(f, m), timer: backupTimer, request: backupRequest, proposeWaiting: nothing, enterView: handOver };
+    const viewChangeTimer = (name: PbftTimer): void => this.timerViewChange(name);
+    this.viewChangeRole = { role: 'view-change', step: (f, m) => this.stepViewChange(f, m), timer: viewChangeTimer, request: waitHere, proposeWaiting: nothing, enterView: nothing };
+    this.current = this.normalRole();
   }
 
   // ------------------------------------------------------------------ host entry points
 
   start(): void {
     this.journal = [];
-    const durable = this.env.storage.read<Durable>('pbft:view');
-    const stable = this.env.storage.read<DurableStable>('pbft:stable');
+    const durable = this.disk.readView();
+    const stable = this.disk.readStable();
     if (stable !== undefined) this.restoreStable(stable);
     if (durable !== undefined) {
       this.view = durable.view;
-      this.viewChanging = durable.viewChanging;
       this.newViewMessage = durable.newView;
-      this.env.note(`restarted in view ${this.view}${this.viewChanging ? ' (view change)' : ''}, stable checkpoint ${this.stable.seq}`);
+      this.env.note(`restarted in view ${this.view}${durable.viewChanging ? ' (view change)' : ''}, stable checkpoint ${this.stable.seq}`);
     }
+    this.current = durable?.viewChanging === true ? this.viewChangeRole : this.normalRole();
     // A first boot and a restart look alike when the view never changed: ask around either way.
     this.statusTicksLeft = STATUS_TICKS_AFTER_RESTART;
     this.loadSlots();
-    if (this.viewChanging) {
+    if (this.current === this.viewChangeRole) {
       this.sendViewChange();
       this.viewChangeProgress();
     }
@@ -185,30 +184,28 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   onRequest(client: ClientId, reqId: number, op: KvOp): void {
     this.journal = [];
-    this.onCommand({ client, reqId, op }, true);
+    this.current.request(client, reqId, op);
     this.afterEvent();
   }
 
   onMessage(from: NodeId, msg: PbftMessage): void {
     this.journal = [];
-    this.dispatch(from, msg);
+    this.current.step(from, msg);
     this.afterEvent();
   }
 
   onTimer(name: string): void {
     this.journal = [];
-    if (name === 'request') this.onRequestTimer();
-    else if (name === 'view-change') this.onViewChangeTimer();
-    else if (name === 'status') this.onStatusTimer();
+    if (TIMERS.is(name)) this.current.timer(name);
     this.afterEvent();
   }
 
   inspect(): PbftView {
-    const primary = primaryOf(this.view, this.env.nodes);
+    const role = this.current.role;
     return {
-      role: this.viewChanging ? 'view-change' : primary === this.env.id ? 'primary' : 'backup',
+      role,
       term: this.view,
-      leader: this.viewChanging ? null : primary,
+      leader: role === 'view-change' ? null : this.primary(),
       commitIndex: this.lastExecuted,
       appliedIndex: this.lastExecuted,
       logLength: Math.max(this.lastExecuted, this.highestSeqSeen),
@@ -219,26 +216,75 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       pendingRequests: this.pending.size,
       journal: this.journal,
       newView: this.newViewMessage,
+      retained: {
+        slots: this.slots.size,
+        logEntries: this.disk.heldSlots,
+        checkpoints: this.checkpoints.size,
+        proposals: this.proposed.size,
+        viewChanges: this.viewChanges.size,
+      },
     };
   }
 
-  private dispatch(from: NodeId, msg: PbftMessage): void {
+  // ------------------------------------------------------------------ one step per status
+
+  private stepPrimary(from: NodeId, msg: PbftMessage): void {
+    if (msg.type === 'request') return this.primaryRequest(msg.command);
+    // The primary accepts no PRE-PREPARE of its own view; a later view's says we are behind.
+    if (msg.type === 'pre-prepare') return this.noteView(msg.view, msg.seq);
+    return this.stepInView(from, msg);
+  }
+
+  private stepBackup(from: NodeId, msg: PbftMessage): void {
+    // Relayed requests go to the primary only.
+    if (msg.type === 'request') return;
+    if (msg.type === 'pre-prepare') return this.onPrePrepare(msg);
+    return this.stepInView(from, msg);
+  }
+
+  /** The normal case (§4.2), primary and backups alike. */
+  private stepInView(from: NodeId, msg: Exclude<PbftMessage, { type: 'request' | 'pre-prepare' }>): void {
     switch (msg.type) {
-      case 'request':
-        if (this.isPrimary() && !this.viewChanging) this.onCommand(msg.command, false);
-        return;
-      case 'pre-prepare':
-        return this.onPrePrepare(msg);
       case 'prepare':
-        return this.onPrepare(msg);
+        return this.onPrepare(msg, true);
       case 'commit':
         return this.onCommit(msg);
+      case 'view-change':
+        if (this.acceptViewChange(msg, this.view + 1)) this.joinHigherView();
+        return;
+      case 'new-view':
+        return this.onNewView(msg, this.view + 1);
+      default:
+        return this.stepCommon(from, msg);
+    }
+  }
+
+  /** §4.4: between VIEW-CHANGE and NEW-VIEW a replica orders nothing; it collects what comes early. */
+  private stepViewChange(from: NodeId, msg: PbftMessage): void {
+    switch (msg.type) {
+      case 'request':
+        return;
+      case 'pre-prepare':
+        return this.keepEarlyPrePrepare(msg);
+      case 'prepare':
+        // Counted once the NEW-VIEW is in (votes of the new view survive the view's reset).
+        return this.onPrepare(msg, false);
+      case 'commit':
+        return this.onCommit(msg);
+      case 'view-change':
+        if (this.acceptViewChange(msg, this.view) && !this.joinHigherView()) this.viewChangeProgress();
+        return;
+      case 'new-view':
+        return this.onNewView(msg, this.view);
+      default:
+        return this.stepCommon(from, msg);
+    }
+  }
+
+  private stepCommon(from: NodeId, msg: CommonMessage): void {
+    switch (msg.type) {
       case 'checkpoint':
         return this.onCheckpoint(msg);
-      case 'view-change':
-        return this.onViewChange(msg);
-      case 'new-view':
-        return this.onNewView(msg);
       case 'status':
         return this.onStatus(from, msg);
       case 'commit-certificates':
@@ -252,19 +298,42 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     }
   }
 
+  /** The primary and backups: only a backup times requests (a stale expiry after a status change does nothing). */
+  private timerNormal(name: PbftTimer): void {
+    if (name === 'request') this.timedRequest = null;
+    else if (name === 'status') this.onStatusTimer();
+  }
+
+  private timerViewChange(name: PbftTimer): void {
+    if (name === 'request') this.timedRequest = null;
+    else if (name === 'view-change') this.onViewChangeTimer();
+    else this.onStatusTimer();
+  }
+
+  /** The primary and backups of the view (the view-change handler is set apart by startViewChange). */
+  private normalRole(): PbftRole {
+    return this.isPrimary() ? this.primaryRole : this.backupRole;
+  }
+
   // ------------------------------------------------------------------ §4.1 client requests
 
-  private onCommand(cmd: Command, fromClient: boolean): void {
-    const cached = this.env.machine.cached(cmd.client, cmd.reqId);
-    if (cached !== undefined) {
-      // §4.1: a retried request that already executed gets the remembered reply again.
-      this.env.reply(cmd.client, cmd.reqId, { kind: 'result', result: cached });
-      return;
-    }
+  /**
+   * A request reached this replica: a retry of an executed one gets the remembered reply again
+   * (§4.1); any other waits here until it executes. True when it waits (the status decides what next).
+   */
+  private admit(cmd: Command): boolean {
+    if (this.sessions.answerIfExecuted(cmd.client, cmd.reqId)) return false;
     this.addPending(cmd);
-    if (this.viewChanging) return;
-    if (this.isPrimary()) this.propose(cmd);
-    else if (fromClient) this.env.send(this.primary(), { type: 'request', command: cmd });
+    return true;
+  }
+
+  private primaryRequest(cmd: Command): void {
+    if (this.admit(cmd)) this.propose(cmd);
+  }
+
+  /** A backup relays what it waits for to the primary, and its timer runs until it executes (§4.4). */
+  private backupRequest(cmd: Command): void {
+    if (this.admit(cmd)) this.env.send(this.primary(), { type: 'request', command: cmd });
   }
 
   private addPending(cmd: Command): void {
@@ -276,18 +345,17 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   // ------------------------------------------------------------------ §4.2 normal case
 
   private propose(cmd: Command): void {
-    const key = commandKey(cmd);
     // A primary that caught up by state transfer must not reuse numbers below the stable checkpoint.
     this.nextSeq = Math.max(this.nextSeq, this.stable.seq + 1);
-    if (this.proposed.has(key) || this.nextSeq > this.stable.seq + this.window) return;
+    if (this.proposed.has(cmd) || this.nextSeq > this.stable.seq + this.window) return;
     const seq = this.nextSeq++;
     const pp = sign(this.env, { type: 'pre-prepare', view: this.view, seq, digest: requestDigest(cmd), request: cmd });
     const slot = this.slotFor(seq);
     if (slot === null) return;
     // A correct primary never signs two pre-prepares for one (view, sequence number).
-    if (slot.prePrepare !== null) throw new Error(`${this.env.id} would re-propose ${this.view}/${seq}`);
+    assert(slot.prePrepare === null, () => `${this.env.id} would re-propose ${this.view}/${seq}`);
     slot.prePrepare = pp;
-    this.proposed.set(key, seq);
+    this.proposed.add(cmd, seq);
     this.persistSlot(slot);
     this.broadcast(pp);
     this.checkPrepared(slot);
@@ -295,7 +363,6 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** Propose every pending request not yet ordered in this view, as far as the window allows. */
   private proposePending(): void {
-    if (!this.isPrimary() || this.viewChanging) return;
     for (const cmd of this.pending.values()) {
       if (this.nextSeq > this.stable.seq + this.window) return;
       if (this.env.machine.cached(cmd.client, cmd.reqId) === undefined) this.propose(cmd);
@@ -304,13 +371,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private onPrePrepare(pp: Signed<PrePrepareBody>): void {
     this.noteView(pp.view, pp.seq);
-    if (pp.view !== this.view || this.isPrimary()) return;
-    if (!this.inWindow(pp.seq) || !this.verify(pp, this.primary())) return;
-    if (this.viewChanging) {
-      // Sent right after a NEW-VIEW that has not reached us yet: keep it for after the NEW-VIEW.
-      if (this.earlyPrePrepares.length < this.window) this.earlyPrePrepares.push(pp);
-      return;
-    }
+    if (pp.view !== this.view) return;
+    if (!this.inWindow(pp.seq) || !this.verified.signed(pp, this.primary())) return;
     if (requestDigest(pp.request) !== pp.digest) {
       this.env.note(`rejected PRE-PREPARE ${pp.view}/${pp.seq}: digest does not match the request`);
       return;
@@ -324,6 +386,14 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.acceptPrePrepare(slot, pp);
   }
 
+  /** Sent right after a NEW-VIEW that has not reached us yet: keep it for after the NEW-VIEW. */
+  private keepEarlyPrePrepare(pp: Signed<PrePrepareBody>): void {
+    this.noteView(pp.view, pp.seq);
+    if (pp.view !== this.view || this.isPrimary()) return;
+    if (!this.inWindow(pp.seq) || !this.verified.signed(pp, this.primary())) return;
+    if (this.earlyPrePrepares.length < this.window) this.earlyPrePrepares.push(pp);
+  }
+
   /** Log the pre-prepare, make it durable, then PREPARE (a backup never prepares two digests per view). */
   private acceptPrePrepare(slot: Slot, pp: Signed<PrePrepareBody>): void {
     slot.prePrepare = pp;
@@ -332,28 +402,29 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (!this.isPrimary()) {
       const prepare = sign(this.env, { type: 'prepare', view: pp.view, seq: pp.seq, digest: pp.digest, replica: this.env.id });
       slot.myPrepare = prepare;
-      this.recordVote(slot.prepares, prepare);
+      recordVote(slot.prepares, prepare, this.maxVotes);
       this.broadcast(prepare);
     }
     this.checkPrepared(slot);
   }
 
-  private onPrepare(prepare: Signed<PrepareBody>): void {
+  /** `count`: false while changing views (the vote is kept for the new view's prepared check). */
+  private onPrepare(prepare: Signed<PrepareBody>, count: boolean): void {
     this.noteView(prepare.view, prepare.seq);
     if (prepare.view !== this.view || !this.inWindow(prepare.seq)) return;
-    if (prepare.replica === this.primary() || !this.verify(prepare, prepare.replica)) return;
+    if (prepare.replica === this.primary() || !this.verified.signed(prepare, prepare.replica)) return;
     const slot = this.slotFor(prepare.seq);
     if (slot === null) return;
-    this.recordVote(slot.prepares, prepare);
-    this.checkPrepared(slot);
+    recordVote(slot.prepares, prepare, this.maxVotes);
+    if (count) this.checkPrepared(slot);
   }
 
   private onCommit(commit: Signed<CommitBody>): void {
     this.noteView(commit.view, commit.seq);
-    if (commit.view !== this.view || !this.inWindow(commit.seq) || !this.verify(commit, commit.replica)) return;
+    if (commit.view !== this.view || !this.inWindow(commit.seq) || !this.verified.signed(commit, commit.replica)) return;
     const slot = this.slotFor(commit.seq);
     if (slot === null) return;
-    this.recordVote(slot.commits, commit);
+    recordVote(slot.commits, commit, this.maxVotes);
     this.checkCommitted(slot);
   }
 
@@ -362,33 +433,19 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (view > this.view || seq > this.stable.seq + this.window) this.behindHint = true;
   }
 
-  private recordVote<B extends PrepareBody | CommitBody>(votes: Map<string, Signed<B>>, vote: Signed<B>): void {
-    const key = `${vote.view}|${vote.replica}|${vote.digest}`;
-    if (votes.has(key) || votes.size >= 4 * this.env.nodes.length) return;
-    votes.set(key, vote);
-  }
-
-  private matching<B extends PrepareBody | CommitBody>(votes: Map<string, Signed<B>>, view: number, digest: string, exclude: NodeId | null): Signed<B>[] {
-    const out: Signed<B>[] = [];
-    for (const vote of votes.values()) {
-      if (vote.view === view && vote.digest === digest && vote.replica !== exclude) out.push(vote);
-    }
-    return out;
-  }
-
   /** prepared(m, v, n, i): the pre-prepare plus 2f matching PREPAREs from distinct backups. */
   private checkPrepared(slot: Slot): void {
     const pp = slot.prePrepare;
-    if (pp === null || this.viewChanging || pp.view !== this.view) return;
+    if (pp === null || pp.view !== this.view) return;
     if (slot.cert !== null && slot.cert.prePrepare.view === this.view) return this.checkCommitted(slot);
-    const prepares = this.matching(slot.prepares, pp.view, pp.digest, this.primary());
+    const prepares = matchingVotes(slot.prepares, pp.view, pp.digest, this.primary());
     if (prepares.length < this.checker.prepareQuorum) return;
     slot.cert = { prePrepare: pp, prepares: prepares.slice(0, this.checker.prepareQuorum) };
     this.persistSlot(slot);
     this.journal.push({ kind: 'prepared', view: pp.view, seq: pp.seq, digest: pp.digest });
     const commit = sign(this.env, { type: 'commit', view: pp.view, seq: pp.seq, digest: pp.digest, replica: this.env.id });
     slot.myCommit = commit;
-    this.recordVote(slot.commits, commit);
+    recordVote(slot.commits, commit, this.maxVotes);
     this.broadcast(commit);
     this.env.moment({ kind: 'ack', to: this.primary(), index: pp.seq, term: pp.view });
     this.checkCommitted(slot);
@@ -398,7 +455,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   private checkCommitted(slot: Slot): void {
     const cert = slot.cert;
     if (cert === null || cert.prePrepare.view !== this.view || slot.committedView === this.view) return;
-    const commits = this.matching(slot.commits, this.view, cert.prePrepare.digest, null);
+    const commits = matchingVotes(slot.commits, this.view, cert.prePrepare.digest, null);
     if (commits.length < this.quorum) return;
     slot.committedView = this.view;
     const pp = cert.prePrepare;
@@ -415,11 +472,12 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       if (slot === undefined || slot.decision === null) break;
       executedRequest = this.execute(slot.seq, slot.decision) || executedRequest;
     }
-    if (executedRequest && !this.viewChanging) this.timeoutUs = this.config.requestTimeoutUs;
+    if (executedRequest && this.current !== this.viewChangeRole) this.timeoutUs = this.config.requestTimeoutUs;
     if (this.lastExecuted >= this.stable.seq) this.awaitingState = false;
   }
 
   private execute(seq: number, decision: Decision): boolean {
+    assert(seq === this.lastExecuted + 1, () => `${this.env.id} executes ${seq} after ${this.lastExecuted}`);
     this.lastExecuted = seq;
     this.announceTicksLeft = STATUS_TICKS_WHEN_IDLE;
     const request = decision.request;
@@ -449,8 +507,8 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       if (this.stable.snapshot === null && digest === this.stable.digest) this.saveStable({ ...this.stable, snapshot });
       return;
     }
-    this.ownCheckpoints.set(seq, { digest, snapshot });
     const vote = sign(this.env, { type: 'checkpoint', seq, digest, replica: this.env.id });
+    this.checkpoints.addOwn(vote, snapshot);
     this.broadcast(vote);
     this.recordCheckpoint(vote);
   }
@@ -459,53 +517,46 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const k = this.config.checkpointInterval;
     if (vote.seq > this.lastExecuted) this.behindHint = true;
     if (vote.seq <= this.stable.seq || vote.seq % k !== 0 || vote.seq > this.stable.seq + 16 * this.window) return;
-    if (!this.verify(vote, vote.replica)) return;
+    if (!this.verified.signed(vote, vote.replica)) return;
     this.recordCheckpoint(vote);
   }
 
   private recordCheckpoint(vote: Signed<CheckpointBody>): void {
-    let votes = this.checkpointVotes.get(vote.seq);
-    if (votes === undefined) {
-      votes = new Map();
-      this.checkpointVotes.set(vote.seq, votes);
-    }
-    if (votes.has(vote.replica)) return;
-    votes.set(vote.replica, vote);
-    const proof = [...votes.values()].filter((v) => v.digest === vote.digest);
-    if (proof.length >= this.quorum) this.becomeStable({ seq: vote.seq, digest: vote.digest, proof: proof.slice(0, this.quorum) });
+    const proven = this.checkpoints.record(vote);
+    if (proven !== null) this.becomeStable(proven);
   }
 
   /** A checkpoint with a proof is stable: advance h and H, discard the log up to it (§4.3). */
   private becomeStable(stable: StableCheckpoint): void {
     if (stable.seq <= this.stable.seq) return;
-    const own = this.ownCheckpoints.get(stable.seq);
-    const snapshot = own !== undefined && own.digest === stable.digest ? own.snapshot : null;
-    this.saveStable({ ...stable, snapshot });
+    this.saveStable({ ...stable, snapshot: this.checkpoints.ownSnapshot(stable.seq, stable.digest) });
     this.journal.push({ kind: 'stable', seq: stable.seq, digest: stable.digest });
-    for (const seq of [...this.checkpointVotes.keys()]) if (seq <= stable.seq) this.checkpointVotes.delete(seq);
-    for (const seq of [...this.ownCheckpoints.keys()]) if (seq <= stable.seq) this.ownCheckpoints.delete(seq);
+    this.checkpoints.forgetUpTo(stable.seq);
     if (this.lastExecuted < stable.seq) {
       this.awaitingState = true;
       this.fetchState();
     }
     this.collectGarbage();
-    this.proposePending();
+    this.current.proposeWaiting();
   }
 
   private saveStable(stable: DurableStable): void {
+    // h only moves up: the log below it is gone, here and (after the sync) on disk.
+    assert(stable.seq >= this.stable.seq, () => `${this.env.id}: stable checkpoint ${stable.seq} below ${this.stable.seq}`);
     this.stable = stable;
-    this.env.storage.write('pbft:stable', stable);
-    this.env.storage.sync();
+    this.disk.saveStable(stable);
   }
 
-  /** Drop slots at or below both the stable checkpoint and the last executed request. */
+  /**
+   * §4.3: below both the stable checkpoint and the last executed request nothing is needed again
+   * (a peer that needs it gets the checkpoint's state): the slots with their votes and
+   * certificates, the durable log and the primary's record of what it ordered go.
+   */
   private collectGarbage(): void {
     const upTo = Math.min(this.stable.seq, this.lastExecuted);
-    for (const seq of [...this.slots.keys()]) {
-      if (seq > upTo) continue;
-      this.slots.delete(seq);
-      this.env.storage.write(`pbft:slot:${seq}`, undefined);
-    }
+    for (const seq of [...this.slots.keys()]) if (seq <= upTo) this.slots.delete(seq);
+    this.disk.compact(upTo);
+    this.proposed.collect(upTo);
   }
 
   // ------------------------------------------------------------------ state transfer
@@ -543,7 +594,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     for (const [key, cmd] of [...this.pending]) if (this.env.machine.cached(cmd.client, cmd.reqId) !== undefined) this.pending.delete(key);
     this.collectGarbage();
     this.executeReady();
-    this.proposePending();
+    this.current.proposeWaiting();
   }
 
   private restoreStable(stable: DurableStable): void {
@@ -559,13 +610,13 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private onRequestTimer(): void {
     this.timedRequest = null;
-    if (this.viewChanging || this.isPrimary() || this.pending.size === 0) return;
+    if (this.pending.size === 0) return;
     this.env.note(`request timer expired in view ${this.view}: suspecting primary ${this.primary()}`);
     this.startViewChange(this.view + 1);
   }
 
   private onViewChangeTimer(): void {
-    if (!this.viewChanging || this.viewChangeTimerView !== this.view) return;
+    if (this.viewChangeTimerView !== this.view) return;
     // §4.5.2: no NEW-VIEW in time — try the next view, and wait twice as long this time.
     this.timeoutUs = Math.min(this.timeoutUs * 2, this.config.requestTimeoutUs * 2 ** MAX_TIMEOUT_DOUBLINGS);
     this.startViewChange(this.view + 1);
@@ -573,14 +624,15 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** Move to view `target`: stop accepting normal-case messages and multicast VIEW-CHANGE. */
   private startViewChange(target: number): void {
-    if (target <= this.view && !(target === this.view && !this.viewChanging)) return;
+    // Every caller asks for a higher view (v+1 on a timer, or the smallest of f+1 higher ones).
+    assert(target > this.view, () => `${this.env.id}: view change to ${target} from view ${this.view}`);
     this.view = target;
-    this.viewChanging = true;
+    this.current = this.viewChangeRole;
     this.newViewMessage = null;
     this.earlyPrePrepares = [];
     this.proposed.clear();
     this.cancelRequestTimer();
-    this.env.cancelTimer('view-change');
+    TIMERS.cancel(this.env, 'view-change');
     this.viewChangeTimerView = -1;
     this.persistView();
     this.env.moment({ kind: 'era-change', term: target });
@@ -589,14 +641,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   }
 
   private sendViewChange(): void {
-    const prepared: PreparedCertificate[] = [];
-    if (!this.config.bugs.has('pbft.drop-prepared-on-view-change')) {
-      const seqs = [...this.slots.keys()].sort((a, b) => a - b);
-      for (const seq of seqs) {
-        const cert = this.slots.get(seq)?.cert;
-        if (cert !== null && cert !== undefined && seq > this.stable.seq) prepared.push(cert);
-      }
-    }
+    const prepared = this.config.bugs.has('pbft.drop-prepared-on-view-change') ? [] : preparedAbove(this.slots, this.stable.seq);
     const vc = sign(this.env, {
       type: 'view-change',
       view: this.view,
@@ -606,29 +651,27 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
       prepared,
       replica: this.env.id,
     });
-    this.storeViewChange(vc);
+    this.viewChanges.store(vc);
     this.broadcast(vc);
     this.env.moment({ kind: 'vote', for: primaryOf(this.view, this.env.nodes), term: this.view });
   }
 
-  private onViewChange(vc: Signed<ViewChangeBody>): void {
-    if (vc.replica === this.env.id || vc.view < this.view || (vc.view === this.view && !this.viewChanging)) return;
-    const known = this.viewChanges.get(vc.replica)?.some((v) => v.view === vc.view) ?? false;
-    if (!known) {
-      if (!this.verifyViewChange(vc)) return;
-      this.storeViewChange(vc);
-    }
-    // A retransmission changes nothing stored, but our own view may have moved since: re-check.
-    if (!this.joinHigherView()) this.viewChangeProgress();
+  /**
+   * Keep a valid VIEW-CHANGE for `lowestView` or later (the next view in the normal case, the
+   * target view while changing). True when it is kept or was already: a retransmission changes
+   * nothing stored, but our own view may have moved since, so the caller re-checks.
+   */
+  private acceptViewChange(vc: Signed<ViewChangeBody>, lowestView: number): boolean {
+    if (vc.replica === this.env.id || vc.view < lowestView) return false;
+    if (this.viewChanges.has(vc.replica, vc.view)) return true;
+    if (!this.verified.viewChange(vc)) return false;
+    this.viewChanges.store(vc);
+    return true;
   }
 
   /** §4.5.2: f+1 other replicas want a higher view — join the smallest of those views now. */
   private joinHigherView(): boolean {
-    const higher: number[] = [];
-    for (const [replica, list] of this.viewChanges) {
-      const above = list.filter((v) => v.view > this.view);
-      if (replica !== this.env.id && above.length > 0) higher.push(Math.min(...above.map((v) => v.view)));
-    }
+    const higher = this.viewChanges.lowestAbove(this.view, this.env.id);
     if (higher.length < this.f + 1) return false;
     const target = Math.min(...higher);
     this.env.note(`joining view change to ${target}: ${higher.length} replicas asked for a higher view`);
@@ -636,37 +679,14 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     return true;
   }
 
-  private storeViewChange(vc: Signed<ViewChangeBody>): void {
-    const list = (this.viewChanges.get(vc.replica) ?? []).filter((v) => v.view !== vc.view);
-    list.push(vc);
-    list.sort((a, b) => a.view - b.view);
-    this.viewChanges.set(vc.replica, list.slice(-MAX_VIEW_CHANGES_PER_REPLICA));
-  }
-
-  private viewChangesFor(view: number): Signed<ViewChangeBody>[] {
-    const out: Signed<ViewChangeBody>[] = [];
-    for (const list of this.viewChanges.values()) {
-      const vc = list.find((v) => v.view === view);
-      if (vc !== undefined) out.push(vc);
-    }
-    return out;
-  }
-
-  private verifyViewChange(vc: Signed<ViewChangeBody>): boolean {
-    if (this.verified.has(vc)) return true;
-    if (!validViewChange(this.checker, vc, vc.view)) return false;
-    this.verified.add(vc);
-    return true;
-  }
-
+  /** While changing views: start the timer once 2f+1 replicas are changing, and NEW-VIEW if ours. */
   private viewChangeProgress(): void {
-    if (!this.viewChanging) return;
-    const forView = this.viewChangesFor(this.view);
+    const forView = this.viewChanges.forView(this.view);
     if (forView.length < this.quorum) return;
     if (this.viewChangeTimerView !== this.view) {
       // §4.5.2: the timer for the new view starts once 2f+1 replicas are changing views.
       this.viewChangeTimerView = this.view;
-      this.env.setTimer('view-change', this.timeoutUs);
+      TIMERS.set(this.env, 'view-change', this.timeoutUs);
     }
     if (this.isPrimary()) this.sendNewView(forView);
   }
@@ -683,8 +703,9 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.installNewView(nv, plan, prePrepares);
   }
 
-  private onNewView(nv: Signed<NewViewBody>): void {
-    if (nv.view < this.view || (nv.view === this.view && !this.viewChanging)) return;
+  /** A NEW-VIEW for `lowestView` or later (the next view in the normal case, the target view while changing). */
+  private onNewView(nv: Signed<NewViewBody>, lowestView: number): void {
+    if (nv.view < lowestView) return;
     if (primaryOf(nv.view, this.env.nodes) === this.env.id) return;
     const recompute = !this.config.bugs.has('pbft.new-view-unchecked');
     const checked = checkNewView(this.checker, nv, recompute);
@@ -698,56 +719,41 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
   /** Enter the new view: adopt min-s, log O, PREPARE each entry (backups), resume normal case. */
   private installNewView(nv: Signed<NewViewBody>, plan: NewViewPlan, prePrepares: readonly Signed<PrePrepareBody>[]): void {
     this.view = nv.view;
-    this.viewChanging = false;
+    this.current = this.normalRole();
     this.newViewMessage = nv;
     this.viewChangeTimerView = -1;
-    this.env.cancelTimer('view-change');
-    for (const [replica, list] of [...this.viewChanges]) this.viewChanges.set(replica, list.filter((v) => v.view > this.view));
-    this.resetSlotsForView();
+    TIMERS.cancel(this.env, 'view-change');
+    this.viewChanges.keepAbove(this.view);
+    resetSlotsForView(this.slots.values(), this.view);
     const logged: Slot[] = [];
     for (const pp of prePrepares) {
       const slot = pp.seq > this.stable.seq ? this.slotFor(pp.seq) : null;
       if (slot === null) continue;
       slot.prePrepare = pp;
-      this.env.storage.write(`pbft:slot:${slot.seq}`, { prePrepare: pp, cert: slot.cert } satisfies DurableSlot);
+      this.disk.writeSlot(slot.seq, { prePrepare: pp, cert: slot.cert });
       logged.push(slot);
     }
     this.persistView();
     this.env.note(`entered view ${this.view} (O: ${prePrepares.length} pre-prepares)`);
-    if (this.isPrimary()) {
+    if (this.current === this.primaryRole) {
       this.broadcast(nv);
       // New proposals start above O; set this before anything below can propose.
       this.nextSeq = Math.max(plan.maxSeq, this.stable.seq) + 1;
       this.proposed.clear();
-      for (const slot of logged) if (slot.prePrepare?.request) this.proposed.set(commandKey(slot.prePrepare.request), slot.seq);
+      for (const slot of logged) if (slot.prePrepare?.request) this.proposed.add(slot.prePrepare.request, slot.seq);
     }
     if (plan.stable.seq > this.stable.seq && validCheckpointProof(this.checker, plan.stable)) this.becomeStable(plan.stable);
     for (const slot of logged) if (slot.prePrepare !== null) this.acceptPrePrepare(slot, slot.prePrepare);
-    this.afterNewView();
-  }
-
-  private afterNewView(): void {
-    if (this.isPrimary()) {
-      this.proposePending();
-    } else {
-      // Requests the old primary may never have ordered: hand them to the new one.
-      for (const cmd of this.pending.values()) this.env.send(this.primary(), { type: 'request', command: cmd });
-      const early = this.earlyPrePrepares;
-      this.earlyPrePrepares = [];
-      for (const pp of early) this.onPrePrepare(pp);
-    }
+    this.current.enterView();
     this.updateRequestTimer();
   }
 
-  /** Per-view state (pre-prepare, votes of older views) goes; certificates and decisions stay. */
-  private resetSlotsForView(): void {
-    for (const slot of this.slots.values()) {
-      if (slot.prePrepare !== null && slot.prePrepare.view < this.view) slot.prePrepare = null;
-      slot.myPrepare = null;
-      slot.myCommit = null;
-      for (const [key, vote] of [...slot.prepares]) if (vote.view < this.view) slot.prepares.delete(key);
-      for (const [key, vote] of [...slot.commits]) if (vote.view < this.view) slot.commits.delete(key);
-    }
+  /** A backup entering a view: requests the old primary may never have ordered go to the new one. */
+  private handOverToPrimary(): void {
+    for (const cmd of this.pending.values()) this.env.send(this.primary(), { type: 'request', command: cmd });
+    const early = this.earlyPrePrepares;
+    this.earlyPrePrepares = [];
+    for (const pp of early) this.onPrePrepare(pp);
   }
 
   // ------------------------------------------------------------------ retransmission and catch-up
@@ -762,12 +768,16 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     if (announce) this.announceTicksLeft--;
     const hinted = this.behindHint;
     this.behindHint = false;
-    if (!stalled && !hinted && !this.viewChanging && this.statusTicksLeft === 0) return;
-    const status: StatusMessage = { type: 'status', view: this.view, viewChanging: this.viewChanging, executed: this.lastExecuted, stableSeq: this.stable.seq };
+    const changing = this.current === this.viewChangeRole;
+    if (!stalled && !hinted && !changing && this.statusTicksLeft === 0) return;
+    const status: StatusMessage = { type: 'status', view: this.view, viewChanging: changing, executed: this.lastExecuted, stableSeq: this.stable.seq };
     for (const peer of this.env.peers) this.env.send(peer, status);
     // Our VIEW-CHANGEs may have been lost; older ones may still complete a quorum someone collects.
-    if (this.viewChanging) for (const vc of this.viewChanges.get(this.env.id) ?? []) this.broadcast(vc);
+    if (changing) for (const vc of this.viewChanges.of(this.env.id)) this.broadcast(vc);
     if (this.awaitingState) this.fetchState();
+    // Executed to H with no stable checkpoint in sight: our CHECKPOINTs may have been lost, and
+    // nothing else would make h move (with small k, two lost votes stop the group for good).
+    if (this.lastExecuted >= this.stable.seq + this.window) for (const vote of this.checkpoints.ownVotes()) this.broadcast(vote);
   }
 
   /** A peer says how far it got: send it what it is missing and we have. */
@@ -775,16 +785,12 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     // A peer got further than we did: we missed something, ask (our own status, next tick).
     if (status.executed > this.lastExecuted) this.behindHint = true;
     const behindView = status.view < this.view || (status.view === this.view && status.viewChanging);
-    if (behindView && !this.viewChanging && this.newViewMessage !== null) this.env.send(from, this.newViewMessage);
+    // (No NEW-VIEW is held while changing views: startViewChange forgets it.)
+    if (behindView && this.newViewMessage !== null) this.env.send(from, this.newViewMessage);
     if (status.stableSeq < this.stable.seq) this.onFetchState(from, status.stableSeq + 1);
-    const certificates: CommitCertificate[] = [];
-    const top = Math.min(this.lastExecuted, status.executed + 2 * this.window);
-    for (let seq = status.executed + 1; seq <= top; seq++) {
-      const decision = this.slots.get(seq)?.decision;
-      if (decision !== undefined && decision !== null) certificates.push({ request: decision.request, commits: decision.commits });
-    }
+    const certificates = commitCertificates(this.slots, status.executed + 1, Math.min(this.lastExecuted, status.executed + 2 * this.window));
     if (certificates.length > 0) this.env.send(from, { type: 'commit-certificates', certificates });
-    if (status.view === this.view && !status.viewChanging && !this.viewChanging) this.resendOwnVotes(from, status.executed);
+    if (status.view === this.view && !status.viewChanging && this.current !== this.viewChangeRole) this.resendOwnVotes(from, status.executed);
   }
 
   private resendOwnVotes(to: NodeId, above: number): void {
@@ -817,12 +823,12 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     this.updateRequestTimer();
     if (this.statusTimerArmed || !this.needsHelp()) return;
     this.statusTimerArmed = true;
-    this.env.setTimer('status', this.config.retransmitUs);
+    TIMERS.set(this.env, 'status', this.config.retransmitUs);
   }
 
   private needsHelp(): boolean {
     return (
-      this.viewChanging ||
+      this.current === this.viewChangeRole ||
       this.awaitingState ||
       this.behindHint ||
       this.pending.size > 0 ||
@@ -834,17 +840,17 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   /** A backup times the oldest request it waits for; the timer restarts for the next one (§4.4). */
   private updateRequestTimer(): void {
-    const waiting = !this.viewChanging && !this.isPrimary() && this.pending.size > 0;
+    const waiting = this.current === this.backupRole && this.pending.size > 0;
     if (!waiting) return this.cancelRequestTimer();
     if (this.timedRequest !== null && this.pending.has(this.timedRequest)) return;
     this.timedRequest = this.pending.keys().next().value ?? null;
-    this.env.setTimer('request', this.timeoutUs);
+    TIMERS.set(this.env, 'request', this.timeoutUs);
   }
 
   private cancelRequestTimer(): void {
     if (this.timedRequest === null) return;
     this.timedRequest = null;
-    this.env.cancelTimer('request');
+    TIMERS.cancel(this.env, 'request');
   }
 
   private slotFor(seq: number, beyondWindow = false): Slot | null {
@@ -853,7 +859,7 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
     const limit = beyondWindow ? this.lastExecuted + 2 * this.window : this.stable.seq + this.window;
     if (seq <= this.lastExecuted && seq <= this.stable.seq) return null;
     if (seq > Math.max(limit, this.stable.seq + this.window)) return null;
-    const slot: Slot = { seq, prePrepare: null, prepares: new Map(), commits: new Map(), myPrepare: null, myCommit: null, cert: null, committedView: -1, decision: null };
+    const slot = emptySlot(seq);
     this.slots.set(seq, slot);
     this.highestSeqSeen = Math.max(this.highestSeqSeen, seq);
     return slot;
@@ -861,32 +867,23 @@ export class PbftReplica implements ProtocolNode<PbftMessage, PbftView> {
 
   private loadSlots(): void {
     for (let seq = this.stable.seq + 1; seq <= this.stable.seq + this.window; seq++) {
-      const saved = this.env.storage.read<DurableSlot>(`pbft:slot:${seq}`);
+      const saved = this.disk.readSlot(seq);
       if (saved === undefined) continue;
       const slot = this.slotFor(seq);
       if (slot === null) continue;
       slot.cert = saved.cert;
-      if (saved.prePrepare !== null && saved.prePrepare.view === this.view && !this.viewChanging) slot.prePrepare = saved.prePrepare;
+      if (saved.prePrepare !== null && saved.prePrepare.view === this.view && this.current !== this.viewChangeRole) slot.prePrepare = saved.prePrepare;
       if (slot.prePrepare !== null && this.isPrimary()) this.nextSeq = Math.max(this.nextSeq, seq + 1);
     }
     if (this.isPrimary()) this.nextSeq = Math.max(this.nextSeq, this.stable.seq + 1);
   }
 
   private persistSlot(slot: Slot): void {
-    this.env.storage.write(`pbft:slot:${slot.seq}`, { prePrepare: slot.prePrepare, cert: slot.cert } satisfies DurableSlot);
-    this.env.storage.sync();
+    this.disk.persistSlot(slot.seq, { prePrepare: slot.prePrepare, cert: slot.cert });
   }
 
   private persistView(): void {
-    this.env.storage.write('pbft:view', { view: this.view, viewChanging: this.viewChanging, newView: this.newViewMessage } satisfies Durable);
-    this.env.storage.sync();
-  }
-
-  private verify(msg: Signed<SignedBody>, signer: NodeId): boolean {
-    if (this.verified.has(msg)) return msg.sig.signer === signer;
-    if (!verifySigned(this.env, msg, signer)) return false;
-    this.verified.add(msg);
-    return true;
+    this.disk.saveView({ view: this.view, viewChanging: this.current === this.viewChangeRole, newView: this.newViewMessage });
   }
 
   private inWindow(seq: number): boolean {

@@ -33,4 +33,21 @@ export interface PbftView extends NodeView {
   readonly journal: readonly PbftEvent[];
   /** The NEW-VIEW this replica entered its current view with (null in view 0 or while changing). */
   readonly newView: Signed<NewViewBody> | null;
+  /**
+   * How much this replica holds now; bounded by the window and the cluster, not by the run's
+   * length (an object, so the trace's state events leave it out).
+   */
+  readonly retained: PbftRetained;
+}
+
+export interface PbftRetained {
+  /** Slots in memory (votes, certificates, decisions). */
+  readonly slots: number;
+  /** Entries of the durable slot log above its compacted prefix. */
+  readonly logEntries: number;
+  /** Sequence numbers with CHECKPOINT votes or own checkpoints held. */
+  readonly checkpoints: number;
+  /** The primary's record of the requests it ordered in this view. */
+  readonly proposals: number;
+  readonly viewChanges: number;
 }

@@ -5,10 +5,12 @@ import { pbft } from '../../protocols/pbft/index.js';
 import type { PbftEvent, PbftView } from '../../protocols/pbft/index.js';
 import { NULL_DIGEST, type NewViewBody, type PbftMessage, type Signed } from '../../protocols/pbft/messages.js';
 
+const retained = { slots: 0, logEntries: 0, checkpoints: 0, proposals: 0, viewChanges: 0 };
+
 function monitor(byzantine: NodeId[] = []) {
   const m = pbft.createMonitor?.({ nodes: ['n1', 'n2', 'n3', 'n4'], options: {}, bugs: new Set(), isCorrect: (n) => !byzantine.includes(n) });
   if (m === undefined) throw new Error('pbft has a monitor');
-  return (node: NodeId, ...journal: PbftEvent[]) => m.afterStep(node, { role: 'backup', term: 0, leader: 'n1', commitIndex: 0, appliedIndex: 0, logLength: 0, lowWaterMark: 0, highWaterMark: 16, stableDigest: 'genesis', timeoutUs: 1, pendingRequests: 0, journal, newView: null } satisfies PbftView, 0);
+  return (node: NodeId, ...journal: PbftEvent[]) => m.afterStep(node, { role: 'backup', term: 0, leader: 'n1', commitIndex: 0, appliedIndex: 0, logLength: 0, lowWaterMark: 0, highWaterMark: 16, stableDigest: 'genesis', timeoutUs: 1, pendingRequests: 0, journal, newView: null, retained } satisfies PbftView, 0);
 }
 
 describe('PBFT monitor', () => {
@@ -52,7 +54,7 @@ describe('PBFT proof steps (Castro & Liskov, §4.2 and §4.4)', () => {
     if (m === undefined) throw new Error('pbft has a monitor');
     return m;
   };
-  const base: PbftView = { role: 'backup', term: 1, leader: 'n2', commitIndex: 0, appliedIndex: 0, logLength: 0, lowWaterMark: 0, highWaterMark: 16, stableDigest: 'genesis', timeoutUs: 1, pendingRequests: 0, journal: [], newView: null };
+  const base: PbftView = { role: 'backup', term: 1, leader: 'n2', commitIndex: 0, appliedIndex: 0, logLength: 0, lowWaterMark: 0, highWaterMark: 16, stableDigest: 'genesis', timeoutUs: 1, pendingRequests: 0, journal: [], newView: null, retained };
   const prepare = (replica: NodeId, view: number, seq: number, digest: string): PbftMessage => ({ type: 'prepare', view, seq, digest, replica, sig: sig(replica) });
   const prePrepare = (view: number, seq: number, digest: string) => ({ type: 'pre-prepare', view, seq, digest, request: null, sig: sig('n1') }) as const;
   const cert = (view: number, seq: number, digest: string) => ({ prePrepare: prePrepare(view, seq, digest), prepares: [] });
