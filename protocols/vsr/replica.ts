@@ -7,6 +7,12 @@
  * common to every status but recovering (drop older views, follow news of a later one) run once in
  * `observeView` before the handler's `step`; a status change swaps the handler, so no handler asks
  * which status it is in.
+ *
+ * This file owns the VR state that decides statuses (view, v′, commit-number) and the handlers;
+ * the pieces that need less sit beside it: primary.ts (Prepares, PrepareOks, heartbeats),
+ * execution.ts (executing and checkpoints), view-change.ts (one view change's counts, the log
+ * choice and its messages), state-transfer.ts (GetState, NewState, the Prepare buffer) and
+ * recovery.ts (one recovery round and the RecoveryResponse).
  */
 import {
   assertNever,
@@ -20,7 +26,6 @@ import {
   type ProtocolNode,
 } from '../api.js';
 import type {
-  Commit,
   DoViewChange,
   GetState,
   NewState,
@@ -45,7 +50,7 @@ import { pieceOf, ReplicaLog, type LogPiece } from './checkpoint.js';
 import { assert, ClientSessions } from '../kit/index.js';
 import { TIMERS, type StatusHandler, type VsrTimer, type VsrView } from './view.js';
 import { doViewChangeOf, startViewOf, ViewChangeRound } from './view-change.js';
-import { PrimaryBook } from './primary.js';
+import { PrimaryReplication } from './primary.js';
 import { newStateFor, PrepareBuffer, StateTransfer } from './state-transfer.js';
 import { Execution } from './execution.js';
 
@@ -80,8 +85,8 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   /** Executes committed ops on env.machine and takes the checkpoints. */
   private readonly execution: Execution;
 
-  /** Primary: what each backup acknowledged in this view, and the newest request per client. */
-  private book = new PrimaryBook();
+  /** Primary: Prepares out, PrepareOks in, heartbeats. */
+  private readonly replication: PrimaryReplication;
 
   // Backup: out-of-order Prepares, and the GetState it may have outstanding.
   private readonly buffered: PrepareBuffer;
@@ -107,6 +112,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.bugs = ctx.bugs;
     this.quorum = majority(ctx.env.nodes.length);
     this.sessions = new ClientSessions(ctx.env);
+    this.replication = new PrimaryReplication(ctx.env, this.log, this.options);
     this.execution = new Execution(ctx.env, this.log, this.options.snapshotEvery);
     this.buffered = new PrepareBuffer(this.options.prepareBuffer);
     this.transfer = new StateTransfer(ctx.env, this.log, this.execution, this.options.stateTransferRetry);
@@ -311,18 +317,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** Primary, step 3: append, then send Prepare(v, m, n, k) to every backup. */
   private acceptRequest(cmd: Command): void {
-    if (this.book.inLog(cmd)) return;
-    if (this.log.length - this.commitNumber >= this.options.maxUncommitted) return;
-    this.log.push(cmd);
-    this.book.appended(cmd);
-    const prepare: Prepare = {
-      type: 'Prepare',
-      view: this.view,
-      op: cmd,
-      opNumber: this.log.length,
-      commitNumber: this.commitNumber,
-    };
-    for (const peer of this.env.peers) this.env.send(peer, prepare);
+    if (!this.replication.append(cmd, this.view, this.commitNumber)) return;
     if (this.quorum === 1) this.advancePrimaryCommit();
   }
 
@@ -356,13 +351,13 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private onPrepareOk(from: NodeId, msg: PrepareOk): void {
-    this.book.ack(from, msg.opNumber);
+    this.replication.ack(from, msg.opNumber);
     this.advancePrimaryCommit();
   }
 
   /** Primary, step 5: an op commits once f backups (quorum − 1) acknowledged it and all before it. */
   private advancePrimaryCommit(): void {
-    const candidate = this.book.committable(this.env.peers, this.log.length, this.quorum - 1);
+    const candidate = this.replication.committable(this.quorum - 1);
     if (candidate <= this.commitNumber) return;
     this.commitNumber = candidate;
     this.execute();
@@ -383,24 +378,8 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** Primary: Commit (the heartbeat) to every backup, and re-send what a backup did not acknowledge. */
   private onHeartbeatTimer(): void {
-    const commit: Commit = { type: 'Commit', view: this.view, commitNumber: this.commitNumber };
-    for (const peer of this.env.peers) {
-      this.env.send(peer, commit);
-      this.resendPrepares(peer);
-    }
+    this.replication.heartbeat(this.view, this.commitNumber);
     TIMERS.set(this.env, 'heartbeat', this.options.heartbeat);
-  }
-
-  /** Prepares or PrepareOks get lost: re-send to a backup that made no progress for a heartbeat. */
-  private resendPrepares(peer: NodeId): void {
-    const range = this.book.toResend(peer, this.log.length, this.options.resendWindow);
-    if (range === null) return;
-    for (let opNumber = range.first; opNumber <= range.last; opNumber++) {
-      const op = this.log.at(opNumber);
-      if (op === undefined) break;
-      const prepare: Prepare = { type: 'Prepare', view: this.view, op, opNumber, commitNumber: this.commitNumber };
-      this.env.send(peer, prepare);
-    }
   }
 
   // ---------------------------------------------------------------- view change (§4.2)
@@ -439,6 +418,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.moment({ kind: 'vote', for: primary, term: this.view });
   }
 
+  /** Its log after the checkpoint, v′ and commit-number, for primary(v). */
   private makeDoViewChange(): DoViewChange {
     return doViewChangeOf(this.log, this.view, this.lastNormalView, this.commitNumber);
   }
@@ -458,7 +438,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   private startView(): void {
     const { chosen, commitNumber } = this.viewChange.choose(this.commitNumber, this.bugs.has(BUG_LONGEST_LOG_WINS));
     this.installLog(pieceOf(chosen), commitNumber);
-    this.book = PrimaryBook.forLog(this.log);
+    this.replication.startView();
     this.env.note(
       `view ${this.view} starts: log of ${chosen.opNumber} ops from a replica normal in view ${chosen.lastNormalView}, commit ${this.commitNumber}`,
     );
