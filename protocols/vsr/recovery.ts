@@ -1,8 +1,10 @@
 /**
  * One recovery of a restarted replica (VR Revisited §4.3): its nonce, and the RecoveryResponses
- * carrying it, until f + 1 of them include the log of the primary of the latest view they name.
+ * carrying it, until f + 1 of them include the log of the primary of the latest view they name;
+ * and the response a replica holding its view's log sends a recovering one.
  */
 import type { NodeId } from '../api.js';
+import { checkpointField, type ReplicaLog } from './checkpoint.js';
 import type { RecoveryResponse } from './messages.js';
 
 /** Nonces are integers below 2^48, drawn from the node's own random stream (unique per restart). */
@@ -34,4 +36,18 @@ export class RecoveryRound {
     if (primary === undefined || primary.view !== latest || primary.log === null) return null;
     return { ...primary, log: primary.log };
   }
+}
+
+/** The answer to Recovery(`nonce`): only the primary sends its log (with its checkpoint). */
+export function recoveryResponseOf(nonce: number, log: ReplicaLog, isPrimary: boolean, view: number, commitNumber: number): RecoveryResponse {
+  const piece = isPrimary ? log.piece() : null;
+  return {
+    type: 'RecoveryResponse',
+    view,
+    nonce,
+    log: piece === null ? null : piece.entries,
+    opNumber: log.length,
+    commitNumber,
+    ...(piece === null ? {} : checkpointField(piece.checkpoint)),
+  };
 }

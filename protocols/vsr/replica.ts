@@ -7,6 +7,12 @@
  * common to every status but recovering (drop older views, follow news of a later one) run once in
  * `observeView` before the handler's `step`; a status change swaps the handler, so no handler asks
  * which status it is in.
+ *
+ * This file owns the VR state that decides statuses (view, v′, commit-number) and the handlers;
+ * the pieces that need less sit beside it: primary.ts (Prepares, PrepareOks, heartbeats),
+ * execution.ts (executing and checkpoints), view-change.ts (one view change's counts, the log
+ * choice and its messages), state-transfer.ts (GetState, NewState, the Prepare buffer) and
+ * recovery.ts (one recovery round and the RecoveryResponse).
  */
 import {
   assertNever,
@@ -20,10 +26,8 @@ import {
   type ProtocolNode,
 } from '../api.js';
 import type {
-  Commit,
   DoViewChange,
   GetState,
-  Log,
   NewState,
   Prepare,
   PrepareOk,
@@ -40,11 +44,15 @@ import {
   vsrOptions,
   type VsrOptions,
 } from './options.js';
-import { RecoveryRound } from './recovery.js';
-import { chooseLog, viewRule } from './view-rules.js';
-import { checkpointField, pieceOf, ReplicaLog, type Checkpoint, type LogPiece } from './checkpoint.js';
-import { assert, ClientSessions, kthLargest, VoteTally } from '../kit/index.js';
+import { recoveryResponseOf, RecoveryRound } from './recovery.js';
+import { viewRule } from './view-rules.js';
+import { pieceOf, ReplicaLog, type LogPiece } from './checkpoint.js';
+import { assert, ClientSessions } from '../kit/index.js';
 import { TIMERS, type StatusHandler, type VsrTimer, type VsrView } from './view.js';
+import { doViewChangeOf, startViewOf, ViewChangeRound } from './view-change.js';
+import { PrimaryReplication } from './primary.js';
+import { newStateFor, PrepareBuffer, StateTransfer } from './state-transfer.js';
+import { Execution } from './execution.js';
 
 /**
  * The only thing VR writes to disk: "this replica has been a member before". It is not protocol
@@ -74,22 +82,18 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   /** The log after the latest checkpoint; `log.length` is the op-number of its last op. */
   private readonly log = new ReplicaLog();
   private commitNumber = 0;
-  /** Ops executed on env.machine (always <= commitNumber). */
-  private applied = 0;
+  /** Executes committed ops on env.machine and takes the checkpoints. */
+  private readonly execution: Execution;
 
-  // Primary: highest op-number each backup acknowledged in this view; newest request per client.
-  private acked = new Map<NodeId, number>();
-  private ackedAtLastHeartbeat = new Map<NodeId, number>();
-  private newestInLog = new Map<ClientId, number>();
+  /** Primary: Prepares out, PrepareOks in, heartbeats. */
+  private readonly replication: PrimaryReplication;
 
-  // Backup: out-of-order Prepares (op-number → op) and whether a GetState is outstanding.
-  private buffered = new Map<number, Command>();
-  private stateRequested = false;
+  // Backup: out-of-order Prepares, and the GetState it may have outstanding.
+  private readonly buffered: PrepareBuffer;
+  private readonly transfer: StateTransfer;
 
-  // View change: StartViewChange senders and DoViewChange messages for `view`.
-  private startViewChangeFrom: VoteTally;
-  private doViewChanges = new Map<NodeId, DoViewChange>();
-  private sentDoViewChange = false;
+  /** The latest view change (its StartViewChange and DoViewChange messages). */
+  private viewChange: ViewChangeRound;
 
   /** The recovery under way (null when not recovering). */
   private recovery: RecoveryRound | null = null;
@@ -108,7 +112,11 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.bugs = ctx.bugs;
     this.quorum = majority(ctx.env.nodes.length);
     this.sessions = new ClientSessions(ctx.env);
-    this.startViewChangeFrom = this.startViewChangeTally();
+    this.replication = new PrimaryReplication(ctx.env, this.log, this.options);
+    this.execution = new Execution(ctx.env, this.log, this.options.snapshotEvery);
+    this.buffered = new PrepareBuffer(this.options.prepareBuffer);
+    this.transfer = new StateTransfer(ctx.env, this.log, this.execution, this.options.stateTransferRetry);
+    this.viewChange = new ViewChangeRound(this.quorum);
     const unavailable = (client: ClientId, reqId: number): void => this.sessions.redirect(client, reqId, null);
     /** A status reacts to its own timers only (others it left armed fire into nothing). */
     const onTimers = (actions: Partial<Record<VsrTimer, () => void>>) => (name: VsrTimer) => actions[name]?.();
@@ -177,7 +185,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   onTimer(name: string): void {
     if (!TIMERS.is(name)) throw new Error(`vsr: unknown timer ${name}`);
     // Whatever the status now, the GetState this timer guarded is over.
-    if (name === 'state-transfer') this.stateRequested = false;
+    if (name === 'state-transfer') this.transfer.abandon();
     this.current.timer(name);
   }
 
@@ -195,7 +203,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       term: this.view,
       leader: status === 'normal' ? this.primaryOf(this.view) : null,
       commitIndex: this.commitNumber,
-      appliedIndex: this.applied,
+      appliedIndex: this.execution.applied,
       logLength: this.log.length,
       status,
       view: this.view,
@@ -205,7 +213,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
       log: this.log.entries,
       checkpoint: this.log.checkpoint,
       nonce: this.recovery?.nonce ?? null,
-      doViewChanges: this.doViewChanges,
+      doViewChanges: this.viewChange.doViewChanges,
     };
   }
 
@@ -309,21 +317,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** Primary, step 3: append, then send Prepare(v, m, n, k) to every backup. */
   private acceptRequest(cmd: Command): void {
-    const newest = this.newestInLog.get(cmd.client);
-    // A request already in the log is in progress (its reply comes when it commits); an older
-    // one is a stale duplicate its client no longer waits for.
-    if (newest !== undefined && cmd.reqId <= newest) return;
-    if (this.log.length - this.commitNumber >= this.options.maxUncommitted) return;
-    this.log.push(cmd);
-    this.newestInLog.set(cmd.client, cmd.reqId);
-    const prepare: Prepare = {
-      type: 'Prepare',
-      view: this.view,
-      op: cmd,
-      opNumber: this.log.length,
-      commitNumber: this.commitNumber,
-    };
-    for (const peer of this.env.peers) this.env.send(peer, prepare);
+    if (!this.replication.append(cmd, this.view, this.commitNumber)) return;
     if (this.quorum === 1) this.advancePrimaryCommit();
   }
 
@@ -331,7 +325,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const expected = this.log.length + 1;
     if (msg.opNumber === expected) {
       this.log.push(msg.op);
-      this.drainBuffer();
+      this.buffered.drainInto(this.log);
     } else if (msg.opNumber > expected) {
       this.bufferPrepare(msg);
       if (this.bugs.has(BUG_ACK_WITH_GAP)) {
@@ -344,20 +338,8 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private bufferPrepare(msg: Prepare): void {
-    if (msg.opNumber - this.log.length <= this.options.prepareBuffer) this.buffered.set(msg.opNumber, msg.op);
+    this.buffered.hold(msg.opNumber, msg.op, this.log);
     this.requestState();
-  }
-
-  /** Move buffered Prepares that are now in order into the log. */
-  private drainBuffer(): void {
-    for (let next = this.buffered.get(this.log.length + 1); next !== undefined; ) {
-      this.buffered.delete(this.log.length + 1);
-      this.log.push(next);
-      next = this.buffered.get(this.log.length + 1);
-    }
-    for (const opNumber of [...this.buffered.keys()]) {
-      if (opNumber <= this.log.length) this.buffered.delete(opNumber);
-    }
   }
 
   private sendPrepareOk(opNumber: number): void {
@@ -369,15 +351,13 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   }
 
   private onPrepareOk(from: NodeId, msg: PrepareOk): void {
-    this.acked.set(from, Math.max(this.acked.get(from) ?? 0, msg.opNumber));
+    this.replication.ack(from, msg.opNumber);
     this.advancePrimaryCommit();
   }
 
   /** Primary, step 5: an op commits once f backups (quorum − 1) acknowledged it and all before it. */
   private advancePrimaryCommit(): void {
-    const needed = this.quorum - 1;
-    const held = this.env.peers.map((peer) => Math.min(this.acked.get(peer) ?? 0, this.log.length));
-    const candidate = needed === 0 ? this.log.length : (kthLargest(held, needed) ?? 0);
+    const candidate = this.replication.committable(this.quorum - 1);
     if (candidate <= this.commitNumber) return;
     this.commitNumber = candidate;
     this.execute();
@@ -393,54 +373,13 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** Execute every committed op not yet executed; the primary replies to its client (step 5). */
   private execute(): void {
-    const replies = this.current === this.primaryRole;
-    while (this.applied < this.commitNumber) {
-      const cmd = this.log.at(this.applied + 1);
-      assert(cmd !== undefined, () => `vsr: op ${this.applied + 1} committed but not in the log`);
-      const result = this.env.machine.apply(cmd);
-      this.applied++;
-      if (replies) this.env.reply(cmd.client, cmd.reqId, { kind: 'result', result });
-    }
-    if (this.applied - this.log.start >= this.options.snapshotEvery) this.takeCheckpoint();
-  }
-
-  /** §5.1: the machine's state after the executed ops replaces them in the log. */
-  private takeCheckpoint(): void {
-    const machine = this.env.machine.snapshot();
-    assert(machine.appliedCount === this.applied, () => `vsr: a checkpoint of ${machine.appliedCount} ops after executing ${this.applied}`);
-    this.log.compact({ opNumber: this.applied, machine });
-  }
-
-  /** Jump the machine to a peer's checkpoint (ops this replica had not executed yet). */
-  private restore(checkpoint: Checkpoint): void {
-    assert(checkpoint.machine !== null, 'vsr: restoring the empty checkpoint');
-    this.env.machine.restore(checkpoint.machine);
-    this.env.note(`restored the checkpoint at op ${checkpoint.opNumber}`);
+    this.execution.upTo(this.commitNumber, this.current === this.primaryRole);
   }
 
   /** Primary: Commit (the heartbeat) to every backup, and re-send what a backup did not acknowledge. */
   private onHeartbeatTimer(): void {
-    const commit: Commit = { type: 'Commit', view: this.view, commitNumber: this.commitNumber };
-    for (const peer of this.env.peers) {
-      this.env.send(peer, commit);
-      this.resendPrepares(peer);
-    }
+    this.replication.heartbeat(this.view, this.commitNumber);
     TIMERS.set(this.env, 'heartbeat', this.options.heartbeat);
-  }
-
-  /** Prepares or PrepareOks get lost: re-send to a backup that made no progress for a heartbeat. */
-  private resendPrepares(peer: NodeId): void {
-    const acked = this.acked.get(peer) ?? 0;
-    const before = this.ackedAtLastHeartbeat.get(peer);
-    this.ackedAtLastHeartbeat.set(peer, acked);
-    if (acked >= this.log.length || before !== acked) return;
-    const last = Math.min(this.log.length, acked + this.options.resendWindow);
-    for (let opNumber = acked + 1; opNumber <= last; opNumber++) {
-      const op = this.log.at(opNumber);
-      if (op === undefined) break;
-      const prepare: Prepare = { type: 'Prepare', view: this.view, op, opNumber, commitNumber: this.commitNumber };
-      this.env.send(peer, prepare);
-    }
   }
 
   // ---------------------------------------------------------------- view change (§4.2)
@@ -451,9 +390,7 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.leaveRole();
     this.view = view;
     this.current = this.viewChangeRole;
-    this.startViewChangeFrom = this.startViewChangeTally();
-    this.doViewChanges = new Map();
-    this.sentDoViewChange = false;
+    this.viewChange = new ViewChangeRound(this.quorum);
     this.env.moment({ kind: 'era-change', term: view });
     TIMERS.set(this.env, 'view-change', this.jittered(this.options.viewChangeTimeout));
     this.resendViewChange();
@@ -463,23 +400,17 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const svc: StartViewChange = { type: 'StartViewChange', view: this.view };
     for (const peer of this.env.peers) this.env.send(peer, svc);
     const primary = this.primaryOf(this.view);
-    if (this.sentDoViewChange && primary !== this.env.id) this.env.send(primary, this.makeDoViewChange());
+    if (this.viewChange.sentDoViewChange && primary !== this.env.id) this.env.send(primary, this.makeDoViewChange());
     TIMERS.set(this.env, 'view-change-resend', this.options.heartbeat * 2);
   }
 
-  private onStartViewChange(from: NodeId): void {
-    this.startViewChangeFrom.add(from);
-    if (!this.sentDoViewChange && this.startViewChangeFrom.reached) this.sendDoViewChange();
-  }
-
   /** Step 2: f StartViewChange messages from others (quorum − 1) → DoViewChange to primary(v). */
-  private startViewChangeTally(): VoteTally {
-    // A group of one never changes views (no peer can send one); the tally still needs a bound.
-    return new VoteTally(Math.max(1, this.quorum - 1));
+  private onStartViewChange(from: NodeId): void {
+    if (this.viewChange.countStartViewChange(from)) this.sendDoViewChange();
   }
 
   private sendDoViewChange(): void {
-    this.sentDoViewChange = true;
+    this.viewChange.sentDoViewChange = true;
     const dvc = this.makeDoViewChange();
     const primary = this.primaryOf(this.view);
     if (primary === this.env.id) this.recordDoViewChange(this.env.id, dvc);
@@ -487,56 +418,31 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.env.moment({ kind: 'vote', for: primary, term: this.view });
   }
 
-  /** The log after the sender's checkpoint, with the checkpoint once there is one (§5.3). */
+  /** Its log after the checkpoint, v′ and commit-number, for primary(v). */
   private makeDoViewChange(): DoViewChange {
-    const { checkpoint, entries } = this.log.piece();
-    return {
-      type: 'DoViewChange',
-      view: this.view,
-      log: entries,
-      lastNormalView: this.lastNormalView,
-      opNumber: this.log.length,
-      commitNumber: this.commitNumber,
-      ...checkpointField(checkpoint),
-    };
+    return doViewChangeOf(this.log, this.view, this.lastNormalView, this.commitNumber);
   }
 
   /** To primary(v) only (observeView checked): it proves f + 1 replicas are in view v. */
   private onDoViewChange(from: NodeId, msg: DoViewChange): void {
     // The new primary adds its own state.
-    if (!this.sentDoViewChange) this.sendDoViewChange();
+    if (!this.viewChange.sentDoViewChange) this.sendDoViewChange();
     this.recordDoViewChange(from, msg);
   }
 
   /** Step 3: with f + 1 DoViewChange messages (its own included) the new primary starts the view. */
   private recordDoViewChange(from: NodeId, msg: DoViewChange): void {
-    this.doViewChanges.set(from, msg);
-    if (this.doViewChanges.size >= this.quorum && this.doViewChanges.has(this.env.id)) this.startView();
+    if (this.viewChange.record(from, msg, this.env.id)) this.startView();
   }
 
   private startView(): void {
-    const all = [...this.doViewChanges.values()];
-    const chosen = chooseLog(all, this.bugs.has(BUG_LONGEST_LOG_WINS));
-    const maxCommit = Math.max(this.commitNumber, ...all.map((m) => m.commitNumber));
-    this.installLog(pieceOf(chosen), Math.min(maxCommit, chosen.opNumber));
-    this.acked = new Map();
-    this.ackedAtLastHeartbeat = new Map();
-    this.newestInLog = new Map();
-    // Requests executed before the checkpoint are in its session table, the rest in the log.
-    for (const [client, reqId] of this.log.checkpoint.machine?.sessions ?? []) this.newestInLog.set(client, reqId);
-    for (const cmd of this.log.entries) this.newestInLog.set(cmd.client, Math.max(cmd.reqId, this.newestInLog.get(cmd.client) ?? 0));
+    const { chosen, commitNumber } = this.viewChange.choose(this.commitNumber, this.bugs.has(BUG_LONGEST_LOG_WINS));
+    this.installLog(pieceOf(chosen), commitNumber);
+    this.replication.startView();
     this.env.note(
       `view ${this.view} starts: log of ${chosen.opNumber} ops from a replica normal in view ${chosen.lastNormalView}, commit ${this.commitNumber}`,
     );
-    const { checkpoint, entries } = this.log.piece();
-    const startView: StartView = {
-      type: 'StartView',
-      view: this.view,
-      log: entries,
-      opNumber: this.log.length,
-      commitNumber: this.commitNumber,
-      ...checkpointField(checkpoint),
-    };
+    const startView = startViewOf(this.log, this.view, this.commitNumber);
     for (const peer of this.env.peers) this.env.send(peer, startView);
     this.execute();
     this.onHeartbeatTimer();
@@ -557,11 +463,11 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     const length = piece.checkpoint.opNumber + piece.entries.length;
     // Every later view's log holds every committed op (§4.2): a shorter one would lose some.
     assert(length >= this.commitNumber, () => `vsr: view ${this.view}'s log of ${length} ops misses committed op ${this.commitNumber}`);
-    this.applied = this.log.install(piece, this.applied, (checkpoint) => this.restore(checkpoint));
-    this.commitNumber = Math.max(commitNumber, this.commitNumber, this.applied);
+    const applied = this.execution.install(piece);
+    this.commitNumber = Math.max(commitNumber, this.commitNumber, applied);
     this.lastNormalView = this.view;
     this.becomeNormal();
-    this.buffered = new Map();
+    this.buffered.clear();
     TIMERS.cancel(this.env, 'view-change');
     TIMERS.cancel(this.env, 'view-change-resend');
   }
@@ -572,8 +478,8 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     TIMERS.cancel(this.env, 'primary-silence');
     TIMERS.cancel(this.env, 'view-change');
     TIMERS.cancel(this.env, 'view-change-resend');
-    this.buffered = new Map();
-    this.stateRequested = false;
+    this.buffered.clear();
+    this.transfer.abandon();
   }
 
   // ---------------------------------------------------------------- state transfer (§5.2)
@@ -596,50 +502,30 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
   /** A backup (never the primary) asks primary(v) for the log it lacks; one request at a time. */
   private requestState(): void {
     assert(this.current === this.backupRole || this.current === this.transferRole, 'vsr: only a backup asks for state');
-    if (this.stateRequested) return;
-    this.stateRequested = true;
     // Up to the commit-number every log of a later view agrees with ours; past it, only a synced
     // log does.
     const after = this.current === this.transferRole ? this.commitNumber : this.log.length;
-    const get: GetState = { type: 'GetState', view: this.view, after };
-    this.env.send(this.primaryOf(this.view), get);
-    TIMERS.set(this.env, 'state-transfer', this.options.stateTransferRetry);
+    this.transfer.request(this.primaryOf(this.view), this.view, after);
   }
 
   /** The ops after `after`, or the checkpoint and the ops after it when `after` was forgotten (§5.2). */
   private onGetState(from: NodeId, msg: GetState): void {
-    if (msg.after > this.log.length) return;
-    const forgotten = msg.after < this.log.start;
-    const after = forgotten ? this.log.start : msg.after;
-    const state: NewState = {
-      type: 'NewState',
-      view: this.view,
-      after,
-      entries: this.log.after(after),
-      opNumber: this.log.length,
-      commitNumber: this.commitNumber,
-      ...(forgotten ? { checkpoint: this.log.checkpoint } : {}),
-    };
-    this.env.send(from, state);
+    const state = newStateFor(msg, this.log, this.view, this.commitNumber);
+    if (state !== null) this.env.send(from, state);
   }
 
   /** A synced backup that missed Prepares: append the entries it lacks (or jump to the checkpoint). */
   private appendNewState(msg: NewState): void {
-    if (msg.after > this.log.length) {
-      if (msg.checkpoint === undefined) return;
-      this.installCheckpointed(msg.checkpoint, msg.entries);
-    } else {
-      const fresh = msg.entries.slice(this.log.length - msg.after);
-      for (const op of fresh) this.log.push(op);
-    }
+    if (!this.transfer.append(msg)) return;
+    // A checkpoint may have taken the machine past the commit-number.
+    this.commitNumber = Math.max(this.commitNumber, this.execution.applied);
     this.finishStateTransfer(msg);
   }
 
   /** A backup without its view's log: keep the committed prefix, take the view's log after it. */
   private installNewState(msg: NewState): void {
-    if (msg.checkpoint !== undefined) this.installCheckpointed(msg.checkpoint, msg.entries);
-    else if (msg.after > this.commitNumber) return;
-    else this.log.replaceAfter(msg.after, msg.entries);
+    if (!this.transfer.replace(msg, this.commitNumber)) return;
+    this.commitNumber = Math.max(this.commitNumber, this.execution.applied);
     assert(this.log.length >= this.commitNumber, () => `vsr: state transfer left ${this.log.length} ops, below commit ${this.commitNumber}`);
     this.lastNormalView = this.view;
     this.becomeNormal();
@@ -647,16 +533,10 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
     this.finishStateTransfer(msg);
   }
 
-  /** The primary's checkpoint and the ops after it replace this replica's log. */
-  private installCheckpointed(checkpoint: Checkpoint, entries: Log): void {
-    this.applied = this.log.install({ checkpoint, entries }, this.applied, (c) => this.restore(c));
-    this.commitNumber = Math.max(this.commitNumber, this.applied);
-  }
-
+  /** The ops are in: Prepares held may follow them; acknowledge, and execute what is committed. */
   private finishStateTransfer(msg: NewState): void {
-    this.stateRequested = false;
-    TIMERS.cancel(this.env, 'state-transfer');
-    this.drainBuffer();
+    this.transfer.answered();
+    this.buffered.drainInto(this.log);
     this.sendPrepareOk(this.log.length);
     this.advanceBackupCommit(msg.commitNumber);
   }
@@ -680,17 +560,8 @@ export class VsrReplica implements ProtocolNode<VsrMessage, VsrView> {
 
   /** Only a replica that holds its view's log answers, and only the primary sends it (with its checkpoint). */
   private onRecovery(from: NodeId, msg: Recovery): void {
-    const piece = this.current === this.primaryRole ? this.log.piece() : null;
-    const response: RecoveryResponse = {
-      type: 'RecoveryResponse',
-      view: this.view,
-      nonce: msg.nonce,
-      log: piece === null ? null : piece.entries,
-      opNumber: this.log.length,
-      commitNumber: this.commitNumber,
-      ...(piece === null ? {} : checkpointField(piece.checkpoint)),
-    };
-    this.env.send(from, response);
+    const isPrimary = this.current === this.primaryRole;
+    this.env.send(from, recoveryResponseOf(msg.nonce, this.log, isPrimary, this.view, this.commitNumber));
   }
 
   /** f + 1 responses with our nonce, including one from the primary of the latest view among them. */
