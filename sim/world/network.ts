@@ -19,9 +19,8 @@ export class Network {
   private readonly loss: number;
   private readonly duplicate: number;
 
+  /** `spec` comes from a validated scenario: the scenario schema is the one place its probabilities are checked. */
   constructor(spec: NetworkSpec, nodes: number, random: Random) {
-    checkProbability('network.loss', spec.loss);
-    checkProbability('network.duplicate', spec.duplicate);
     this.n = nodes;
     this.blocked = new Uint8Array(nodes * nodes);
     this.random = random;
@@ -102,8 +101,4 @@ export class Network {
       this.blockedCount--;
     }
   }
-}
-
-function checkProbability(field: string, p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new Error(`${field} must be a probability in [0, 1], got ${p}`);
 }
