@@ -138,11 +138,9 @@ export class Looking implements ZabRole {
     }
   }
 
+  /** It waits until this server leads or follows an established leader. */
   request(client: ClientId, reqId: number, op: KvOp): void {
-    const server = this.server;
-    if (server.isLocalRead(op)) return server.env.reply(client, reqId, { kind: 'redirect', leader: null });
-    // It waits until this server leads or follows an established leader.
-    server.hold(client, reqId, op);
+    this.server.holdUntilEstablished(client, reqId, op, null);
   }
 
   leave(): void {}

@@ -139,9 +139,7 @@ abstract class FollowerRole implements ZabRole {
 
   /** Until the leader is established a request waits here; a local read is sent to the leader. */
   request(client: ClientId, reqId: number, op: KvOp): void {
-    const server = this.server;
-    if (server.isLocalRead(op)) return server.env.reply(client, reqId, { kind: 'redirect', leader: this.state.leader });
-    server.hold(client, reqId, op);
+    this.server.holdUntilEstablished(client, reqId, op, this.state.leader);
   }
 
   leave(): void {

@@ -155,9 +155,7 @@ abstract class LeaderRole implements ZabRole {
 
   /** Before the epoch is established a request waits here (and a local read goes elsewhere). */
   request(client: ClientId, reqId: number, op: KvOp): void {
-    const server = this.server;
-    if (server.isLocalRead(op)) return server.env.reply(client, reqId, { kind: 'redirect', leader: null });
-    server.hold(client, reqId, op);
+    this.server.holdUntilEstablished(client, reqId, op, null);
   }
 
   /** Stepping down: reset every follower's session (a TCP reset), as ZooKeeper closes its sockets. */

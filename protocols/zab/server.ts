@@ -215,6 +215,15 @@ export class ZabServer {
     return true;
   }
 
+  /**
+   * Before an epoch is established here, a request waits (held until it can be proposed), except
+   * a local read, which is sent to `leader` (anyone when null): it may not read unsynced state.
+   */
+  holdUntilEstablished(client: ClientId, reqId: number, op: KvOp, leader: NodeId | null): void {
+    if (this.isLocalRead(op)) return this.env.reply(client, reqId, { kind: 'redirect', leader });
+    this.hold(client, reqId, op);
+  }
+
   /** Keep a client's request until it can be proposed; false for one older than what we hold. */
   hold(client: ClientId, reqId: number, op: KvOp): boolean {
     const known = this.held.get(client);
