@@ -40,7 +40,12 @@ export function latencyStats(history: readonly HistoryEvent[]): LatencyStats {
  */
 export class LatencyRecorder {
   private readonly invoked = new Map<number, { readonly f: string; readonly time: number }>();
-  private readonly counts: Record<Kind, LatencyCounts> = { read: new LatencyCounts(), write: new LatencyCounts(), cas: new LatencyCounts() };
+  private readonly counts: Record<Kind, LatencyCounts>;
+
+  /** `sampleLimit`: latencies kept as a plain list per kind before they are folded into a histogram. */
+  constructor(sampleLimit = SAMPLE_LIMIT) {
+    this.counts = { read: new LatencyCounts(sampleLimit), write: new LatencyCounts(sampleLimit), cas: new LatencyCounts(sampleLimit) };
+  }
 
   add(event: HistoryEvent): void {
     if (event.type === 'invoke') {
@@ -67,20 +72,53 @@ export class LatencyRecorder {
 const DENSE_LIMIT_US = 1 << 16;
 
 /**
- * A histogram with one bucket per microsecond: a Uint32Array for latencies under 65.536 ms (grown
- * by doubling up to the slowest one seen, at most 256 KiB) and a map for the slower tail, which
- * holds at most one entry per microsecond up to the op timeout. Its size depends on how spread the
- * latencies are, never on how many there were.
+ * Up to this many latencies per kind are kept as a list and sorted once at the end: a typical
+ * sweep seed never gets further, and sorting a few thousand numbers costs less than scanning a
+ * histogram of 65,536 buckets per percentile.
+ */
+const SAMPLE_LIMIT = 4096;
+
+/**
+ * The latencies of one kind: a plain list while it is short, then a histogram with one bucket per
+ * microsecond: a Uint32Array for latencies under 65.536 ms (grown by doubling up to the slowest
+ * one seen, at most 256 KiB) and a map for the slower tail, which holds at most one entry per
+ * microsecond up to the op timeout. Its size depends on how spread the latencies are, never on how
+ * many there were.
  */
 class LatencyCounts {
+  private samples: number[] | null = [];
+  private readonly sampleLimit: number;
   private dense = new Uint32Array(0);
   private readonly tail = new Map<number, number>();
   count = 0;
-  /** Buckets in use (dense buckets with a count, plus tail entries). */
+  /** Held entries: the listed samples, or the buckets in use (dense buckets with a count, plus tail entries). */
   distinct = 0;
 
+  constructor(sampleLimit: number) {
+    this.sampleLimit = sampleLimit;
+  }
+
   add(micros: number): void {
+    const samples = this.samples;
+    if (samples !== null) {
+      this.count++;
+      this.distinct++;
+      samples.push(micros);
+      if (samples.length > this.sampleLimit) this.fold(samples);
+      return;
+    }
     this.count++;
+    this.bucket(micros);
+  }
+
+  /** The list grew too long: count its latencies in the histogram from now on. */
+  private fold(samples: readonly number[]): void {
+    this.samples = null;
+    this.distinct = 0;
+    for (const micros of samples) this.bucket(micros);
+  }
+
+  private bucket(micros: number): void {
     if (micros >= 0 && micros < DENSE_LIMIT_US) {
       if (micros >= this.dense.length) this.growTo(micros);
       if (this.dense[micros] === 0) this.distinct++;
@@ -94,6 +132,10 @@ class LatencyCounts {
 
   figures(): LatencyFigures {
     if (this.count === 0) return { count: 0, p50: null, p99: null };
+    if (this.samples !== null) {
+      const sorted = Float64Array.from(this.samples).sort();
+      return { count: this.count, p50: percentileMs(sorted, 50), p99: percentileMs(sorted, 99) };
+    }
     return { count: this.count, p50: this.rankMs(50), p99: this.rankMs(99) };
   }
 
@@ -130,7 +172,7 @@ class LatencyCounts {
 }
 
 /** Nearest rank over sorted `micros`, in ms with three decimals. */
-export function percentileMs(micros: readonly number[], p: number): number {
+export function percentileMs(micros: ArrayLike<number>, p: number): number {
   const rank = Math.max(1, Math.ceil((p / 100) * micros.length));
   const us = micros[rank - 1] as number;
   return Math.round(us) / 1000;
