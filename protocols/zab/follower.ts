@@ -17,7 +17,7 @@ import type { ClientId, KvOp, NodeId } from '../api.js';
 import { assertNever } from '../api.js';
 import { assert } from '../kit/index.js';
 import type { Body, FollowerMessage, LeaderMessage, ZabMessage } from './messages.js';
-import { isPeerGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
+import { EpochRole, isPeerGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
 import { BUG_ACK_BEFORE_DURABLE, BUG_EPOCH_BEFORE_HISTORY, BUG_FORGET_ACCEPTED_EPOCH, type ZabServer } from './server.js';
 import { Session, stamp } from './session.js';
 import { compareZxid, formatZxid, sameZxid } from './zxid.js';
@@ -60,25 +60,12 @@ export function startFollowing(server: ZabServer, roles: RoleSwitch, leader: Nod
   server.setTimer('connect', server.config.tickTime);
 }
 
-abstract class FollowerRole implements ZabRole {
+abstract class FollowerRole extends EpochRole<FollowerState> implements ZabRole {
   readonly role = 'following';
   abstract readonly phase: 'discovery' | 'synchronization' | 'broadcast';
-  protected readonly server: ZabServer;
-  protected readonly roles: RoleSwitch;
-  protected readonly state: FollowerState;
-
-  constructor(server: ZabServer, roles: RoleSwitch, state: FollowerState) {
-    this.server = server;
-    this.roles = roles;
-    this.state = state;
-  }
 
   get leaderId(): NodeId {
     return this.state.leader;
-  }
-
-  get epoch(): number | null {
-    return this.state.epoch;
   }
 
   get term(): number {

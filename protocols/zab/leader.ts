@@ -16,7 +16,7 @@ import { assertNever } from '../api.js';
 import { assert, kthLargest, VoteTally } from '../kit/index.js';
 import { moreRecent } from './election.js';
 import type { Body, FollowerMessage, LeaderMessage, ZabMessage } from './messages.js';
-import { isPeerGapTimer, peerGapTimer, peerOfGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
+import { EpochRole, isPeerGapTimer, peerGapTimer, peerOfGapTimer, type RoleSwitch, type ZabRole, type ZabTimer } from './roles.js';
 import type { ZabServer } from './server.js';
 import { Session, stamp } from './session.js';
 import { planSync } from './sync.js';
@@ -80,25 +80,12 @@ export function startLeading(server: ZabServer, roles: RoleSwitch): void {
   discovery.maybeChooseEpoch();
 }
 
-abstract class LeaderRole implements ZabRole {
+abstract class LeaderRole extends EpochRole<LeaderState> implements ZabRole {
   readonly role = 'leading';
   abstract readonly phase: 'discovery' | 'synchronization' | 'broadcast';
-  protected readonly server: ZabServer;
-  protected readonly roles: RoleSwitch;
-  protected readonly state: LeaderState;
-
-  constructor(server: ZabServer, roles: RoleSwitch, state: LeaderState) {
-    this.server = server;
-    this.roles = roles;
-    this.state = state;
-  }
 
   get leaderId(): NodeId {
     return this.server.env.id;
-  }
-
-  get epoch(): number | null {
-    return this.state.epoch;
   }
 
   get term(): number {

@@ -11,6 +11,7 @@
 import type { NodeId } from '../api.js';
 import { defineTimers, type RoleHandler, type Timers } from '../kit/index.js';
 import type { ServerState, ZabMessage } from './messages.js';
+import type { ZabServer } from './server.js';
 
 /** The phase a server is in, as `inspect()` reports it. */
 export type Phase = 'election' | 'discovery' | 'synchronization' | 'broadcast';
@@ -61,4 +62,24 @@ export interface RoleSwitch {
   follow(leader: NodeId): void;
   /** The next phase of the same role. */
   enter(next: ZabRole): void;
+}
+
+/**
+ * What the leader's and the follower's phase handlers share: the server, the way to change role,
+ * and the state of this leadership or following, which lives as long as the role does.
+ */
+export abstract class EpochRole<S extends { readonly epoch: number | null }> {
+  protected readonly server: ZabServer;
+  protected readonly roles: RoleSwitch;
+  protected readonly state: S;
+
+  constructor(server: ZabServer, roles: RoleSwitch, state: S) {
+    this.server = server;
+    this.roles = roles;
+    this.state = state;
+  }
+
+  get epoch(): number | null {
+    return this.state.epoch;
+  }
 }
